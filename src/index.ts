@@ -1,0 +1,2 @@
+/** stepwise: a TypeScript lab for deep-learning optimization on TensorFlow.js. */
+export const version: string = require("../../package.json").version;
