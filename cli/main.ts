@@ -1,0 +1,14 @@
+/** The `stepwise` command line: each part registers its own subcommands here. */
+import { Command } from "commander";
+
+export function createProgram(): Command {
+  const program = new Command("stepwise")
+    .description("stepwise: deep-learning optimization lab — TypeScript Jupyter kernel and headless notebook runner")
+    .version(require("../../package.json").version)
+    .showHelpAfterError();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await createProgram().parseAsync(argv);
+}

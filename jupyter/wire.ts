@@ -1,0 +1,138 @@
+/**
+ * The wire format of Jupyter messages over ZeroMQ:
+ *   [identities…, "<IDS|MSG>", hmac, header, parent_header, metadata, content, buffers…]
+ * The HMAC-SHA256 signature covers the four JSON frames; an empty key disables signing.
+ */
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { Header, JsonObject, Message, MessageType, ContentOf, PROTOCOL_VERSION, isMessageType } from "./messages";
+
+export const DELIMITER = "<IDS|MSG>";
+const DELIMITER_BUFFER = Buffer.from(DELIMITER);
+
+export type SignatureScheme = "hmac-sha256";
+
+/** Why an incoming multipart message was rejected; the receiver logs it and keeps serving. */
+export class WireError extends Error {
+  override readonly name = "WireError";
+}
+
+export class Signer {
+  private readonly key: Buffer;
+
+  constructor(key: string, scheme: string = "hmac-sha256") {
+    if (scheme !== "hmac-sha256") {
+      throw new WireError(`signature_scheme must be "hmac-sha256", got ${JSON.stringify(scheme)}`);
+    }
+    this.key = Buffer.from(key, "utf8");
+  }
+
+  get enabled(): boolean {
+    return this.key.length > 0;
+  }
+
+  sign(frames: readonly Buffer[]): string {
+    if (!this.enabled) return "";
+    const hmac = createHmac("sha256", this.key);
+    for (const frame of frames) hmac.update(frame);
+    return hmac.digest("hex");
+  }
+
+  /** Constant-time comparison, so a forger learns nothing from response timing. */
+  verify(signature: string, frames: readonly Buffer[]): boolean {
+    if (!this.enabled) return true;
+    const expected = Buffer.from(this.sign(frames), "utf8");
+    const given = Buffer.from(signature, "utf8");
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+}
+
+/** Encode a message as ZeroMQ frames. */
+export function serialize(message: Message, signer: Signer): Buffer[] {
+  const frames = [
+    Buffer.from(JSON.stringify(message.header)),
+    Buffer.from(JSON.stringify(message.parent_header)),
+    Buffer.from(JSON.stringify(message.metadata)),
+    Buffer.from(JSON.stringify(message.content)),
+  ];
+  return [
+    ...(message.identities ?? []),
+    DELIMITER_BUFFER,
+    Buffer.from(signer.sign(frames)),
+    ...frames,
+    ...message.buffers,
+  ];
+}
+
+/** Decode ZeroMQ frames into a message; throws `WireError` for a bad signature or malformed frames. */
+export function deserialize(frames: readonly Buffer[], signer: Signer): Message {
+  const delimiterAt = frames.findIndex((frame) => frame.equals(DELIMITER_BUFFER));
+  if (delimiterAt < 0) throw new WireError("no <IDS|MSG> delimiter frame");
+  if (frames.length < delimiterAt + 6) {
+    throw new WireError(`expected at least 5 frames after the delimiter, got ${frames.length - delimiterAt - 1}`);
+  }
+  const signature = frames[delimiterAt + 1].toString("utf8");
+  const body = frames.slice(delimiterAt + 2, delimiterAt + 6);
+  if (!signer.verify(signature, body)) throw new WireError("invalid HMAC signature");
+  const [header, parentHeader, metadata, content] = body.map((frame, i) => parseJsonObject(frame, FRAME_NAMES[i]));
+  if (!isHeader(header)) throw new WireError("header lacks msg_id, msg_type or session");
+  return {
+    header,
+    parent_header: parentHeader as Message["parent_header"],
+    metadata,
+    content: content as unknown as ContentOf<MessageType>,
+    buffers: frames.slice(delimiterAt + 6),
+    identities: frames.slice(0, delimiterAt),
+  };
+}
+
+const FRAME_NAMES = ["header", "parent_header", "metadata", "content"];
+
+function parseJsonObject(frame: Buffer, name: string): JsonObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(frame.toString("utf8"));
+  } catch (error) {
+    throw new WireError(`${name} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new WireError(`${name} must be a JSON object`);
+  }
+  return value as JsonObject;
+}
+
+function isHeader(value: JsonObject): value is JsonObject & Header {
+  return typeof value.msg_id === "string" && typeof value.session === "string" && typeof value.msg_type === "string";
+}
+
+/** The message type of a decoded message if it is one this protocol defines. */
+export function knownType(message: Message): MessageType | undefined {
+  return isMessageType(message.header.msg_type) ? message.header.msg_type : undefined;
+}
+
+export interface MessageOptions {
+  session: string;
+  username?: string;
+  parent?: Header;
+  metadata?: JsonObject;
+  identities?: Buffer[];
+  buffers?: Buffer[];
+}
+
+/** Build a new message with a fresh header. */
+export function createMessage<T extends MessageType>(type: T, content: ContentOf<T>, options: MessageOptions): Message<T> {
+  return {
+    header: {
+      msg_id: randomUUID(),
+      session: options.session,
+      username: options.username ?? "stepwise",
+      date: new Date().toISOString(),
+      msg_type: type,
+      version: PROTOCOL_VERSION,
+    },
+    parent_header: options.parent ?? {},
+    metadata: options.metadata ?? {},
+    content,
+    buffers: options.buffers ?? [],
+    identities: options.identities ?? [],
+  };
+}
