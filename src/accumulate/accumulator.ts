@@ -1,0 +1,223 @@
+/**
+ * Gradient accumulation with exact averaging.
+ *
+ * Each micro-batch brings the gradient g_i of its *mean* loss over n_i items (samples, or unmasked
+ * tokens when the loss is masked). The window's update uses the mean over all items,
+ *
+ *   ḡ = Σᵢ nᵢ·gᵢ / Σᵢ nᵢ,
+ *
+ * which is exactly the gradient of one large batch — so micro-batches of unequal size are weighted by
+ * what they contain. (Averaging the per-micro-batch means instead over-weights small micro-batches: the
+ * gradient-accumulation bug found in transformers in October 2024.)
+ *
+ * Windows are per parameter group, so each group can have its own length (layer-wise accumulation:
+ * e.g. a backbone updated every 8 micro-batches, a head every one). The last, incomplete window of an
+ * epoch is dropped, rescaled (averaged over the items it really holds) or carried into the next epoch.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { EncodedTensor, decodeTensor, encodeTensor } from "../optim/tensor-codec";
+import { NoiseScaleEstimate, NoiseScaleTracker } from "./noise-scale";
+
+export type LastWindowPolicy = "drop" | "rescale" | "carry";
+export const LAST_WINDOW_POLICIES: readonly LastWindowPolicy[] = ["drop", "rescale", "carry"];
+
+export interface CompletedWindow {
+  group: string;
+  /** The mean gradient per item over the window, by variable name; the receiver disposes them. */
+  grads: Record<string, tf.Tensor>;
+  items: number;
+  microBatches: number;
+}
+
+export interface AccumulatorOptions {
+  /** The group of a variable, or undefined when the variable takes no updates (frozen). */
+  groupOf: (name: string) => string | undefined;
+  /** The window length, in micro-batches, of a group. */
+  windowOf: (group: string) => number;
+  lastWindow: LastWindowPolicy;
+  /** Estimate the gradient noise scale from the windows (a few reductions per micro-batch). */
+  trackNoiseScale: boolean;
+}
+
+interface Window {
+  sums: Map<string, tf.Tensor>;
+  items: number;
+  microBatches: number;
+  /** Σᵢ |gᵢ|² over the window's micro-batches, kept on the device until read. */
+  smallSquaredNorms: tf.Scalar | undefined;
+}
+
+interface PendingNorms {
+  group: string;
+  small: tf.Scalar;
+  big: tf.Scalar;
+  microBatches: number;
+  items: number;
+}
+
+export interface AccumulatorState {
+  windows: { group: string; items: number; microBatches: number; sums: Record<string, EncodedTensor> }[];
+  noise: Record<string, { gradientSquaredNorm: number; traceCovariance: number; windows: number }>;
+}
+
+/** Norms are read from the device in batches, so tracking the noise scale adds no per-step synchronisation. */
+const MAX_PENDING_NORMS = 32;
+
+export class GradientAccumulator {
+  private readonly windows = new Map<string, Window>();
+  private readonly pendingNorms: PendingNorms[] = [];
+  private readonly noise = new Map<string, NoiseScaleTracker>();
+
+  constructor(private readonly options: AccumulatorOptions) {}
+
+  /**
+   * Add one micro-batch: `grads` are gradients of the mean loss over `items` items (not disposed here).
+   * Returns the windows this micro-batch completed.
+   */
+  add(grads: Record<string, tf.Tensor>, items: number): CompletedWindow[] {
+    if (!(typeof items === "number" && Number.isFinite(items) && items > 0)) {
+      throw new Error(`accumulate: itemCount must be a finite number > 0, got ${items}`);
+    }
+    const touched = new Map<string, string[]>();
+    for (const name of Object.keys(grads)) {
+      const group = this.options.groupOf(name);
+      if (group === undefined) continue;
+      const names = touched.get(group) ?? [];
+      names.push(name);
+      touched.set(group, names);
+    }
+    const completed: CompletedWindow[] = [];
+    for (const [group, names] of touched) {
+      const window = this.windowFor(group);
+      tf.tidy(() => {
+        for (const name of names) {
+          const weighted = grads[name].mul(items);
+          const previous = window.sums.get(name);
+          window.sums.set(name, tf.keep(previous ? previous.add(weighted) : weighted));
+          previous?.dispose();
+        }
+        if (this.options.trackNoiseScale) {
+          const squared = tf.addN(names.map((name) => grads[name].square().sum())) as tf.Scalar;
+          const previous = window.smallSquaredNorms;
+          window.smallSquaredNorms = tf.keep(previous ? previous.add(squared) : squared);
+          previous?.dispose();
+        }
+      });
+      window.items += items;
+      window.microBatches += 1;
+      if (window.microBatches >= this.options.windowOf(group)) completed.push(this.complete(group, window));
+    }
+    return completed;
+  }
+
+  /** End of an epoch: apply the last-window policy to every incomplete window. */
+  flush(policy: LastWindowPolicy = this.options.lastWindow): CompletedWindow[] {
+    const completed: CompletedWindow[] = [];
+    for (const [group, window] of [...this.windows]) {
+      if (window.microBatches === 0) continue;
+      if (policy === "carry") continue;
+      if (policy === "rescale") completed.push(this.complete(group, window));
+      else this.discard(group, window);
+    }
+    return completed;
+  }
+
+  /** Micro-batches and items waiting in each group's open window. */
+  pending(): { group: string; microBatches: number; items: number }[] {
+    return [...this.windows].map(([group, w]) => ({ group, microBatches: w.microBatches, items: w.items }));
+  }
+
+  /** The smoothed noise-scale estimate per group (undefined until a window of ≥ 2 micro-batches completed). */
+  noiseScale(): Record<string, NoiseScaleEstimate | undefined> {
+    this.readPendingNorms();
+    const result: Record<string, NoiseScaleEstimate | undefined> = {};
+    for (const [group, tracker] of this.noise) result[group] = tracker.estimate();
+    return result;
+  }
+
+  state(): AccumulatorState {
+    this.readPendingNorms();
+    const windows = [...this.windows]
+      .filter(([, w]) => w.microBatches > 0)
+      .map(([group, w]) => ({
+        group,
+        items: w.items,
+        microBatches: w.microBatches,
+        sums: Object.fromEntries([...w.sums].map(([name, t]) => [name, encodeTensor(t)])),
+      }));
+    const noise = Object.fromEntries([...this.noise].map(([group, tracker]) => [group, tracker.state()]));
+    return { windows, noise };
+  }
+
+  loadState(state: AccumulatorState): void {
+    this.dispose();
+    for (const saved of state.windows) {
+      const sums = new Map<string, tf.Tensor>();
+      for (const [name, encoded] of Object.entries(saved.sums)) sums.set(name, decodeTensor(encoded, `accumulator buffer ${name}`));
+      // the per-micro-batch norms of a window in flight are not saved: that window does not feed the noise scale
+      this.windows.set(saved.group, { sums, items: saved.items, microBatches: saved.microBatches, smallSquaredNorms: undefined });
+    }
+    for (const [group, noise] of Object.entries(state.noise)) this.trackerFor(group).loadState(noise);
+  }
+
+  dispose(): void {
+    for (const [group, window] of [...this.windows]) this.discard(group, window);
+    for (const pending of this.pendingNorms.splice(0)) tf.dispose([pending.small, pending.big]);
+  }
+
+  private windowFor(group: string): Window {
+    let window = this.windows.get(group);
+    if (!window) {
+      window = { sums: new Map(), items: 0, microBatches: 0, smallSquaredNorms: undefined };
+      this.windows.set(group, window);
+    }
+    return window;
+  }
+
+  private complete(group: string, window: Window): CompletedWindow {
+    const items = window.items;
+    const grads: Record<string, tf.Tensor> = {};
+    tf.tidy(() => {
+      for (const [name, sum] of window.sums) grads[name] = tf.keep(sum.div(items));
+    });
+    if (window.smallSquaredNorms && window.microBatches > 1) {
+      const big = tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())) as tf.Scalar);
+      this.pendingNorms.push({ group, small: window.smallSquaredNorms, big, microBatches: window.microBatches, items });
+      window.smallSquaredNorms = undefined;
+      if (this.pendingNorms.length >= MAX_PENDING_NORMS) this.readPendingNorms();
+    }
+    const completed = { group, grads, items, microBatches: window.microBatches };
+    this.discard(group, window);
+    return completed;
+  }
+
+  private discard(group: string, window: Window): void {
+    for (const sum of window.sums.values()) sum.dispose();
+    window.smallSquaredNorms?.dispose();
+    this.windows.delete(group);
+  }
+
+  private readPendingNorms(): void {
+    if (this.pendingNorms.length === 0) return;
+    const pending = this.pendingNorms.splice(0);
+    const values = tf.tidy(() => tf.stack(pending.flatMap((p) => [p.small, p.big])).dataSync());
+    pending.forEach((p, i) => {
+      this.trackerFor(p.group).add({
+        smallSquaredNorm: values[2 * i] / p.microBatches,
+        bigSquaredNorm: values[2 * i + 1],
+        smallBatch: p.items / p.microBatches,
+        bigBatch: p.items,
+      });
+      tf.dispose([p.small, p.big]);
+    });
+  }
+
+  private trackerFor(group: string): NoiseScaleTracker {
+    let tracker = this.noise.get(group);
+    if (!tracker) {
+      tracker = new NoiseScaleTracker();
+      this.noise.set(group, tracker);
+    }
+    return tracker;
+  }
+}

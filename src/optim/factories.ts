@@ -1,0 +1,164 @@
+/**
+ * The optimizers by name, with PyTorch's defaults. Each returns a stepwise `Optimizer`, which is also a
+ * `tf.Optimizer` for `model.compile`. Every scalar hyperparameter may be a number or a schedule.
+ */
+import { ClipOptions } from "./clip";
+import { EmaOptions } from "./ema";
+import { GroupOptions } from "./groups";
+import { Hyperparameter } from "./hyper";
+import { AccumulateOptions, NonFinitePolicy, Optimizer, WeightDecayMode } from "./optimizer";
+import { UpdateRule } from "./rule";
+import { adagradRule, adamRule, adamaxRule, lionRule, nadamRule, rmspropRule, sgdRule } from "./rules";
+
+/** Options every optimizer takes. */
+export interface CommonOptions {
+  lr?: Hyperparameter;
+  /** Weight decay λ; how it acts is `weightDecayMode`. */
+  weightDecay?: Hyperparameter;
+  /** "l2": g ← g + λθ (PyTorch's weight_decay); "decoupled": θ ← θ − lr·λ·θ (AdamW, Lion). */
+  weightDecayMode?: WeightDecayMode;
+  /** Parameter groups with their own hyperparameters; variables in no group form the "default" group. */
+  groups?: GroupOptions[];
+  clip?: ClipOptions;
+  /** Gradient accumulation: one update per `steps` micro-batches, exactly averaged by item count. */
+  accumulate?: AccumulateOptions;
+  /** Keep an exponential moving average of the weights. */
+  ema?: EmaOptions;
+  /** Non-finite gradients throw (naming the parameter) or skip the update; default "error". */
+  nonFinite?: NonFinitePolicy;
+}
+
+function build(rule: UpdateRule, options: CommonOptions & Record<string, unknown>, defaults: { lr?: number; weightDecayMode?: WeightDecayMode }, flagKeys: string[]): Optimizer {
+  if (options === null || typeof options !== "object") throw new Error(`${rule.name}: options must be an object`);
+  const { groups, clip, accumulate, ema, nonFinite, weightDecayMode, ...rest } = options;
+  const hyper: Record<string, Hyperparameter> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (flagKeys.includes(key) || value === undefined) continue;
+    hyper[key] = value as Hyperparameter; // checked by the Optimizer, which names unknown options
+  }
+  if (hyper.lr === undefined && defaults.lr !== undefined) hyper.lr = defaults.lr;
+  return new Optimizer({
+    rule,
+    hyper,
+    weightDecayMode: weightDecayMode ?? defaults.weightDecayMode ?? "l2",
+    groups: groups ?? [],
+    ...(clip === undefined ? {} : { clip }),
+    ...(accumulate === undefined ? {} : { accumulate }),
+    ...(ema === undefined ? {} : { ema }),
+    nonFinite: nonFinite ?? "error",
+  });
+}
+
+function flag(where: string, name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new Error(`${where}: ${name} must be a boolean, got ${String(value)}`);
+  return value;
+}
+
+export interface SgdOptions extends CommonOptions {
+  lr: Hyperparameter;
+  momentum?: Hyperparameter;
+  dampening?: Hyperparameter;
+  nesterov?: boolean;
+}
+
+/** Stochastic gradient descent, with optional momentum, dampening and Nesterov momentum (torch.optim.SGD). */
+export function sgd(options: SgdOptions): Optimizer {
+  return build(sgdRule({ nesterov: flag("sgd", "nesterov", options?.nesterov) }), { ...options }, {}, ["nesterov"]);
+}
+
+export interface MomentumOptions extends CommonOptions {
+  lr: Hyperparameter;
+  momentum?: Hyperparameter;
+  dampening?: Hyperparameter;
+}
+
+/** Heavy-ball momentum (SGD with momentum 0.9 unless given). */
+export function momentum(options: MomentumOptions): Optimizer {
+  return build(sgdRule(), { momentum: 0.9, ...options }, {}, []);
+}
+
+/** Nesterov momentum (SGD with nesterov, momentum 0.9 unless given). */
+export function nesterov(options: Omit<MomentumOptions, "dampening">): Optimizer {
+  return build(sgdRule({ nesterov: true }), { momentum: 0.9, ...options }, {}, []);
+}
+
+export interface AdagradOptions extends CommonOptions {
+  lrDecay?: Hyperparameter;
+  eps?: Hyperparameter;
+  initialAccumulator?: number;
+}
+
+/** AdaGrad (torch.optim.Adagrad; lr 0.01). */
+export function adagrad(options: AdagradOptions = {}): Optimizer {
+  return build(adagradRule({ initialAccumulator: options.initialAccumulator }), { ...options }, { lr: 1e-2 }, ["initialAccumulator"]);
+}
+
+export interface RmspropOptions extends CommonOptions {
+  alpha?: Hyperparameter;
+  eps?: Hyperparameter;
+  momentum?: Hyperparameter;
+  centered?: boolean;
+}
+
+/** RMSProp (torch.optim.RMSprop; lr 0.01, alpha 0.99). */
+export function rmsprop(options: RmspropOptions = {}): Optimizer {
+  return build(rmspropRule({ centered: flag("rmsprop", "centered", options.centered) }), { ...options }, { lr: 1e-2 }, ["centered"]);
+}
+
+export interface AdamOptions extends CommonOptions {
+  beta1?: Hyperparameter;
+  beta2?: Hyperparameter;
+  eps?: Hyperparameter;
+  amsgrad?: boolean;
+}
+
+/** Adam (torch.optim.Adam; lr 0.001, betas 0.9/0.999, eps 1e-8); `amsgrad: true` for AMSGrad. */
+export function adam(options: AdamOptions = {}): Optimizer {
+  return build(adamRule({ amsgrad: flag("adam", "amsgrad", options.amsgrad) }), { ...options }, { lr: 1e-3 }, ["amsgrad"]);
+}
+
+/** AMSGrad: Adam with the running maximum of the second moment. */
+export function amsgrad(options: Omit<AdamOptions, "amsgrad"> = {}): Optimizer {
+  return build(adamRule({ amsgrad: true }), { ...options }, { lr: 1e-3 }, []);
+}
+
+/** AdamW: Adam with decoupled weight decay (torch.optim.AdamW; weight decay 0.01). */
+export function adamw(options: AdamOptions = {}): Optimizer {
+  return build(
+    adamRule({ amsgrad: flag("adamw", "amsgrad", options.amsgrad) }),
+    { weightDecay: 1e-2, ...options },
+    { lr: 1e-3, weightDecayMode: "decoupled" },
+    ["amsgrad"],
+  );
+}
+
+export interface AdamaxOptions extends CommonOptions {
+  beta1?: Hyperparameter;
+  beta2?: Hyperparameter;
+  eps?: Hyperparameter;
+}
+
+/** Adamax (torch.optim.Adamax; lr 0.002). */
+export function adamax(options: AdamaxOptions = {}): Optimizer {
+  return build(adamaxRule(), { ...options }, { lr: 2e-3 }, []);
+}
+
+export interface NadamOptions extends AdamaxOptions {
+  momentumDecay?: Hyperparameter;
+}
+
+/** NAdam (torch.optim.NAdam; lr 0.002, momentum decay 0.004). */
+export function nadam(options: NadamOptions = {}): Optimizer {
+  return build(nadamRule(), { ...options }, { lr: 2e-3 }, []);
+}
+
+export interface LionOptions extends CommonOptions {
+  beta1?: Hyperparameter;
+  beta2?: Hyperparameter;
+}
+
+/** Lion (Chen et al. 2023; lr 1e-4, betas 0.9/0.99, decoupled weight decay). */
+export function lion(options: LionOptions = {}): Optimizer {
+  return build(lionRule(), { ...options }, { lr: 1e-4, weightDecayMode: "decoupled" }, []);
+}
