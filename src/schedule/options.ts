@@ -14,13 +14,13 @@ export interface Range {
 }
 
 /** Throws unless `options` is a plain object whose keys are all in `allowed` (catches misspelt options). */
-export function checkOptionNames(kind: string, options: unknown, allowed: readonly string[]): void {
+export function checkOptionNames(kind: string, options: unknown, allowed: readonly string[], what = "option"): void {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new Error(`${kind}: options must be an object, got ${describeValue(options)}`);
+    throw new Error(`${kind}: ${what}s must be an object, got ${describeValue(options)}`);
   }
   for (const name of Object.keys(options)) {
     if (!allowed.includes(name)) {
-      throw new Error(`${kind}: unknown option "${name}" (allowed: ${allowed.join(", ")})`);
+      throw new Error(`${kind}: unknown ${what} "${name}" (allowed: ${allowed.join(", ")})`);
     }
   }
 }

@@ -121,7 +121,7 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions): ReduceOnPlatea
 
   const loadState = (saved: ReduceOnPlateauState): void => {
     const where = `${kind} state`;
-    checkOptionNames(where, saved, ["lr", "best", "badReports", "cooldownLeft"]);
+    checkOptionNames(where, saved, ["lr", "best", "badReports", "cooldownLeft"], "field");
     const nextLr = numberOption(where, "lr", saved.lr, { min: 0 });
     const nextBest = saved.best === null ? null : numberOption(where, "best (a number or null)", saved.best);
     const nextBad = integerOption(where, "badReports", saved.badReports, 0);
