@@ -1,0 +1,36 @@
+import { makeSchedule, type Schedule } from "./schedule";
+import { checkOptionNames, increasingIntegersOption, numberOption } from "./options";
+
+export interface MultiStepOptions {
+  readonly lr: number;
+  /** Steps at which the value is multiplied by `gamma` (strictly increasing integers >= 1). */
+  readonly milestones: readonly number[];
+  /** Multiplier applied at each milestone (> 0); default 0.1. */
+  readonly gamma?: number;
+}
+
+/**
+ * Decay by `gamma` at each milestone (PyTorch `MultiStepLR`):
+ *
+ *     lr(t) = lr * gamma^(number of milestones <= t)
+ */
+export function multiStep(options: MultiStepOptions): Schedule {
+  const kind = "multiStep";
+  checkOptionNames(kind, options, ["lr", "milestones", "gamma"]);
+  const lr = numberOption(kind, "lr", options.lr, { min: 0 });
+  const milestones = increasingIntegersOption(kind, "milestones", options.milestones, 1);
+  const gamma = numberOption(kind, "gamma", options.gamma, { min: 0, minOpen: true }, 0.1);
+  return makeSchedule({ kind, options: { lr, milestones, gamma } }, (t) => lr * gamma ** countAtOrBelow(milestones, t));
+}
+
+/** How many of the sorted `milestones` are <= t (Python's bisect_right). */
+export function countAtOrBelow(milestones: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = milestones.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (milestones[mid] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
