@@ -1,5 +1,6 @@
 import { makeSchedule, type Schedule } from "./schedule";
 import { checkOptionNames, increasingIntegersOption, numberOption } from "./options";
+import { countAtOrBelow } from "./milestones";
 
 export interface MultiStepOptions {
   readonly lr: number;
@@ -23,14 +24,3 @@ export function multiStep(options: MultiStepOptions): Schedule {
   return makeSchedule({ kind, options: { lr, milestones, gamma } }, (t) => lr * gamma ** countAtOrBelow(milestones, t));
 }
 
-/** How many of the sorted `milestones` are <= t (Python's bisect_right). */
-export function countAtOrBelow(milestones: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = milestones.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (milestones[mid] <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

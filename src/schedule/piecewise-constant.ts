@@ -1,6 +1,6 @@
 import { describeValue, makeSchedule, type Schedule } from "./schedule";
 import { checkOptionNames, increasingIntegersOption } from "./options";
-import { countAtOrBelow } from "./multi-step";
+import { countAtOrBelow } from "./milestones";
 
 export interface PiecewiseConstantOptions {
   /** Steps at which the next value starts (strictly increasing integers >= 1). */

@@ -1,6 +1,6 @@
 import { describeValue, isSchedule, makeSchedule, type Schedule } from "./schedule";
 import { increasingIntegersOption } from "./options";
-import { countAtOrBelow } from "./multi-step";
+import { countAtOrBelow } from "./milestones";
 
 /**
  * Schedules one after another (PyTorch `SequentialLR`, optax `join_schedules`). Schedule i takes over at

@@ -38,12 +38,13 @@ describe("reduceOnPlateau", () => {
     assert.deepEqual(replay(schedule, metrics), expected);
   });
 
-  test("max / abs: improvement must exceed best + threshold strictly; cooldown swallows a bad report", () => {
+  test("max / abs: improvement must exceed best + threshold strictly", () => {
     const schedule = reduceOnPlateau({ lr: 1, mode: "max", thresholdMode: "abs", threshold: 0.25, factor: 0.5, patience: 0, cooldown: 1 });
     // By hand: #0 1 first -> best 1 | #1 1.125 <= 1.25, bad 1 > 0 -> lr 0.5, cooldown 1
     //   #2 1.5 > 1.25 -> best 1.5, cooldown 1 -> 0 | #3 1.625 <= 1.75, bad -> lr 0.25, cooldown 1
-    //   #4 1.75 = 1.75 is not better, but cooldown 1 -> 0 resets the count | #5 2.5 -> best 2.5 | #6 2.5 bad -> 0.125
-    assert.deepEqual(replay(schedule, [1, 1.125, 1.5, 1.625, 1.75, 2.5, 2.5]), [1, 1, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125]);
+    //   #4 2 > 1.75 -> best 2, cooldown 1 -> 0 | #5 2.25 = 2 + 0.25 is no improvement -> lr 0.125, cooldown 1
+    //   #6 2.5 > 2.25 -> best 2.5
+    assert.deepEqual(replay(schedule, [1, 1.125, 1.5, 1.625, 2, 2.25, 2.5]), [1, 1, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125]);
   });
 
   test("min / rel: improvement must beat best * (1 - threshold) strictly", () => {
@@ -55,13 +56,21 @@ describe("reduceOnPlateau", () => {
 
   test("max / rel: improvement must beat best * (1 + threshold)", () => {
     const schedule = reduceOnPlateau({ lr: 1, mode: "max", threshold: 0.5, factor: 0.25, patience: 0 });
-    // By hand: #0 2 first | #1 2.5 is not > 3 -> 0.25 | #2 3.5 > 3 -> best 3.5 | #3 5 is not > 5.25 -> 0.0625
-    assert.deepEqual(replay(schedule, [2, 2.5, 3.5, 5]), [1, 1, 0.25, 0.25, 0.0625]);
+    // By hand: #0 2 first | #1 3 = 2 * 1.5 is no improvement -> 0.25 | #2 3.5 > 3 -> best 3.5
+    //   #3 5 is not > 5.25 -> 0.0625
+    assert.deepEqual(replay(schedule, [2, 3, 3.5, 5]), [1, 1, 0.25, 0.25, 0.0625]);
+  });
+
+  test("min / abs: improvement must be below best - threshold strictly", () => {
+    const schedule = reduceOnPlateau({ lr: 1, thresholdMode: "abs", threshold: 0.25, factor: 0.5, patience: 0 });
+    // By hand: #0 1 first | #1 0.75 = 1 - 0.25 is no improvement -> 0.5 | #2 0.5 < 0.75 -> best 0.5
+    assert.deepEqual(replay(schedule, [1, 0.75, 0.5]), [1, 1, 0.5, 0.5]);
   });
 
   test("a reduction not larger than eps is skipped", () => {
-    const schedule = reduceOnPlateau({ lr: 1e-8, factor: 0.5, patience: 0, eps: 1e-8 });
-    assert.deepEqual(replay(schedule, [1, 1, 1]), [1e-8, 1e-8, 1e-8, 1e-8]);
+    // 2e-8 * 0.5 = 1e-8 exactly: the reduction equals eps, so it is skipped.
+    const schedule = reduceOnPlateau({ lr: 2e-8, factor: 0.5, patience: 0, eps: 1e-8 });
+    assert.deepEqual(replay(schedule, [1, 1, 1]), [2e-8, 2e-8, 2e-8, 2e-8]);
     const sensitive = reduceOnPlateau({ lr: 1e-8, factor: 0.5, patience: 0, eps: 0 });
     assert.deepEqual(replay(sensitive, [1, 1]), [1e-8, 1e-8, 5e-9]);
   });
