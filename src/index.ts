@@ -1,3 +1,5 @@
 /** stepwise: a TypeScript lab for deep-learning optimization on TensorFlow.js. */
 export const version: string = require("../../package.json").version;
 export * from "./schedule";
+export * from "./optim";
+export * from "./accumulate";

@@ -99,7 +99,7 @@ export class GradientAccumulator {
         if (this.options.trackNoiseScale) {
           const squared = tf.addN(names.map((name) => grads[name].square().sum())) as tf.Scalar;
           const previous = window.smallSquaredNorms;
-          window.smallSquaredNorms = tf.keep(previous ? previous.add(squared) : squared);
+          window.smallSquaredNorms = tf.keep(previous ? previous.add<tf.Scalar>(squared) : squared);
           previous?.dispose();
         }
       });

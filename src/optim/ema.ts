@@ -27,7 +27,8 @@ export class WeightAverage {
   update(name: string, variable: tf.Variable): void {
     if (this.swapped) throw new Error("ema: the averaged weights are swapped in; swap them back before training");
     const shadow = this.shadows.get(name);
-    const next = tf.tidy(() => (shadow ? shadow.mul(this.decay).add(variable.mul(1 - this.decay)) : variable.clone()));
+    // kept: this runs inside the optimizer's tidy, which would otherwise dispose the new average
+    const next = tf.keep(tf.tidy(() => (shadow ? shadow.mul(this.decay).add(variable.mul(1 - this.decay)) : variable.clone())));
     shadow?.dispose();
     this.shadows.set(name, next);
   }
@@ -55,6 +56,15 @@ export class WeightAverage {
   set(name: string, value: tf.Tensor): void {
     this.shadows.get(name)?.dispose();
     this.shadows.set(name, value);
+  }
+
+  /** Move an average to another variable name (state loaded for a renamed variable). */
+  rename(from: string, to: string): void {
+    const shadow = this.shadows.get(from);
+    if (!shadow || from === to) return;
+    this.shadows.get(to)?.dispose();
+    this.shadows.delete(from);
+    this.shadows.set(to, shadow);
   }
 
   dispose(): void {

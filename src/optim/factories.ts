@@ -146,11 +146,14 @@ export function adamax(options: AdamaxOptions = {}): Optimizer {
 
 export interface NadamOptions extends AdamaxOptions {
   momentumDecay?: Hyperparameter;
+  /** Reproduce PyTorch < 2.0, which double-counted μₜ in the momentum product (pytorch/pytorch#92699). */
+  legacyPytorch113?: boolean;
 }
 
-/** NAdam (torch.optim.NAdam; lr 0.002, momentum decay 0.004). */
+/** NAdam (torch.optim.NAdam as of PyTorch 2; lr 0.002, momentum decay 0.004). */
 export function nadam(options: NadamOptions = {}): Optimizer {
-  return build(nadamRule(), { ...options }, { lr: 2e-3 }, []);
+  const legacyPytorch113 = flag("nadam", "legacyPytorch113", options.legacyPytorch113);
+  return build(nadamRule({ legacyPytorch113 }), { ...options }, { lr: 2e-3 }, ["legacyPytorch113"]);
 }
 
 export interface LionOptions extends CommonOptions {

@@ -34,13 +34,24 @@ export interface ParamGroup {
   updates: number;
 }
 
+/**
+ * tfjs keeps variable names unique by suffixing `_1`, `_2`, … — a model loaded in the process that saved it
+ * gets `dense_Dense1/kernel_1` for a saved `dense_Dense1/kernel`. Names given as strings (as saved configs
+ * hold them) match such copies; variables given as objects match exactly.
+ */
+export function baseVariableName(name: string): string {
+  return name.replace(/_\d+$/, "");
+}
+
 export function selects(selector: ParamSelector, name: string): boolean {
   if (selector instanceof RegExp) {
     selector.lastIndex = 0;
     return selector.test(name);
   }
   if (typeof selector === "function") return selector(name);
-  return selector.some((entry) => (typeof entry === "string" ? entry : entry.name) === name);
+  return selector.some((entry) =>
+    typeof entry === "string" ? entry === name || baseVariableName(entry) === baseVariableName(name) : entry.name === name,
+  );
 }
 
 /** Selectors as JSON: the variable names, or a RegExp's source and flags. Predicates cannot be saved. */

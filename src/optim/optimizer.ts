@@ -12,6 +12,7 @@
  * state can be saved and restored exactly.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { NamedTensor } from "@tensorflow/tfjs-core/dist/tensor_types";
 import {
   AccumulatorState,
   CompletedWindow,
@@ -25,6 +26,7 @@ import { WeightAverage, EmaOptions } from "./ema";
 import {
   GroupOptions,
   ParamGroup,
+  baseVariableName,
   ParamSelector,
   SerializedSelector,
   deserializeSelector,
@@ -142,6 +144,8 @@ export class Optimizer extends tf.Optimizer {
   private readonly average: WeightAverage | undefined;
   private skipped = 0;
   private report: UpdateReport | undefined;
+  /** Variable names with loaded state that no gradient has claimed yet (see `claimLoadedState`). */
+  private readonly unclaimed = new Set<string>();
 
   constructor(config: OptimizerConfig) {
     super();
@@ -173,14 +177,15 @@ export class Optimizer extends tf.Optimizer {
    * Apply gradients (of the mean loss over the batch) by variable name. With accumulation, this adds one
    * micro-batch of `itemCount` items and updates the groups whose window it completes.
    */
-  override applyGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[], options: ApplyOptions = {}): void {
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[], options: ApplyOptions = {}): void {
     const grads = toGradientMap(variableGradients);
     for (const [name, grad] of Object.entries(grads)) checkGradient(name, grad);
-    if (!this.accumulator) {
-      this.update(grads, options.itemCount ?? 1);
-      return;
+    const items = options.itemCount ?? 1;
+    if (!(typeof items === "number" && Number.isFinite(items) && items > 0)) {
+      throw new Error(`${this.rule.name}: itemCount must be a finite number > 0, got ${describe(items)}`);
     }
-    this.applyWindows(this.accumulator.add(grads, options.itemCount ?? 1));
+    if (!this.accumulator) this.update(grads, items);
+    else this.applyWindows(this.accumulator.add(grads, items));
   }
 
   /**
@@ -289,13 +294,32 @@ export class Optimizer extends tf.Optimizer {
   }
 
   private paramState(name: string, variable: tf.Variable): ParamState {
-    let state = this.params.get(name);
+    let state = this.params.get(name) ?? this.claimLoadedState(name);
+    this.unclaimed.delete(name);
     if (!state) {
       const slots = this.rule.initSlots(variable);
       for (const slot of Object.values(slots)) tf.keep(slot);
       state = { step: 0, slots, counters: this.rule.initCounters?.() ?? {} };
       this.params.set(name, state);
     }
+    return state;
+  }
+
+  /**
+   * State loaded under a saved name serves a variable whose name is that name with tfjs's uniquifying
+   * suffix (a model reloaded in the process that saved it), when exactly one unclaimed saved name fits.
+   */
+  private claimLoadedState(name: string): ParamState | undefined {
+    const base = baseVariableName(name);
+    const candidates = [...this.unclaimed].filter((saved) => baseVariableName(saved) === base);
+    if (candidates.length !== 1) return undefined;
+    const [saved] = candidates;
+    const state = this.params.get(saved);
+    this.unclaimed.delete(saved);
+    this.params.delete(saved);
+    if (!state) return undefined;
+    this.params.set(name, state);
+    this.average?.rename(saved, name);
     return state;
   }
 
@@ -422,6 +446,7 @@ export class Optimizer extends tf.Optimizer {
       const slots: Slots = {};
       for (const [slot, encoded] of Object.entries(saved.slots)) slots[slot] = decodeTensor(encoded, `optimizer slot ${name}/${slot}`);
       this.params.set(name, { step: saved.step, counters: { ...saved.counters }, slots });
+      this.unclaimed.add(name);
     }
     if (state.ema) {
       if (!this.average) throw new Error(`${this.rule.name}: the state has a weight average but this optimizer has no ema option`);
@@ -438,8 +463,8 @@ export class Optimizer extends tf.Optimizer {
   // ---------- tf.Optimizer: weights saved with a model ----------
 
   /** Named tensors for `model.save(..., { includeOptimizer: true })`: slots, steps, counters and averages by variable name. */
-  override async getWeights(): Promise<tf.NamedTensor[]> {
-    const weights: tf.NamedTensor[] = [await this.saveIterations()];
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights: NamedTensor[] = [await this.saveIterations()];
     for (const group of this.groupList) weights.push({ name: `#group#${group.name}#updates`, tensor: tf.scalar(group.updates, "int32") });
     for (const [name, state] of this.params) {
       weights.push({ name: `${name}#step`, tensor: tf.scalar(state.step, "int32") });
@@ -452,7 +477,7 @@ export class Optimizer extends tf.Optimizer {
     return weights;
   }
 
-  override async setWeights(weightValues: tf.NamedTensor[]): Promise<void> {
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     this.disposeState();
     for (const { name, tensor } of rest) {
@@ -473,6 +498,7 @@ export class Optimizer extends tf.Optimizer {
       if (!state) {
         state = { step: 0, slots: {}, counters: {} };
         this.params.set(variable, state);
+        this.unclaimed.add(variable);
       }
       if (kind === "step") state.step = tensor.dataSync()[0];
       else if (slot !== undefined) state.slots[slot] = tensor.clone();
@@ -525,6 +551,7 @@ export class Optimizer extends tf.Optimizer {
   private disposeState(): void {
     for (const state of this.params.values()) tf.dispose(Object.values(state.slots));
     this.params.clear();
+    this.unclaimed.clear();
     this.average?.dispose();
   }
 }
@@ -652,7 +679,7 @@ function deserializeHyper(hyper: Record<string, SerializedHyperparameter>): Reco
   return Object.fromEntries(Object.entries(hyper).map(([k, v]) => [k, deserializeHyperparameter(v)]));
 }
 
-function toGradientMap(gradients: tf.NamedTensorMap | tf.NamedTensor[]): Record<string, tf.Tensor> {
+function toGradientMap(gradients: tf.NamedTensorMap | NamedTensor[]): Record<string, tf.Tensor> {
   if (Array.isArray(gradients)) return Object.fromEntries(gradients.map(({ name, tensor }) => [name, tensor]));
   if (gradients === null || typeof gradients !== "object") throw new Error("applyGradients: expected gradients by variable name");
   return gradients;

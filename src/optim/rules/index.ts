@@ -17,7 +17,7 @@ const RULES: Record<string, (flags: Flags) => UpdateRule> = {
   rmsprop: (f) => rmspropRule({ centered: f.centered === true }),
   adam: (f) => adamRule({ amsgrad: f.amsgrad === true }),
   adamax: () => adamaxRule(),
-  nadam: () => nadamRule(),
+  nadam: (f) => nadamRule({ legacyPytorch113: f.legacyPytorch113 === true }),
   lion: () => lionRule(),
 };
 

@@ -10,7 +10,7 @@
  * The momentum buffer is created on the first step that uses momentum, so momentum can be turned on
  * (or scheduled) mid-training, and changing it takes effect at once — tfjs's `setMomentum` does nothing.
  */
-import { UpdateRule, check } from "../rule";
+import { Slots, UpdateRule, check } from "../rule";
 
 export function sgdRule(flags: { nesterov?: boolean } = {}): UpdateRule {
   const nesterov = flags.nesterov ?? false;
@@ -24,7 +24,7 @@ export function sgdRule(flags: { nesterov?: boolean } = {}): UpdateRule {
     initSlots: () => ({}),
     update({ param, grad, slots, hyper }) {
       const { lr, momentum, dampening } = hyper;
-      if (momentum === 0 && slots.buffer === undefined) return { param: param.sub(grad.mul(lr)), slots: {} };
+      if (momentum === 0 && slots.buffer === undefined) return { param: param.sub(grad.mul(lr)), slots: {} as Slots };
       // a copy, not the gradient itself: the caller disposes its gradients after the update
       const buffer = slots.buffer === undefined ? grad.clone() : slots.buffer.mul(momentum).add(grad.mul(1 - dampening));
       const direction = nesterov ? grad.add(buffer.mul(momentum)) : buffer;
