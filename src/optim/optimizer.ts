@@ -144,6 +144,8 @@ export class Optimizer extends tf.Optimizer {
   private readonly average: WeightAverage | undefined;
   private skipped = 0;
   private report: UpdateReport | undefined;
+  /** The size of the batch `model.fit` is about to apply, reported by `fitCallback()`. */
+  private fitBatchSize: number | undefined;
   /** Variable names with loaded state that no gradient has claimed yet (see `claimLoadedState`). */
   private readonly unclaimed = new Set<string>();
 
@@ -180,7 +182,8 @@ export class Optimizer extends tf.Optimizer {
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[], options: ApplyOptions = {}): void {
     const grads = toGradientMap(variableGradients);
     for (const [name, grad] of Object.entries(grads)) checkGradient(name, grad);
-    const items = options.itemCount ?? 1;
+    const items = options.itemCount ?? this.fitBatchSize ?? 1;
+    this.fitBatchSize = undefined;
     if (!(typeof items === "number" && Number.isFinite(items) && items > 0)) {
       throw new Error(`${this.rule.name}: itemCount must be a finite number > 0, got ${describe(items)}`);
     }
@@ -196,6 +199,20 @@ export class Optimizer extends tf.Optimizer {
     if (!this.accumulator) return;
     if (policy !== undefined) requireOneOf(this.rule.name, "lastWindow", policy, LAST_WINDOW_POLICIES);
     this.applyWindows(this.accumulator.flush(policy));
+  }
+
+  /**
+   * A callback for `model.fit(x, y, { callbacks: [optimizer.fitCallback()] })`: each batch is weighted by its
+   * size (the last batch of an epoch is often smaller) and each epoch ends with the `lastWindow` policy.
+   * Without it, model.fit weighs every batch equally and windows run across epochs.
+   */
+  fitCallback(): tf.Callback {
+    return new AccumulationCallback(this);
+  }
+
+  /** Set by the fit callback: the item count of the next `applyGradients` call that gives none. */
+  set nextBatchSize(size: number | undefined) {
+    this.fitBatchSize = size;
   }
 
   /** Micro-batches waiting in each group's open accumulation window. */
@@ -557,6 +574,29 @@ export class Optimizer extends tf.Optimizer {
 }
 
 tf.serialization.registerClass(Optimizer);
+
+/**
+ * Tells the optimizer each batch's size during model.fit: `fitDataset` puts it in the batch logs before
+ * `onBatchBegin`; `fit` on tensors sets it only afterwards, so it is derived from the fit's parameters
+ * (batch i of `samples` in batches of `batchSize`).
+ */
+class AccumulationCallback extends tf.Callback {
+  constructor(private readonly optimizer: Optimizer) {
+    super();
+  }
+
+  override async onBatchBegin(batch: number, logs?: tf.Logs): Promise<void> {
+    const { samples, batchSize } = this.params as { samples?: unknown; batchSize?: unknown };
+    if (typeof logs?.size === "number") this.optimizer.nextBatchSize = logs.size;
+    else if (typeof samples === "number" && typeof batchSize === "number") {
+      this.optimizer.nextBatchSize = Math.min(batchSize, samples - batch * batchSize);
+    } else this.optimizer.nextBatchSize = undefined;
+  }
+
+  override async onEpochEnd(): Promise<void> {
+    this.optimizer.endEpoch();
+  }
+}
 
 /** Rebuild an optimizer configuration saved by `toJSONConfig()`. */
 export function optimizerConfigFromJSON(saved: SerializedOptimizerConfig): OptimizerConfig {
