@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { writeFileAtomic } from "./files";
+import { writeFileAtomic } from "../src/util/files";
 
 export interface ConnectionInfo {
   transport: "tcp" | "ipc";

@@ -3,3 +3,4 @@ export const version: string = require("../../package.json").version;
 export * from "./schedule";
 export * from "./optim";
 export * from "./accumulate";
+export * from "./train";

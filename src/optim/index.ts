@@ -1,4 +1,4 @@
-export { Optimizer, optimizerConfigFromJSON } from "./optimizer";
+export { NonFiniteGradientError, Optimizer, optimizerConfigFromJSON, renameStateVariables } from "./optimizer";
 export type {
   AccumulateOptions,
   ApplyOptions,

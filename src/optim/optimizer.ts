@@ -124,6 +124,20 @@ export interface SerializedOptimizerConfig {
 }
 
 const DEFAULT_GROUP = "default";
+const BRAND = Symbol.for("stepwise.Optimizer");
+
+/** A gradient with NaN or ±Infinity: names the parameter and the update. */
+export class NonFiniteGradientError extends Error {
+  override readonly name = "NonFiniteGradientError";
+
+  constructor(
+    optimizer: string,
+    readonly parameter: string,
+    readonly update: number,
+  ) {
+    super(`${optimizer}: non-finite gradient for parameter "${parameter}" at update ${update}; pass nonFinite: "skip" to skip such updates`);
+  }
+}
 const GROUP_KEYS = new Set(["name", "params", "frozen", "accumulateSteps"]);
 
 export class Optimizer extends tf.Optimizer {
@@ -131,6 +145,16 @@ export class Optimizer extends tf.Optimizer {
   static get className(): string {
     return "StepwiseOptimizer";
   }
+
+  /**
+   * tf.Optimizer answers `instanceof` for anything with minimize/applyGradients (to tolerate duplicate tfjs
+   * copies), which subclasses inherit; a stepwise optimizer is recognised by its brand instead.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
 
   readonly rule: UpdateRule;
   readonly weightDecayMode: WeightDecayMode;
@@ -199,6 +223,7 @@ export class Optimizer extends tf.Optimizer {
     if (!this.accumulator) return;
     if (policy !== undefined) requireOneOf(this.rule.name, "lastWindow", policy, LAST_WINDOW_POLICIES);
     this.applyWindows(this.accumulator.flush(policy));
+    this.accumulator.noiseScale(); // reads the window norms kept on the device: memory stays flat across epochs
   }
 
   /**
@@ -261,10 +286,7 @@ export class Optimizer extends tf.Optimizer {
         return;
       }
       const culprit = entries.find((e) => tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(e.grad))).dataSync()[0] === 1));
-      throw new Error(
-        `${this.rule.name}: non-finite gradient for parameter "${culprit?.name ?? entries[0].name}" at update ` +
-          `${this.iterations + 1}; pass nonFinite: "skip" to skip such updates`,
-      );
+      throw new NonFiniteGradientError(this.rule.name, culprit?.name ?? entries[0].name, this.iterations + 1);
     }
     const hyper = new Map<ParamGroup, HyperValues>();
     for (const { group } of entries) if (!hyper.has(group)) hyper.set(group, this.resolve(group));
@@ -738,4 +760,21 @@ function checkGradient(name: string, grad: tf.Tensor): void {
     throw new Error(`gradient for "${name}" has shape [${grad.shape}] but the parameter has shape [${variable.shape}]`);
   }
   if (grad.dtype !== "float32") throw new Error(`gradient for "${name}" must be float32, got ${grad.dtype}`);
+}
+
+/**
+ * The same state with its variables renamed (`renames[old] = new`): for restoring a checkpoint into a model
+ * whose variables got other names (tfjs numbers layers per process), matched by position by the caller.
+ */
+export function renameStateVariables(state: OptimizerState, renames: Readonly<Record<string, string>>): OptimizerState {
+  const rename = (name: string) => renames[name] ?? name;
+  const renameKeys = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).map(([k, v]) => [rename(k), v]));
+  return {
+    ...state,
+    params: renameKeys(state.params),
+    ...(state.ema ? { ema: renameKeys(state.ema) } : {}),
+    ...(state.accumulator
+      ? { accumulator: { ...state.accumulator, windows: state.accumulator.windows.map((w) => ({ ...w, sums: renameKeys(w.sums) })) } }
+      : {}),
+  };
 }

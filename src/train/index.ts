@@ -1,0 +1,11 @@
+export { fit } from "./fit";
+export type { FitOptions } from "./fit";
+export { DivergenceError, InterruptedError } from "./divergence";
+export { currentAbortSignal, setCurrentAbortSignal } from "./interrupt";
+export { LOSS_NAMES, resolveLoss } from "./loss";
+export type { LossFunction, LossName } from "./loss";
+export type { EarlyStoppingOptions, Monitor } from "./early-stopping";
+export type { FunctionTarget, TrainTarget } from "./target";
+export type { ProgressMode } from "./progress";
+export type { DataInput } from "./sources";
+export type { Batch, BatchSource, Divergence, EpochRecord, History, StepRecord, TrainCallbacks, TrainInfo } from "./types";

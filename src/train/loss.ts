@@ -1,0 +1,55 @@
+/**
+ * Losses by name, as functions of (targets, predictions) returning the mean over the batch, and accuracy
+ * for classification (targets as class indices or one-hot, predictions as scores per class).
+ */
+import * as tf from "@tensorflow/tfjs";
+
+export type LossName =
+  | "softmaxCrossEntropy"
+  | "categoricalCrossentropy"
+  | "sparseCategoricalCrossentropy"
+  | "binaryCrossentropy"
+  | "meanSquaredError"
+  | "meanAbsoluteError";
+
+export type LossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
+
+export const LOSS_NAMES: readonly LossName[] = [
+  "softmaxCrossEntropy",
+  "categoricalCrossentropy",
+  "sparseCategoricalCrossentropy",
+  "binaryCrossentropy",
+  "meanSquaredError",
+  "meanAbsoluteError",
+];
+
+/** One-hot targets from class indices when the predictions have one column per class. */
+function asOneHot(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  if (yTrue.rank === yPred.rank) return yTrue;
+  return tf.oneHot(yTrue.flatten().toInt(), yPred.shape[yPred.rank - 1]);
+}
+
+const LOSSES: Record<LossName, LossFunction> = {
+  /** Cross-entropy from logits (the numerically stable form). */
+  softmaxCrossEntropy: (y, p) => tf.losses.softmaxCrossEntropy(asOneHot(y, p), p) as tf.Scalar,
+  /** Cross-entropy from probabilities (a softmax output layer). */
+  categoricalCrossentropy: (y, p) => tf.metrics.categoricalCrossentropy(asOneHot(y, p), p).mean() as tf.Scalar,
+  sparseCategoricalCrossentropy: (y, p) => tf.metrics.categoricalCrossentropy(asOneHot(y, p), p).mean() as tf.Scalar,
+  binaryCrossentropy: (y, p) => tf.metrics.binaryCrossentropy(y, p).mean() as tf.Scalar,
+  meanSquaredError: (y, p) => tf.losses.meanSquaredError(y, p) as tf.Scalar,
+  meanAbsoluteError: (y, p) => tf.losses.absoluteDifference(y, p) as tf.Scalar,
+};
+
+export function resolveLoss(loss: LossName | LossFunction | undefined, where = "fit"): LossFunction {
+  if (typeof loss === "function") return loss;
+  if (typeof loss === "string" && (LOSS_NAMES as readonly string[]).includes(loss)) return LOSSES[loss];
+  throw new Error(`${where}: loss must be a function (yTrue, yPred) => scalar or one of ${LOSS_NAMES.join(", ")}, got ${String(loss)}`);
+}
+
+/** Number of correct predictions in the batch, or undefined when the task is not classification. */
+export function correctCount(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar | undefined {
+  if (yPred.rank !== 2 || yPred.shape[1] === undefined || yPred.shape[1] < 2) return undefined;
+  const predicted = yPred.argMax(1);
+  const actual = yTrue.rank === 2 ? yTrue.argMax(1) : yTrue.flatten().toInt();
+  return predicted.equal(actual).sum() as tf.Scalar;
+}
