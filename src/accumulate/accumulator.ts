@@ -181,7 +181,8 @@ export class GradientAccumulator {
       for (const [name, sum] of window.sums) grads[name] = tf.keep(sum.div(items));
     });
     if (window.smallSquaredNorms && window.microBatches > 1) {
-      const big = tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())) as tf.Scalar);
+      // kept: this may run inside a caller's tidy (model.fit), and the norm is read later
+      const big = tf.keep(tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())) as tf.Scalar));
       this.pendingNorms.push({ group, small: window.smallSquaredNorms, big, microBatches: window.microBatches, items });
       window.smallSquaredNorms = undefined;
       if (this.pendingNorms.length >= MAX_PENDING_NORMS) this.readPendingNorms();
