@@ -4,3 +4,4 @@ export * from "./schedule";
 export * from "./optim";
 export * from "./accumulate";
 export * from "./train";
+export * from "./experiments";

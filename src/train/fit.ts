@@ -81,8 +81,14 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
     ...(Array.isArray(options.callbacks) ? options.callbacks : options.callbacks ? [options.callbacks] : []),
     ...progressCallbacks(settings.progress),
   ];
+  /** Calls a hook on every callback in order; true when one asked to stop. */
   const emit = async <K extends keyof TrainCallbacks>(hook: K, ...args: Parameters<NonNullable<TrainCallbacks[K]>>) => {
-    for (const callback of callbacks) await (callback[hook] as ((...a: typeof args) => unknown) | undefined)?.apply(callback, args);
+    let stop = false;
+    for (const callback of callbacks) {
+      const answer = await (callback[hook] as ((...a: typeof args) => unknown) | undefined)?.apply(callback, args);
+      if (answer === "stop") stop = true;
+    }
+    return stop;
   };
   const stopping = options.earlyStopping ? new EarlyStopping(options.earlyStopping, validation !== undefined) : undefined;
 
@@ -123,15 +129,16 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
         if (outcome.updated) {
           const record = stepRecord(optimizer, epoch, window);
           history.steps.push(record);
-          await emit("onStep", record);
+          if (await emit("onStep", record)) history.stoppedByCallback = { step: record.step, epoch };
         }
+        if (history.stoppedByCallback) break;
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
           await new Promise((resolve) => setImmediate(resolve));
           lastYield = performance.now();
         }
         if (signal?.aborted) throw new InterruptedError(`training interrupted in epoch ${epoch}, after ${optimizer.iterations} updates`);
       }
-      if (history.diverged) break;
+      if (history.diverged || history.stoppedByCallback) break;
 
       const before = optimizer.iterations;
       optimizer.endEpoch();

@@ -61,13 +61,16 @@ export interface History {
   diverged?: Divergence;
   /** Set when early stopping ended the run. */
   stoppedEarly?: { epoch: number; bestEpoch: number; best: number };
+  /** Set when a callback's onStep returned "stop". */
+  stoppedByCallback?: { step: number; epoch: number };
 }
 
 /** Hooks into the loop; each may be async (the loop awaits it). */
 export interface TrainCallbacks {
   onTrainBegin?(info: TrainInfo): void | Promise<void>;
   onEpochBegin?(epoch: number): void | Promise<void>;
-  onStep?(record: StepRecord): void | Promise<void>;
+  /** Return "stop" to end the run after this update (e.g. a target loss was reached). */
+  onStep?(record: StepRecord): void | "stop" | Promise<void | "stop">;
   onEpochEnd?(record: EpochRecord): void | Promise<void>;
   onTrainEnd?(history: History): void | Promise<void>;
 }

@@ -1,0 +1,10 @@
+export { batchSizeSweep } from "./batch-size-sweep";
+export type { BatchSizePoint, BatchSizeSweepOptions } from "./batch-size-sweep";
+export { lrRangeTest } from "./lr-range-test";
+export type { LrRangeTestOptions, LrRangeTestResult } from "./lr-range-test";
+export { compareOptimizers } from "./compare-optimizers";
+export type { CompareOptimizersOptions, OptimizerRun } from "./compare-optimizers";
+export { accumulationCheck } from "./accumulation-check";
+export type { AccumulationCheckOptions, AccumulationCheckResult } from "./accumulation-check";
+export { gradientNoiseScale } from "./noise-scale";
+export type { NoiseScaleOptions } from "./noise-scale";
