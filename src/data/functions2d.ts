@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { finite, knownOptions, positive } from "./validate";
+import { fail, finite, knownOptions, positive } from "./validate";
 
 export interface Point2D {
   x: number;
@@ -51,8 +51,8 @@ export interface QuadraticOptions {
 export function illConditionedQuadratic(options: QuadraticOptions = {}): TestFunction2D {
   const where = "illConditionedQuadratic";
   knownOptions(where, options, ["condition", "angle"]);
-  const kappa = positive(where, "condition", options.condition ?? 10);
-  if (kappa < 1) throw new Error(`${where}: condition must be a finite number >= 1, got ${kappa}`);
+  const kappa = options.condition ?? 10;
+  if (typeof kappa !== "number" || !Number.isFinite(kappa) || kappa < 1) fail(where, "condition", "a finite number >= 1", kappa);
   const angle = finite(where, "angle", options.angle ?? 0);
   const c = Math.cos(angle);
   const s = Math.sin(angle);
