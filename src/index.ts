@@ -3,5 +3,6 @@ export const version: string = require("../../package.json").version;
 export * from "./schedule";
 export * from "./optim";
 export * from "./accumulate";
+export * from "./data";
 export * from "./train";
 export * from "./experiments";

@@ -275,7 +275,7 @@ function checkFitOptions(options: FitOptions): FitSettings {
     throw new Error(`fit: batchSize must be an integer >= 1 or "full", got ${String(batchSize)}`);
   }
   const seed = options.seed ?? 0;
-  if (typeof seed !== "number" || !Number.isInteger(seed)) throw new Error(`fit: seed must be an integer, got ${String(seed)}`);
+  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0) throw new Error(`fit: seed must be an integer >= 0, got ${String(seed)}`);
   const onDivergence = options.onDivergence ?? "error";
   if (onDivergence !== "error" && onDivergence !== "stop") throw new Error(`fit: onDivergence must be "error" or "stop", got ${String(onDivergence)}`);
   const progress = options.progress ?? "auto";

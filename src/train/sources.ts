@@ -1,21 +1,34 @@
 /**
- * Turning training data into batches: `{ x, y }` tensors (sliced per batch by a seeded permutation) or any
- * BatchSource. Shuffling depends only on (seed, epoch), so a resumed run sees the same batches.
+ * Turning training data into batches: a stepwise Dataset (typed arrays, batched by `batches`), `{ x, y }`
+ * tensors (rows gathered by the epoch's order), or any BatchSource. Shuffling depends only on
+ * (seed, epoch) — `epochOrder` — so a resumed run sees the same batches.
  */
 import * as tf from "@tensorflow/tfjs";
+import { Dataset, batches, epochOrder } from "../data";
 import { Batch, BatchSource } from "./types";
 
-export type DataInput = { x: tf.Tensor; y: tf.Tensor } | BatchSource;
+export type DataInput = Dataset | { x: tf.Tensor; y: tf.Tensor } | BatchSource;
 
-export function isBatchSource(data: DataInput): data is BatchSource {
+function isBatchSource(data: DataInput): data is BatchSource {
   return typeof (data as BatchSource).batches === "function" && typeof (data as BatchSource).size === "number";
+}
+
+function isDataset(data: DataInput): data is Dataset {
+  const ds = data as Dataset;
+  return ds.x instanceof Float32Array && Array.isArray(ds.xShape) && typeof ds.size === "number";
 }
 
 export function toBatchSource(data: DataInput, options: { shuffle: boolean; seed: number; what: string }): BatchSource {
   if (data && isBatchSource(data)) return data;
+  if (data && isDataset(data)) {
+    return {
+      size: data.size,
+      batches: (epoch, batchSize) => batches(data, { batchSize, shuffle: options.shuffle, seed: options.seed, epoch }),
+    };
+  }
   const tensors = data as { x?: unknown; y?: unknown };
   if (!(tensors?.x instanceof tf.Tensor) || !(tensors?.y instanceof tf.Tensor)) {
-    throw new Error(`fit: ${options.what} must be { x, y } tensors, a stepwise Dataset, or a BatchSource`);
+    throw new Error(`fit: ${options.what} must be a stepwise Dataset, { x, y } tensors, or a BatchSource`);
   }
   const { x, y } = tensors as { x: tf.Tensor; y: tf.Tensor };
   if (x.shape[0] !== y.shape[0]) throw new Error(`fit: ${options.what}.x has ${x.shape[0]} rows but ${options.what}.y has ${y.shape[0]}`);
@@ -36,7 +49,7 @@ class TensorSource implements BatchSource {
   }
 
   *batches(epoch: number, batchSize: number): Iterable<Batch> {
-    const order = this.shuffle ? permutation(this.size, this.seed, epoch) : undefined;
+    const order = this.shuffle ? epochOrder(this.size, this.seed, epoch) : undefined;
     for (let start = 0; start < this.size; start += batchSize) {
       const size = Math.min(batchSize, this.size - start);
       if (!order) {
@@ -51,22 +64,4 @@ class TensorSource implements BatchSource {
       }
     }
   }
-}
-
-/** A Fisher–Yates permutation of 0..n-1 from a seeded generator (mulberry32) keyed by (seed, epoch). */
-function permutation(n: number, seed: number, epoch: number): Int32Array {
-  let state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35)) >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
 }

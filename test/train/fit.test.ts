@@ -216,3 +216,24 @@ describe("fit on a LayersModel", () => {
     tf.dispose([x, y]);
   });
 });
+
+describe("fit on stepwise data sets", () => {
+  test("two moons as a Dataset: an MLP separates them; the data set's shuffle is seeded", async () => {
+    const { twoMoons } = await import("../../src/data");
+    const moons = twoMoons({ n: 200, noise: 0.1, seed: 4 });
+    const build = () =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [2], units: 16, activation: "tanh", kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+          tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
+        ],
+      });
+    const [a, b] = [build(), build()];
+    const run = (model: tf.LayersModel) => fit(model, { optimizer: adam({ lr: 0.05 }), loss: "softmaxCrossEntropy", data: moons, epochs: 30, batchSize: 20, seed: 9, progress: "none" });
+    const [ha, hb] = [await run(a), await run(b)];
+    assert.ok(ha.epochs.at(-1)!.accuracy! > 0.95, `accuracy ${ha.epochs.at(-1)!.accuracy}`);
+    assert.deepEqual(losses(ha), losses(hb));
+    a.dispose();
+    b.dispose();
+  });
+});
