@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { adam, sgd } from "../../src/optim";
 import { DivergenceError, InterruptedError, fit, FunctionTarget, History } from "../../src/train";
 import { randomValues } from "../optim/helpers";
+import { twoMoons } from "../../src/data";
 
 /** y = X·w + b + noise, with the OLS solution computed in float64 as the reference. */
 function regression(n: number, seed: number) {
@@ -219,7 +220,6 @@ describe("fit on a LayersModel", () => {
 
 describe("fit on stepwise data sets", () => {
   test("two moons as a Dataset: an MLP separates them; the data set's shuffle is seeded", async () => {
-    const { twoMoons } = await import("../../src/data");
     const moons = twoMoons({ n: 200, noise: 0.1, seed: 4 });
     const build = () =>
       tf.sequential({
