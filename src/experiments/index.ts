@@ -8,3 +8,5 @@ export { accumulationCheck } from "./accumulation-check";
 export type { AccumulationCheckOptions, AccumulationCheckResult } from "./accumulation-check";
 export { gradientNoiseScale } from "./noise-scale";
 export type { NoiseScaleOptions } from "./noise-scale";
+export { trajectory } from "./trajectory";
+export type { Trajectory } from "./trajectory";

@@ -2,7 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { adam, momentum, sgd } from "../../src/optim";
-import { accumulationCheck, batchSizeSweep, compareOptimizers, gradientNoiseScale, lrRangeTest } from "../../src/experiments";
+import { accumulationCheck, batchSizeSweep, compareOptimizers, gradientNoiseScale, lrRangeTest, trajectory } from "../../src/experiments";
+import { illConditionedQuadratic, rosenbrock } from "../../src/data";
 import { FunctionTarget } from "../../src/train";
 import { randomValues } from "../optim/helpers";
 
@@ -94,5 +95,20 @@ describe("experiments", () => {
     const expected = trace / g2;
     assert.ok(Math.abs(estimate.bSimple - expected) / expected < 0.25, `B_simple ${estimate.bSimple} vs ${expected}`);
     tf.dispose(model.variables);
+  });
+});
+
+describe("trajectories on 2-D test functions", () => {
+  test("gradient descent on the ill-conditioned quadratic follows the closed form; momentum gets closer in as many steps", () => {
+    const fn = illConditionedQuadratic({ condition: 10 });
+    const gd = trajectory(fn, sgd({ lr: 0.05 }), { steps: 20, start: { x: 1, y: 1 } });
+    // f = ½(x² + κy²) (unrotated): each step multiplies x by (1 − lr) and y by (1 − lr·κ)
+    const expected = [Math.pow(0.95, 20), Math.pow(0.5, 20)];
+    assert.ok(Math.abs(gd.points[20][0] - expected[0]) < 1e-5 && Math.abs(gd.points[20][1] - expected[1]) < 1e-6, `${gd.points[20]}`);
+    const heavy = trajectory(fn, momentum({ lr: 0.05, momentum: 0.5 }), { steps: 20, start: { x: 1, y: 1 } });
+    assert.ok(heavy.distanceToMinimum < gd.distanceToMinimum);
+    const blowup = trajectory(rosenbrock(), sgd({ lr: 1 }), { steps: 50 });
+    assert.equal(blowup.diverged, true);
+    assert.ok(blowup.losses.every(Number.isFinite));
   });
 });
