@@ -1,0 +1,477 @@
+/**
+ * The kernel's protocol layer (Jupyter messaging 5.3) over ZeroMQ.
+ *
+ * - shell (ROUTER): requests are queued as they arrive and handled strictly one after another, each
+ *   bracketed by `status: busy` / `status: idle` on iopub with the request as parent;
+ * - control (ROUTER): handled at once, even while a cell runs (interrupt, shutdown, kernel_info);
+ * - stdin (ROUTER): input_request / input_reply for `await input()`;
+ * - iopub (PUB): outputs, in order (iopub.ts); heartbeat: a worker thread (heartbeat.ts).
+ * Frames with a bad signature or malformed JSON, and messages of unknown type, are logged and dropped.
+ *
+ * After a failed execute_request with `stop_on_error`, the execute_requests already queued at that moment
+ * are answered `status: abort` without running (ipykernel's semantics); later ones run normally.
+ */
+import { randomUUID } from "node:crypto";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
+import * as zmq from "zeromq";
+import { ConnectionInfo, endpoint } from "../jupyter/connection";
+import {
+  ContentOf,
+  ExecuteReply,
+  Header,
+  JsonObject,
+  Message,
+  MessageType,
+  StatusContent,
+} from "../jupyter/messages";
+import { SendQueue } from "../jupyter/socket-queue";
+import { Signer, WireError, createMessage, deserialize, serialize } from "../jupyter/wire";
+import { setDisplaySink } from "../src/display/sink";
+import { guardTimers } from "./cell-run";
+import { CommManager } from "./comms";
+import { createDisplayApi, createDisplaySink, DisplayHost } from "./display";
+import { errorContent } from "./errors";
+import { Executor } from "./executor";
+import { installGlobals } from "./globals";
+import { Heartbeat, startHeartbeat } from "./heartbeat";
+import { History } from "./history";
+import { kernelInfo } from "./info";
+import { Installation, currentInstallation } from "./installation";
+import { Iopub } from "./iopub";
+import { Rendered, renderValue } from "./rich";
+import { Stdin } from "./stdin";
+import { CapturedStreams, captureStreams } from "./streams";
+
+export interface KernelOptions {
+  /** The notebook's directory; default: the process's working directory. */
+  cwd?: string;
+  installation?: Installation;
+  /** Called once the kernel has shut down (the process entry point exits there). */
+  onShutdown?: (restart: boolean) => void;
+}
+
+interface QueuedRequest {
+  message: Message;
+  /** Set when a failed execute asked to stop on error while this request was waiting. */
+  abort: boolean;
+}
+
+type RouterChannel = "shell" | "control" | "stdin";
+
+export class Kernel {
+  readonly session = randomUUID();
+  private readonly signer: Signer;
+  private readonly sockets = {
+    shell: new zmq.Router({ linger: 1000 }),
+    control: new zmq.Router({ linger: 1000 }),
+    stdin: new zmq.Router({ linger: 1000 }),
+    iopub: new zmq.Publisher({ linger: 1000 }),
+  };
+  private readonly queues: Record<RouterChannel | "iopub", SendQueue>;
+  private readonly iopub: Iopub;
+  private readonly stdin: Stdin;
+  private readonly executor: Executor;
+  private readonly history = new History();
+  private readonly comms: CommManager;
+  private readonly shellQueue: QueuedRequest[] = [];
+  private wakeShell: (() => void) | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private streams: CapturedStreams | undefined;
+  private restoreTimers: (() => void) | undefined;
+  private executionCount = 0;
+  /** The shell request being handled now, and the execute_request running now. */
+  private handling: Message | undefined;
+  private executing: Message<"execute_request"> | undefined;
+  /** Output with no request to belong to (a timer firing between cells) goes to the last cell. */
+  private lastExecute: Message<"execute_request"> | undefined;
+  private closed = false;
+  private readonly installation: Installation;
+
+  private constructor(
+    readonly connection: ConnectionInfo,
+    private readonly options: KernelOptions,
+  ) {
+    this.installation = options.installation ?? currentInstallation();
+    this.signer = new Signer(connection.key, connection.signature_scheme);
+    this.queues = {
+      shell: new SendQueue(this.sockets.shell),
+      control: new SendQueue(this.sockets.control),
+      stdin: new SendQueue(this.sockets.stdin),
+      iopub: new SendQueue(this.sockets.iopub),
+    };
+    this.iopub = new Iopub((m) => this.queues.iopub.send(serialize(m, this.signer)), this.session, (t) => this.log(t));
+    this.stdin = new Stdin((m) => this.queues.stdin.send(serialize(m, this.signer)), this.session);
+    this.executor = new Executor(options.cwd ?? process.cwd(), this.installation);
+    this.comms = new CommManager(
+      { publish: (type, content, metadata, buffers) => void this.iopub.publish(type, content as never, this.outputParent(), { metadata, buffers }) },
+      (text) => this.log(text),
+    );
+  }
+
+  /** Bind every channel of `connection`, install the cell environment and start serving. */
+  static async start(connection: ConnectionInfo, options: KernelOptions = {}): Promise<Kernel> {
+    const kernel = new Kernel(connection, options);
+    await kernel.bind();
+    kernel.installEnvironment();
+    void kernel.iopub.publish("status", { execution_state: "starting" }, undefined);
+    kernel.serve();
+    return kernel;
+  }
+
+  /** Compile the TypeScript engine ahead of the first cell (it takes about a second). */
+  warm(): void {
+    this.executor.warm();
+  }
+
+  /** Interrupt the running cell (interrupt_request or SIGINT); nothing happens when none runs. */
+  interrupt(how: string): void {
+    if (this.executor.interrupt(how)) this.stdin.cancel(new Error(`input cancelled: the cell was interrupted (${how})`));
+  }
+
+  /** Stop serving, release the sockets and the heartbeat; the process entry point exits afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wakeShell?.();
+    await this.iopub.drain().catch(() => undefined);
+    // replies already handed to ZeroMQ still need a moment to leave (ipykernel waits 100 ms as well)
+    await sleep(100);
+    await this.heartbeat?.stop();
+    for (const socket of Object.values(this.sockets)) socket.close();
+    this.executor.close();
+    this.streams?.restore();
+    this.restoreTimers?.();
+    setDisplaySink(undefined);
+  }
+
+  private async bind(): Promise<void> {
+    const c = this.connection;
+    try {
+      await Promise.all([
+        this.sockets.shell.bind(endpoint(c, "shell_port")),
+        this.sockets.control.bind(endpoint(c, "control_port")),
+        this.sockets.stdin.bind(endpoint(c, "stdin_port")),
+        this.sockets.iopub.bind(endpoint(c, "iopub_port")),
+      ]);
+      this.heartbeat = await startHeartbeat(endpoint(c, "hb_port"));
+    } catch (error) {
+      for (const socket of Object.values(this.sockets)) socket.close();
+      throw new Error(`stepwise kernel: cannot bind the channels of the connection (${c.transport}://${c.ip}): ${(error as Error).message}`);
+    }
+  }
+
+  private installEnvironment(): void {
+    this.streams = captureStreams((name, text) => {
+      const parent = this.outputParent();
+      if (!parent || this.closed) return false;
+      this.iopub.stream(name, text, parent);
+      return true;
+    });
+    this.restoreTimers = guardTimers();
+    const host: DisplayHost = {
+      publishDisplay: (rendered, displayId, update) => {
+        const content = (r: Rendered) => ({ data: r.data, metadata: r.metadata, transient: { display_id: displayId } });
+        const type = update ? "update_display_data" : "display_data";
+        return this.iopub.publish(type, isPromise(rendered) ? async () => content(await rendered) : content(rendered), this.outputParent());
+      },
+      clearOutput: (wait) => void this.iopub.publish("clear_output", { wait }, this.outputParent()),
+    };
+    setDisplaySink(createDisplaySink(host));
+    installGlobals({
+      display: createDisplayApi(host),
+      input: (prompt = "", options = {}) => {
+        if (!this.executing) return Promise.reject(new Error("input: no cell is running; call it from a cell (await input(\"…\"))"));
+        return this.stdin.request(prompt, Boolean(options.password), this.executing);
+      },
+      comms: this.comms,
+    });
+    // a rejected promise or a throw in a timer after its cell ended must not take the kernel down
+    process.on("unhandledRejection", (reason) => this.reportBackgroundError("unhandled promise rejection", reason));
+    process.on("uncaughtException", (error) => this.reportBackgroundError("uncaught exception", error));
+  }
+
+  private serve(): void {
+    void this.receive("shell", (message) => {
+      this.shellQueue.push({ message, abort: false });
+      this.wakeShell?.();
+    });
+    void this.receive("control", (message) => void this.handleControl(message));
+    void this.receive("stdin", (message) => this.stdin.receive(message));
+    void this.serveShell();
+  }
+
+  /** Decode every message arriving on a channel; undecodable ones are logged and dropped. */
+  private async receive(channel: RouterChannel, handle: (message: Message) => void): Promise<void> {
+    try {
+      for await (const frames of this.sockets[channel]) {
+        let message: Message;
+        try {
+          message = deserialize(frames, this.signer);
+        } catch (error) {
+          if (!(error instanceof WireError)) throw error;
+          this.log(`${channel}: dropped a message: ${error.message}`);
+          continue;
+        }
+        message.channel = channel;
+        handle(message);
+      }
+    } catch (error) {
+      if (!this.closed) this.log(`${channel}: receiving failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async serveShell(): Promise<void> {
+    while (!this.closed) {
+      const next = this.shellQueue.shift();
+      if (!next) {
+        await new Promise<void>((resolve) => (this.wakeShell = resolve));
+        this.wakeShell = undefined;
+        continue;
+      }
+      await this.handleShell(next);
+    }
+  }
+
+  private async handleShell({ message, abort }: QueuedRequest): Promise<void> {
+    this.handling = message;
+    void this.status("busy", message);
+    try {
+      const type = message.header.msg_type as string;
+      switch (type) {
+        case "execute_request":
+          if (abort) await this.reply(message, "execute_reply", { status: "abort" });
+          else await this.execute(message as Message<"execute_request">);
+          break;
+        case "kernel_info_request":
+          await this.reply(message, "kernel_info_reply", kernelInfo(this.installation));
+          break;
+        case "complete_request":
+          await this.complete(message as Message<"complete_request">);
+          break;
+        case "inspect_request":
+          await this.inspect(message as Message<"inspect_request">);
+          break;
+        case "is_complete_request":
+          await this.isComplete(message as Message<"is_complete_request">);
+          break;
+        case "history_request":
+          await this.answer(message, "history_reply", () => ({ status: "ok", history: this.history.query((message as Message<"history_request">).content) }));
+          break;
+        case "comm_info_request": {
+          const target = (message as Message<"comm_info_request">).content.target_name;
+          await this.reply(message, "comm_info_reply", { status: "ok", comms: this.comms.info(typeof target === "string" ? target : undefined) });
+          break;
+        }
+        case "comm_open":
+          await this.comms.handleOpen(message as Message<"comm_open">);
+          break;
+        case "comm_msg":
+          await this.comms.handleMsg(message as Message<"comm_msg">);
+          break;
+        case "comm_close":
+          await this.comms.handleClose(message as Message<"comm_close">);
+          break;
+        case "shutdown_request":
+          await this.shutdown(message as Message<"shutdown_request">);
+          break;
+        default:
+          this.log(`shell: dropped a message of unknown type ${JSON.stringify(type)}`);
+      }
+    } catch (error) {
+      // a comm handler's exception, or a failure in the kernel itself: show it where the request's output goes
+      const { ename, evalue, traceback } = errorContent(error);
+      this.log(`shell: handling ${message.header.msg_type} failed: ${ename}: ${evalue}`);
+      this.iopub.stream("stderr", `${traceback.join("\n")}\n`, message.header);
+    } finally {
+      await this.iopub.drain();
+      this.handling = undefined;
+      await this.status("idle", message);
+    }
+  }
+
+  private async handleControl(message: Message): Promise<void> {
+    const type = message.header.msg_type as string;
+    void this.status("busy", message);
+    try {
+      switch (type) {
+        case "interrupt_request":
+          this.interrupt("interrupt_request");
+          await this.reply(message, "interrupt_reply", { status: "ok" });
+          break;
+        case "kernel_info_request":
+          await this.reply(message, "kernel_info_reply", kernelInfo(this.installation));
+          break;
+        case "shutdown_request":
+          await this.shutdown(message as Message<"shutdown_request">);
+          break;
+        default:
+          this.log(`control: dropped a message of unknown type ${JSON.stringify(type)}`);
+      }
+    } finally {
+      await this.status("idle", message);
+    }
+  }
+
+  private async execute(request: Message<"execute_request">): Promise<void> {
+    const content = request.content;
+    const code = typeof content.code === "string" ? content.code : "";
+    const silent = content.silent === true;
+    if (!silent) this.executionCount += 1;
+    const count = this.executionCount;
+    this.executing = request;
+    this.lastExecute = request;
+    let reply: ExecuteReply;
+    try {
+      if (!silent) void this.iopub.publish("execute_input", { code, execution_count: count }, request.header);
+      if (!silent && content.store_history !== false) this.history.add(count, code);
+      const outcome = await this.executor.execute(code, `cell ${count}`);
+      let failure: unknown = outcome.status === "error" ? outcome.error : undefined;
+      if (outcome.status === "ok" && outcome.value !== undefined && !silent) {
+        try {
+          const rendered = await renderValue(outcome.value);
+          void this.iopub.publish("execute_result", { execution_count: count, data: rendered.data, metadata: rendered.metadata }, request.header);
+          const plain = rendered.data["text/plain"];
+          if (typeof plain === "string") this.history.setOutput(count, plain);
+        } catch (error) {
+          failure = error; // the value's own display method failed
+        }
+      }
+      if (failure === undefined) {
+        reply = { status: "ok", execution_count: count, payload: [], user_expressions: await this.userExpressions(content.user_expressions) };
+      } else {
+        const error = errorContent(failure);
+        void this.iopub.publish("error", error, request.header);
+        reply = { status: "error", execution_count: count, ...error };
+        if (content.stop_on_error !== false) await this.abortQueuedExecutes();
+      }
+    } finally {
+      this.executing = undefined;
+    }
+    await this.iopub.drain();
+    await this.reply(request, "execute_reply", reply);
+  }
+
+  /** Evaluate `user_expressions` after a successful cell (each to a bundle, or its error). */
+  private async userExpressions(expressions: JsonObject | undefined): Promise<JsonObject> {
+    const results: JsonObject = {};
+    for (const [name, expression] of Object.entries(expressions ?? {})) {
+      if (typeof expression !== "string") continue;
+      const outcome = await this.executor.evaluate(expression);
+      try {
+        if (outcome.status === "error") throw outcome.error;
+        const rendered = await renderValue(outcome.value);
+        results[name] = { status: "ok", data: rendered.data, metadata: rendered.metadata };
+      } catch (error) {
+        results[name] = { status: "error", ...errorContent(error) };
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Mark the execute_requests waiting now for `abort`. Messages ZeroMQ has already received are pulled into
+   * the queue first (ipykernel flushes its shell stream the same way), so "queued" means "sent before".
+   */
+  private async abortQueuedExecutes(): Promise<void> {
+    for (let turns = 0; turns < 100 && this.sockets.shell.readable; turns++) await nextTurn();
+    await nextTurn();
+    for (const item of this.shellQueue) if (item.message.header.msg_type === "execute_request") item.abort = true;
+  }
+
+  private async complete(request: Message<"complete_request">): Promise<void> {
+    await this.answer(request, "complete_reply", () => {
+      const { code, cursor_pos: cursor } = request.content;
+      const completion = this.executor.complete(code, cursor ?? code.length);
+      return {
+        status: "ok",
+        matches: completion.matches,
+        cursor_start: completion.cursorStart,
+        cursor_end: completion.cursorEnd,
+        metadata: {
+          _jupyter_types_experimental: completion.matches.map((text, i) => ({
+            start: completion.cursorStart,
+            end: completion.cursorEnd,
+            text,
+            type: completion.kinds[i],
+          })),
+        },
+      };
+    });
+  }
+
+  private async inspect(request: Message<"inspect_request">): Promise<void> {
+    await this.answer(request, "inspect_reply", (): ContentOf<"inspect_reply"> => {
+      const { code, cursor_pos: cursor } = request.content;
+      const text = this.executor.inspect(code, cursor ?? code.length);
+      if (text === undefined) return { status: "ok", found: false, data: {}, metadata: {} };
+      return { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };
+    });
+  }
+
+  private async isComplete(request: Message<"is_complete_request">): Promise<void> {
+    const code = request.content.code;
+    if (typeof code !== "string") return this.reply(request, "is_complete_reply", { status: "unknown" });
+    const result = this.executor.isComplete(code);
+    await this.reply(request, "is_complete_reply", result.complete ? { status: "complete" } : { status: "incomplete", indent: result.indent });
+  }
+
+  private async shutdown(request: Message<"shutdown_request">): Promise<void> {
+    const restart = request.content.restart === true;
+    this.interrupt("shutdown");
+    await this.reply(request, "shutdown_reply", { status: "ok", restart });
+    await this.close();
+    this.options.onShutdown?.(restart);
+  }
+
+  /** Answer with what `build` returns, or with an error reply when it throws. */
+  private async answer<T extends "complete_reply" | "inspect_reply" | "history_reply">(
+    request: Message,
+    type: T,
+    build: () => ContentOf<T>,
+  ): Promise<void> {
+    let content: ContentOf<T>;
+    try {
+      content = build();
+    } catch (error) {
+      content = { status: "error", ...errorContent(error) } as ContentOf<T>;
+    }
+    await this.reply(request, type, content);
+  }
+
+  private async reply<T extends MessageType>(request: Message, type: T, content: ContentOf<T>): Promise<void> {
+    const channel = request.channel === "control" ? "control" : "shell";
+    const message = createMessage(type, content, { session: this.session, parent: request.header as Header, identities: request.identities });
+    try {
+      await this.queues[channel].send(serialize(message, this.signer));
+    } catch (error) {
+      this.log(`${channel}: cannot send ${type}: ${(error as Error).message}`);
+    }
+  }
+
+  private status(state: StatusContent["execution_state"], parent: Message): Promise<void> {
+    return this.iopub.publish("status", { execution_state: state }, parent.header as Header);
+  }
+
+  /** The request output belongs to now: the one being handled, else the last cell. */
+  private outputParent(): Header | undefined {
+    return (this.executing?.header ?? this.handling?.header ?? this.lastExecute?.header) as Header | undefined;
+  }
+
+  private reportBackgroundError(what: string, error: unknown): void {
+    const { traceback } = errorContent(error);
+    const text = `${what}: ${traceback.join("\n")}\n`;
+    const parent = this.outputParent();
+    if (parent && !this.closed) this.iopub.stream("stderr", text, parent);
+    else this.log(text);
+  }
+
+  private log(text: string): void {
+    const line = `[stepwise kernel] ${text}`;
+    if (this.streams) this.streams.log(line);
+    else process.stderr.write(`${line}\n`);
+  }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T>)?.then === "function";
+}
