@@ -64,14 +64,48 @@ function isErrorLike(value: unknown): value is Error {
   );
 }
 
+/**
+ * The compiled code of recent cells, by script name (`<cell 3>`). Cells run as JavaScript the engine
+ * emitted, whose line numbers are not the cell's; a frame in a cell therefore shows the statement it was
+ * executing instead of a misleading line:column.
+ */
+const cellScripts = new Map<string, string[]>();
+const KEPT_CELL_SCRIPTS = 500;
+
+export function registerCellScript(name: string, script: string): void {
+  cellScripts.delete(name);
+  cellScripts.set(name, script.split("\n"));
+  if (cellScripts.size > KEPT_CELL_SCRIPTS) cellScripts.delete(cellScripts.keys().next().value as string);
+}
+
 /** The `at …` lines of a stack, without node internals and the kernel's own frames. */
 export function userFrames(stack: string | undefined): string[] {
   if (!stack) return [];
-  return stack
-    .split("\n")
-    .filter((line) => /^\s+at /.test(line))
-    .filter((line) => !line.includes(KERNEL_DIR) && !INTERNAL_FRAME.test(line))
-    .map((line) => line.replace(/^\s+/, "    "));
+  const frames: string[] = [];
+  for (const line of stack.split("\n")) {
+    if (!/^\s+at /.test(line) || line.includes(KERNEL_DIR) || INTERNAL_FRAME.test(line)) continue;
+    const frame = cellFrame(line.trim());
+    if (frame === null) continue;
+    frames.push(`    ${frame ?? line.trim()}`);
+  }
+  return frames;
+}
+
+/**
+ * A frame in a cell as `at f (<cell 3>): throw new Error("big");`; null for the frame of the wrapper that
+ * calls the cell's code; undefined for frames elsewhere.
+ */
+function cellFrame(frame: string): string | null | undefined {
+  const match = /^at (?:(.*) \()?(<[^>]+>):(\d+):(\d+)\)?$/.exec(frame);
+  if (!match) return undefined;
+  const [, fn, name, lineText] = match;
+  const script = cellScripts.get(name);
+  if (!script) return undefined;
+  const line = Number(lineText);
+  if (line === script.length) return null; // the last line of the script calls the cell's function
+  const statement = (script[line - 1] ?? "").trim().replace(/^exports\.tsLastExpr\d* = /, "").replace(/\bexports\./g, "");
+  const where = fn ? `${fn} (${name})` : name;
+  return statement ? `at ${where}: ${statement.length > 120 ? `${statement.slice(0, 117)}...` : statement}` : `at ${where}`;
 }
 
 /**

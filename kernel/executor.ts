@@ -12,7 +12,7 @@ import { printQuickInfo } from "tslab/dist/inspect";
 import { getCodeMetadata } from "tslab/dist/metadata";
 import { setCurrentAbortSignal } from "../src/train/interrupt";
 import { CellRun, InterruptedError, runInCell } from "./cell-run";
-import { diagnosticsError } from "./errors";
+import { diagnosticsError, registerCellScript } from "./errors";
 import { Installation } from "./installation";
 import { CellModules } from "./modules";
 import { overlayInstallation } from "./resolution";
@@ -79,8 +79,9 @@ export class Executor {
     }
     const filename = `<${label}>`;
     const script =
-      `(${converted.hasToplevelAwait ? "async " : ""}function (exports, require, module, __filename, __dirname) {` +
+      `(${converted.hasToplevelAwait ? "async " : ""}function (exports, require, module, __filename, __dirname) {\n` +
       `${converted.output}\n})(${HOOK}.exports, ${HOOK}.require, undefined, ${JSON.stringify(path.join(this.cwd, filename))}, ${JSON.stringify(this.cwd)})`;
+    registerCellScript(filename, script);
     const run = new CellRun(label);
     this.running = run;
     setCurrentAbortSignal(run.signal);

@@ -50,7 +50,22 @@ export function renderValue(value: unknown): Rendered | Promise<Rendered> {
     return { data: { [VEGA_LITE_MIME]: toJson(value.toSpec(), "toSpec()"), "text/plain": describeVegaLite(value.toSpec()) }, metadata: {} };
   }
   if (isTensorLike(value)) return { data: { "text/plain": formatTensor(value) }, metadata: {} };
+  if (value instanceof Promise) return promiseText(value).then((text) => ({ data: { "text/plain": text }, metadata: {} }));
   return { data: { "text/plain": plainText(value) }, metadata: {} };
+}
+
+/**
+ * A promise that was not awaited, as `Promise { <pending> }`, `Promise { 42 }` or `Promise { <rejected> … }`
+ * (its state after one turn of microtasks; inspecting it directly would also print async-tracking internals).
+ */
+async function promiseText(promise: Promise<unknown>): Promise<string> {
+  const pending = Symbol("pending");
+  try {
+    const settled = await Promise.race([promise, Promise.resolve(pending)]);
+    return settled === pending ? "Promise { <pending> }" : `Promise { ${plainText(settled)} }`;
+  } catch (error) {
+    return `Promise { <rejected> ${plainText(error)} }`;
+  }
 }
 
 /** `util.inspect` with notebook-friendly limits. */

@@ -1,0 +1,61 @@
+/**
+ * `stepwise kernel install|uninstall|list`: manage the Jupyter kernelspec without Python.
+ *   stepwise kernel install [--user | --prefix <dir> | --sys-prefix] [--name <name>] [--display-name <text>]
+ *   stepwise kernel uninstall [--name <name>]
+ *   stepwise kernel list [--json]
+ */
+import { Command } from "commander";
+import { listKernelSpecs } from "../jupyter/kernelspec";
+import { DEFAULT_DISPLAY_NAME, DEFAULT_KERNEL_NAME } from "../kernel/info";
+import { InstallLocation, installKernelSpec, kernelSpecsJson, kernelSpecsText, uninstallKernelSpec } from "../kernel/install";
+
+interface InstallFlags {
+  user?: boolean;
+  prefix?: string;
+  sysPrefix?: boolean;
+  name: string;
+  displayName: string;
+}
+
+export function registerKernelCommands(program: Command): void {
+  const kernel = program.command("kernel").description("the TypeScript Jupyter kernel: install, uninstall or list kernelspecs");
+
+  kernel
+    .command("install")
+    .description("install the kernelspec where Jupyter finds it (default: the user's Jupyter data directory)")
+    .option("--user", "install for the current user (default)")
+    .option("--prefix <dir>", "install into <dir>/share/jupyter/kernels")
+    .option("--sys-prefix", "install into the active Python environment (sys.prefix)")
+    .option("--name <name>", "kernel name", DEFAULT_KERNEL_NAME)
+    .option("--display-name <text>", "name shown in the launcher and kernel menus", DEFAULT_DISPLAY_NAME)
+    .action(async (flags: InstallFlags) => {
+      const installed = await installKernelSpec({ location: installLocation(flags), name: flags.name, displayName: flags.displayName });
+      process.stdout.write(`Installed kernelspec ${installed.name} in ${installed.directory}\n`);
+    });
+
+  kernel
+    .command("uninstall")
+    .description("remove an installed kernelspec (the one Jupyter finds first)")
+    .option("--name <name>", "kernel name", DEFAULT_KERNEL_NAME)
+    .action(async (flags: { name: string }) => {
+      const directory = await uninstallKernelSpec(flags.name);
+      process.stdout.write(`Removed ${directory}\n`);
+    });
+
+  kernel
+    .command("list")
+    .description("list the kernelspecs Jupyter finds, as `jupyter kernelspec list`")
+    .option("--json", "print JSON, as `jupyter kernelspec list --json`")
+    .action(async (flags: { json?: boolean }) => {
+      const specs = await listKernelSpecs();
+      process.stdout.write(flags.json ? `${JSON.stringify(kernelSpecsJson(specs), null, 2)}\n` : kernelSpecsText(specs));
+    });
+}
+
+function installLocation(flags: InstallFlags): InstallLocation {
+  const chosen = [flags.user && "--user", flags.prefix !== undefined && "--prefix", flags.sysPrefix && "--sys-prefix"].filter(Boolean);
+  if (chosen.length > 1) throw new Error(`kernel install: choose one of --user, --prefix and --sys-prefix, got ${chosen.join(" and ")}`);
+  if (flags.prefix !== undefined) return { prefix: flags.prefix };
+  if (flags.sysPrefix) return { sysPrefix: true };
+  return { user: true };
+}
