@@ -66,9 +66,11 @@ interface IopubWatch {
 export class KernelClient {
   readonly session = crypto.randomUUID();
   private readonly signer: Signer;
-  private readonly shell = new zmq.Dealer({ linger: 0 });
+  // shell and stdin share one identity (the session, as jupyter_client does): a kernel sends input_request
+  // on stdin to the identity the execute_request came from on shell
+  private readonly shell = new zmq.Dealer({ linger: 0, routingId: this.session });
   private readonly control = new zmq.Dealer({ linger: 0 });
-  private readonly stdin = new zmq.Dealer({ linger: 0 });
+  private readonly stdin = new zmq.Dealer({ linger: 0, routingId: this.session });
   private readonly iopub = new zmq.Subscriber({ linger: 0 });
   private readonly queues: Record<"shell" | "control" | "stdin", SendQueue>;
   private readonly pending = new Map<string, Pending>();

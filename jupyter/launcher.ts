@@ -152,6 +152,7 @@ export function describeExit(exit: KernelExit): string {
   return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
 }
 
+/** A grace-period timer that does not keep the process alive once the kernel it waits for is gone. */
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

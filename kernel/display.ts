@@ -48,11 +48,20 @@ export interface DisplayApi {
   clear(options?: { wait?: boolean }): void;
 }
 
+/** Marks display handles, so a cell ending in `display(…)` does not also show the handle as its result. */
+const HANDLE = Symbol("stepwise.displayHandle");
+
+export function isDisplayHandle(value: unknown): boolean {
+  return typeof value === "object" && value !== null && HANDLE in value;
+}
+
 export function createDisplayApi(host: DisplayHost): DisplayApi {
   function show<T>(render: (value: T) => Rendered | Promise<Rendered>, value: T, displayId: string = randomUUID()): DisplayHandle<T> {
     // rendering runs now, so bad arguments throw at the call site
     void host.publishDisplay(render(value), displayId, false);
-    return { displayId, update: (next: T) => host.publishDisplay(render(next), displayId, true) };
+    const handle = { displayId, update: (next: T) => host.publishDisplay(render(next), displayId, true) };
+    Object.defineProperty(handle, HANDLE, { value: true });
+    return handle;
   }
   const text = (mime: string, what: string) => (value: string): Rendered => {
     if (typeof value !== "string") throw new TypeError(`${what}: expected a string, got ${typeof value}`);

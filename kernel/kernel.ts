@@ -29,7 +29,7 @@ import { Signer, WireError, createMessage, deserialize, serialize } from "../jup
 import { setDisplaySink } from "../src/display/sink";
 import { guardTimers } from "./cell-run";
 import { CommManager } from "./comms";
-import { createDisplayApi, createDisplaySink, DisplayHost } from "./display";
+import { createDisplayApi, createDisplaySink, DisplayHost, isDisplayHandle } from "./display";
 import { errorContent } from "./errors";
 import { Executor } from "./executor";
 import { installGlobals } from "./globals";
@@ -64,7 +64,8 @@ export class Kernel {
   private readonly sockets = {
     shell: new zmq.Router({ linger: 1000 }),
     control: new zmq.Router({ linger: 1000 }),
-    stdin: new zmq.Router({ linger: 1000 }),
+    // mandatory: an input_request that cannot be routed to the asking client fails instead of vanishing
+    stdin: new zmq.Router({ linger: 1000, mandatory: true }),
     iopub: new zmq.Publisher({ linger: 1000 }),
   };
   private readonly queues: Record<RouterChannel | "iopub", SendQueue>;
@@ -326,7 +327,7 @@ export class Kernel {
       if (!silent && content.store_history !== false) this.history.add(count, code);
       const outcome = await this.executor.execute(code, `cell ${count}`);
       let failure: unknown = outcome.status === "error" ? outcome.error : undefined;
-      if (outcome.status === "ok" && outcome.value !== undefined && !silent) {
+      if (outcome.status === "ok" && outcome.value !== undefined && !isDisplayHandle(outcome.value) && !silent) {
         try {
           const rendered = await renderValue(outcome.value);
           void this.iopub.publish("execute_result", { execution_count: count, data: rendered.data, metadata: rendered.metadata }, request.header);

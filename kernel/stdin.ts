@@ -38,7 +38,14 @@ export class Stdin {
     );
     const answer = new Promise<string>((resolve, reject) => this.waiting.set(message.header.msg_id, { resolve, reject }));
     try {
-      await this.send(message);
+      try {
+        await this.send(message);
+      } catch (error) {
+        throw new StdinUnavailableError(
+          `input: cannot reach the client's stdin channel (${(error as Error).message}); ` +
+            "its stdin socket must connect with the same identity as its shell socket",
+        );
+      }
       return await answer;
     } finally {
       this.waiting.delete(message.header.msg_id);
