@@ -3,8 +3,8 @@
  *
  * An interrupt aborts the run's AbortSignal (stepwise's `fit()` stops at its next batch), rejects the
  * awaiting cell at once, and stops the work the cell left behind: the run is tracked through the cell's
- * asynchronous continuations (AsyncLocalStorage), and timer callbacks scheduled by an interrupted run are
- * dropped, so a loop like `while (true) await new Promise(r => setTimeout(r, 10))` ends instead of
+ * asynchronous continuations (AsyncLocalStorage), and once the interrupted cell has been given up (it did not
+ * end on its own within the grace period, or it ended) timer callbacks scheduled by its run are dropped, so a loop like `while (true) await new Promise(r => setTimeout(r, 10))` ends instead of
  * running on in the background. Timers of cells that finished normally (a user's `setInterval`) keep going.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -32,6 +32,21 @@ export class CellRun {
 
   get interrupted(): boolean {
     return this.controller.signal.aborted;
+  }
+
+  private givenUp = false;
+
+  /** The interrupted cell has been reported; work it left behind stops (its timers are dropped). */
+  abandon(): void {
+    this.givenUp = true;
+  }
+
+  /**
+   * Interrupted and reported. Until then its timers still fire, so an AbortSignal-aware loop that yields
+   * through a timer (stepwise's fit) can reach its next check and end with its own error.
+   */
+  get abandoned(): boolean {
+    return this.givenUp;
   }
 
   interrupt(how: string): void {
@@ -76,7 +91,7 @@ export function guardTimers(): () => void {
       if (!run || typeof callback !== "function") return original.call(this, callback, ...rest);
       let handle: unknown;
       const wrapped = function (this: unknown, ...args: unknown[]) {
-        if (run.interrupted) {
+        if (run.abandoned) {
           clearers[name](handle);
           return;
         }

@@ -100,6 +100,7 @@ export class Executor {
       // e.g. a model whose training was interrupted
       this.prevDecl = converted.declOutput ?? this.prevDecl;
       if (converted.lastExpressionVar) delete this.exports[converted.lastExpressionVar];
+      if (run.interrupted) run.abandon();
       setCurrentAbortSignal(undefined);
       this.running = undefined;
     }

@@ -1,26 +1,29 @@
-/** The heartbeat's worker thread (see heartbeat.ts): echo every message to its sender until told to stop. */
-import { parentPort, workerData } from "node:worker_threads";
+/**
+ * The heartbeat's process (see heartbeat.ts): echo every message to its sender until the kernel's IPC
+ * channel closes (the kernel stopped it, exited or was killed).
+ */
 import * as zmq from "zeromq";
 
 async function echo(endpoint: string): Promise<void> {
   const socket = new zmq.Router({ linger: 0 });
-  parentPort?.on("message", (message: { stop?: boolean }) => {
-    // closing the socket ends the loop below; the thread then exits on its own
-    if (message.stop) socket.close();
+  process.on("disconnect", () => {
+    socket.close();
+    process.exit(0);
   });
+  // SIGINT is for the kernel (interrupts); the heartbeat ignores it even when it reaches the process group
+  process.on("SIGINT", () => undefined);
   try {
     await socket.bind(endpoint);
   } catch (error) {
-    parentPort?.postMessage({ error: (error as Error).message });
-    return;
+    process.send?.({ error: (error as Error).message });
+    process.exit(1);
   }
-  parentPort?.postMessage({ bound: true });
+  process.send?.({ bound: true });
   try {
     for await (const frames of socket) await socket.send(frames);
   } catch {
-    // the socket was closed while sending: stopping
+    // the socket was closed: stopping
   }
-  parentPort?.close();
 }
 
-void echo((workerData as { endpoint: string }).endpoint);
+void echo(process.argv[2]);

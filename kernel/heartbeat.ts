@@ -1,10 +1,15 @@
 /**
  * The heartbeat channel: a ROUTER socket echoing every message back to its sender (as ipykernel's), run in
- * a worker thread so it keeps answering while a cell blocks the main thread with synchronous work —
+ * a small child process so it keeps answering while a cell blocks the main thread with synchronous work —
  * a busy kernel is not a dead one.
+ *
+ * Why a process and not a worker thread: zeromq.js aborts the whole process when it exits with a socket
+ * open in a worker thread (zeromq/zeromq.js#411), so a cell calling `process.exit(3)` would end as SIGABRT
+ * instead of exit code 3. The child exits as soon as its IPC channel to the kernel closes, so it never
+ * outlives the kernel, however the kernel ends (even SIGKILL).
  */
+import { ChildProcess, fork } from "node:child_process";
 import * as path from "node:path";
-import { Worker } from "node:worker_threads";
 
 export interface Heartbeat {
   stop(): Promise<void>;
@@ -12,20 +17,27 @@ export interface Heartbeat {
 
 /** Bind the heartbeat at `endpoint` (e.g. `tcp://127.0.0.1:5555`); resolves once it is listening. */
 export async function startHeartbeat(endpoint: string): Promise<Heartbeat> {
-  const worker = new Worker(path.join(__dirname, "heartbeat-worker.js"), { workerData: { endpoint } });
+  const child: ChildProcess = fork(path.join(__dirname, "heartbeat-worker.js"), [endpoint], {
+    execArgv: [],
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
   await new Promise<void>((resolve, reject) => {
-    worker.once("message", (message: { bound?: boolean; error?: string }) =>
+    child.once("message", (message: { bound?: boolean; error?: string }) =>
       message.bound ? resolve() : reject(new Error(`heartbeat: cannot bind ${endpoint}: ${message.error}`)),
     );
-    worker.once("error", reject);
+    child.once("error", reject);
+    child.once("exit", (code, signal) => reject(new Error(`heartbeat: the process ended before binding (${signal ?? `code ${code}`})`)));
   });
-  worker.unref();
+  child.unref();
+  // the IPC channel must not keep the kernel's event loop alive either
+  (child.channel as { unref?: () => void } | undefined)?.unref?.();
   return {
     stop: async () => {
-      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-      worker.postMessage({ stop: true });
-      // a stuck thread must not hold up shutdown
-      const timer = setTimeout(() => void worker.terminate(), 1000);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.disconnect();
+      // a stuck process must not hold up shutdown
+      const timer = setTimeout(() => child.kill("SIGKILL"), 1000);
       await exited;
       clearTimeout(timer);
     },

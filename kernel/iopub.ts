@@ -3,8 +3,11 @@
  * order the cell produced them even when a display's bundle is computed asynchronously. Stream text is
  * coalesced (one `stream` message per burst rather than per write) and always flushed before anything else
  * is published, in particular before results, errors and `status: idle`.
+ *
+ * When the process exits in the middle of a cell (`process.exit()`), `flushSync` hands what is still queued
+ * to ZeroMQ synchronously, so the cell's last output is not lost with it.
  */
-import { setTimeout as timer, clearTimeout as clearTimer } from "node:timers";
+import { clearTimeout as clearTimer, setTimeout as timer } from "node:timers";
 import { ContentOf, Header, JsonObject, Message, MessageType, StreamContent } from "../jupyter/messages";
 import { createMessage } from "../jupyter/wire";
 
@@ -16,20 +19,33 @@ const STREAM_MAX_CHARS = 64 * 1024;
 type Content<T extends MessageType> = ContentOf<T> | (() => Promise<ContentOf<T> | undefined>);
 type Extra = { metadata?: JsonObject; buffers?: Buffer[] };
 
+interface Queued {
+  /** The message, or how to build it later (an asynchronous display bundle). */
+  message: Message | (() => Promise<Message | undefined>);
+  /** Handed to the socket already. */
+  sent: boolean;
+  done: () => void;
+}
+
+/** Hands a message to the PUB socket; for PUB the hand-over itself is synchronous. */
+export type IopubSend = (message: Message) => Promise<void>;
+
 export class Iopub {
-  private tail: Promise<void> = Promise.resolve();
+  private readonly queue: Queued[] = [];
+  private pumping = false;
   private pending: { name: StreamContent["name"]; parent: Header | undefined; text: string } | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly send: (message: Message) => Promise<void>,
+    private readonly send: IopubSend,
     private readonly session: string,
     private readonly log: (text: string) => void,
   ) {}
 
   /**
-   * Publish after everything published before. `content` may be a function computing it later (an async
-   * display bundle): later publications wait for it. A function returning undefined publishes nothing.
+   * Publish after everything published before; resolves once handed to the socket. `content` may be a
+   * function computing it later (an async display bundle): later publications wait for it. A function
+   * resolving to undefined publishes nothing.
    */
   publish<T extends MessageType>(type: T, content: Content<T>, parent: Header | undefined, extra: Extra = {}): Promise<void> {
     this.flushStreams();
@@ -61,24 +77,71 @@ export class Iopub {
   /** Flush streams and wait until everything queued so far has been handed to the socket. */
   async drain(): Promise<void> {
     this.flushStreams();
-    await this.tail;
+    const last = this.queue[this.queue.length - 1];
+    if (last) await new Promise<void>((resolve) => (last.done = chain(last.done, resolve)));
+  }
+
+  /**
+   * For the process's `exit` event: hand every message still queued to the socket now, skipping those whose
+   * content is still being computed. Nothing asynchronous can run any more at that point.
+   */
+  flushSync(): void {
+    this.flushStreams();
+    for (const item of this.queue) {
+      if (item.sent || typeof item.message === "function") continue;
+      item.sent = true;
+      this.send(item.message).catch(() => undefined);
+    }
   }
 
   private enqueue<T extends MessageType>(type: T, content: Content<T>, parent: Header | undefined, extra: Extra = {}): Promise<void> {
-    const sent = this.tail.then(async () => {
-      let resolved: ContentOf<T> | undefined;
-      try {
-        resolved = typeof content === "function" ? await (content as () => Promise<ContentOf<T> | undefined>)() : content;
-      } catch (error) {
-        // an asynchronous display failed after the cell moved on: tell the user where the output would have been
-        resolved = undefined;
-        const text = `${type} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`;
-        await this.send(createMessage("stream", { name: "stderr", text }, { session: this.session, parent }));
-      }
-      if (resolved === undefined) return;
-      await this.send(createMessage(type, resolved, { session: this.session, parent, metadata: extra.metadata, buffers: extra.buffers }));
-    });
-    this.tail = sent.catch((error: unknown) => this.log(`iopub: cannot publish ${type}: ${(error as Error).message}`));
-    return this.tail;
+    const build = (resolved: ContentOf<T>) =>
+      createMessage(type, resolved, { session: this.session, parent, metadata: extra.metadata, buffers: extra.buffers });
+    const message: Queued["message"] =
+      typeof content === "function"
+        ? async () => {
+            try {
+              const resolved = await (content as () => Promise<ContentOf<T> | undefined>)();
+              return resolved === undefined ? undefined : build(resolved);
+            } catch (error) {
+              // an asynchronous display failed after the cell moved on: say so where its output would have been
+              const text = `${type} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`;
+              return createMessage("stream", { name: "stderr", text }, { session: this.session, parent });
+            }
+          }
+        : build(content as ContentOf<T>);
+    const published = new Promise<void>((resolve) => this.queue.push({ message, sent: false, done: resolve }));
+    void this.pump();
+    return published;
   }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0) {
+        const item = this.queue[0];
+        const message = typeof item.message === "function" ? await item.message() : item.message;
+        if (message && !item.sent) {
+          item.sent = true;
+          try {
+            await this.send(message);
+          } catch (error) {
+            this.log(`iopub: cannot publish ${message.header.msg_type}: ${(error as Error).message}`);
+          }
+        }
+        this.queue.shift();
+        item.done();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
+
+function chain(first: () => void, second: () => void): () => void {
+  return () => {
+    first();
+    second();
+  };
 }

@@ -68,7 +68,7 @@ export class Kernel {
     stdin: new zmq.Router({ linger: 1000, mandatory: true }),
     iopub: new zmq.Publisher({ linger: 1000 }),
   };
-  private readonly queues: Record<RouterChannel | "iopub", SendQueue>;
+  private readonly queues: Record<RouterChannel, SendQueue>;
   private readonly iopub: Iopub;
   private readonly stdin: Stdin;
   private readonly executor: Executor;
@@ -98,9 +98,9 @@ export class Kernel {
       shell: new SendQueue(this.sockets.shell),
       control: new SendQueue(this.sockets.control),
       stdin: new SendQueue(this.sockets.stdin),
-      iopub: new SendQueue(this.sockets.iopub),
     };
-    this.iopub = new Iopub((m) => this.queues.iopub.send(serialize(m, this.signer)), this.session, (t) => this.log(t));
+    // the Iopub queue sends one message at a time itself; PUB sockets never block
+    this.iopub = new Iopub((m) => this.sockets.iopub.send(serialize(m, this.signer)), this.session, (t) => this.log(t));
     this.stdin = new Stdin((m) => this.queues.stdin.send(serialize(m, this.signer)), this.session);
     this.executor = new Executor(options.cwd ?? process.cwd(), this.installation);
     this.comms = new CommManager(
@@ -189,6 +189,8 @@ export class Kernel {
     // a rejected promise or a throw in a timer after its cell ended must not take the kernel down
     process.on("unhandledRejection", (reason) => this.reportBackgroundError("unhandled promise rejection", reason));
     process.on("uncaughtException", (error) => this.reportBackgroundError("uncaught exception", error));
+    // process.exit() in a cell: what the cell printed last still reaches the client
+    process.on("exit", () => this.iopub.flushSync());
   }
 
   private serve(): void {
@@ -325,6 +327,8 @@ export class Kernel {
     try {
       if (!silent) void this.iopub.publish("execute_input", { code, execution_count: count }, request.header);
       if (!silent && content.store_history !== false) this.history.add(count, code);
+      // busy and execute_input reach the client before the cell can block the event loop (a synchronous loop)
+      await this.iopub.drain();
       const outcome = await this.executor.execute(code, `cell ${count}`);
       let failure: unknown = outcome.status === "error" ? outcome.error : undefined;
       if (outcome.status === "ok" && outcome.value !== undefined && !isDisplayHandle(outcome.value) && !silent) {
