@@ -6,3 +6,4 @@ export * from "./accumulate";
 export * from "./data";
 export * from "./train";
 export * from "./experiments";
+export * from "./backend";

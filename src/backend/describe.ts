@@ -1,0 +1,127 @@
+/**
+ * What is computing: the backend, the device, the wasm build's SIMD/threads, the tfjs version. The first
+ * cell of every lesson shows it; in a notebook it displays as a small table (Deno's/stepwise's
+ * `Symbol.for("Jupyter.display")` protocol), elsewhere as a one-line string.
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as os from "node:os";
+import { nativeUsesGpu } from "./native";
+import { wasmSetup } from "./wasm";
+import { describeAdapter, webGpuAdapter } from "./webgpu";
+
+/** The backends stepwise selects among, in its order of preference. */
+export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
+
+export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
+
+export interface SkippedBackend {
+  name: BackendName;
+  reason: string;
+}
+
+/** Deno's display protocol key, which stepwise's kernel honours too. */
+export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display");
+
+export interface MimeBundle {
+  "text/plain": string;
+  "text/html": string;
+}
+
+export interface BackendInfo {
+  /** the active tfjs backend ("tensorflow", "webgpu", "wasm", "cpu", or another registered one) */
+  readonly name: string;
+  /** what runs the kernels: the GPU's name where known, else the CPU's model */
+  readonly device: string;
+  /** wasm only: whether the SIMD binary runs (null on other backends) */
+  readonly simd: boolean | null;
+  /** wasm only: XNNPACK's thread count (null on other backends) */
+  readonly threads: number | null;
+  readonly tfjsVersion: string;
+  /** the backends preferred over this one that useBestBackend could not use, and why */
+  readonly skipped: readonly SkippedBackend[];
+  /** anything else worth knowing (e.g. why fewer wasm threads run than asked) */
+  readonly notes: readonly string[];
+  toString(): string;
+  [JUPYTER_DISPLAY](): MimeBundle;
+}
+
+let lastSkipped: { backend: string; skipped: SkippedBackend[] } | undefined;
+
+/** Records why useBestBackend passed over backends before settling on `backend`. */
+export function recordSkipped(backend: string, skipped: SkippedBackend[]): void {
+  lastSkipped = { backend, skipped };
+}
+
+/** Describes the active backend (initialising tfjs's default one if none is active yet). */
+export function describeBackend(): BackendInfo {
+  const name = tf.getBackend();
+  const notes: string[] = [];
+  let device = cpuModel();
+  let simd: boolean | null = null;
+  let threads: number | null = null;
+  if (name === "wasm") {
+    const setup = wasmSetup();
+    simd = setup.simd;
+    threads = setup.threads;
+    if (setup.threadsNote) notes.push(setup.threadsNote);
+  } else if (name === "webgpu") {
+    const adapter = webGpuAdapter();
+    device = adapter ? describeAdapter(adapter) : "a WebGPU adapter";
+  } else if (name === "tensorflow") {
+    device = nativeUsesGpu() ? "NVIDIA GPU (CUDA, libtensorflow)" : `${cpuModel()} (libtensorflow)`;
+  }
+  const skipped = lastSkipped?.backend === name ? lastSkipped.skipped : [];
+  return new BackendReport(name, device, simd, threads, tf.version.tfjs, skipped, notes);
+}
+
+function cpuModel(): string {
+  const cpus = os.cpus();
+  const model = cpus[0]?.model?.replace(/\s+/g, " ").trim() || os.arch();
+  return `${model}, ${os.availableParallelism()} cores`;
+}
+
+class BackendReport implements BackendInfo {
+  constructor(
+    readonly name: string,
+    readonly device: string,
+    readonly simd: boolean | null,
+    readonly threads: number | null,
+    readonly tfjsVersion: string,
+    readonly skipped: readonly SkippedBackend[],
+    readonly notes: readonly string[],
+  ) {}
+
+  private rows(): Array<[string, string]> {
+    const rows: Array<[string, string]> = [
+      ["backend", this.name],
+      ["device", this.device],
+    ];
+    if (this.simd !== null) rows.push(["wasm", `SIMD ${this.simd ? "on" : "off"}, ${this.threads} thread${this.threads === 1 ? "" : "s"}`]);
+    rows.push(["tfjs", this.tfjsVersion]);
+    for (const s of this.skipped) rows.push([`not ${s.name}`, s.reason]);
+    for (const note of this.notes) rows.push(["note", note]);
+    return rows;
+  }
+
+  toString(): string {
+    const wasm = this.simd === null ? "" : ` (SIMD ${this.simd ? "on" : "off"}, ${this.threads} thread${this.threads === 1 ? "" : "s"})`;
+    return `tfjs ${this.tfjsVersion} on ${this.name}${wasm}: ${this.device}`;
+  }
+
+  toJSON(): object {
+    const { name, device, simd, threads, tfjsVersion, skipped, notes } = this;
+    return { name, device, simd, threads, tfjsVersion, skipped, notes };
+  }
+
+  [JUPYTER_DISPLAY](): MimeBundle {
+    const lines = this.rows().map(([k, v]) => `${k.padEnd(16)}${v}`);
+    const html = this.rows()
+      .map(([k, v]) => `<tr><th style="text-align:left">${escapeHtml(k)}</th><td style="text-align:left">${escapeHtml(v)}</td></tr>`)
+      .join("");
+    return { "text/plain": lines.join("\n"), "text/html": `<table class="stepwise-backend">${html}</table>` };
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

@@ -1,0 +1,109 @@
+/**
+ * Conv2DBackpropFilter for the wasm backend: the gradient of conv2d with respect to its filter,
+ *
+ *   dW[i, j, c, o] = Σ_{n, p, q} x[n, p·sh + i − top, q·sw + j − left, c] · dy[n, p, q, o],
+ *
+ * in one of two formulations, both running on XNNPACK through the wasm backend's own kernels:
+ *
+ * - im2col: unfold x into patches P ∈ R^{M × C·kh·kw} (M = N·oh·ow; see im2col.ts), then dW = Pᵀ · dy,
+ *   one GEMM (P is transposed explicitly: the wasm backend's transposed-operand product is a scalar loop).
+ * - convolution: read the sum above as a convolution over C "images" xᵀ[c, h, w, n] (channels = the batch)
+ *   with the "filter" dyᵀ[p, q, n, o], stride (dh, dw) and dilation (sh, sw): its kh × kw output is
+ *   dW[c, i, j, o], re-ordered to (i, j, c, o). No patch matrix, but the GEMM has only C·kh·kw rows.
+ *
+ * bench/kernels.ts times both (and Conv3DBackpropFilterV2 with depth 1, and slice-built patches) on the
+ * reference CNN: im2col wins when C·kh·kw is small (its first layer, 1·3·3), the convolution when it is
+ * large (16·3·3), where P is big and the convolution's GEMM has rows enough. `useIm2col` encodes that.
+ *
+ * im2col runs in batch chunks that keep P under PATCH_BUDGET floats. NCHW inputs are transposed to NHWC.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { convGeometry, explicitPads, type ConvGeometry } from "./geometry";
+import { cropUnread, im2col } from "./im2col";
+import { composed, type KernelScope } from "./scope";
+
+/** The most patch values (floats) materialised at once: 64 MiB. */
+export const PATCH_BUDGET = 1 << 24;
+
+/** im2col below this many GEMM rows (C·kh·kw), the convolution formulation from there on. */
+export const IM2COL_MAX_ROWS = 64;
+
+export type PadAttr = "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+
+interface Conv2DBackpropFilterAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  filterShape: [number, number, number, number];
+}
+
+export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+  return composed(backend, (scope) => {
+    let x = inputs.x as TensorInfo;
+    let dy = inputs.dy as TensorInfo;
+    const channelsFirst = dataFormat === "NCHW";
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      channelsFirst ? "channelsFirst" : "channelsLast",
+    );
+    if (channelsFirst) {
+      x = scope.transpose(x, [0, 2, 3, 1]);
+      dy = scope.transpose(dy, [0, 2, 3, 1]);
+    }
+    const g = convGeometry(info);
+    return useIm2col(g) ? filterGradientIm2col(scope, x, dy, g, info.outChannels) : filterGradientConv(scope, x, dy, g);
+  });
+};
+
+export function useIm2col(g: ConvGeometry): boolean {
+  return g.c * g.kh * g.kw < IM2COL_MAX_ROWS;
+}
+
+/** dW ∈ [kh, kw, c, o] = Pᵀ · dy, P = im2col(x), from NHWC x and dy. */
+export function filterGradientIm2col(scope: KernelScope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, outChannels: number): TensorInfo {
+  const columns = g.c * g.kh * g.kw;
+  x = cropUnread(scope, x, g);
+  const chunk = Math.max(1, Math.floor(PATCH_BUDGET / (g.oh * g.ow * columns)));
+  let dW: TensorInfo | undefined; // [c·kh·kw, o]
+  for (let start = 0; start < g.n; start += chunk) {
+    const size = Math.min(chunk, g.n - start);
+    const xs = size === g.n ? x : scope.slice(x, [start, 0, 0, 0], [size, ...x.shape.slice(1)]);
+    const dys = size === g.n ? dy : scope.slice(dy, [start, 0, 0, 0], [size, ...dy.shape.slice(1)]);
+    const rows = size * g.oh * g.ow;
+    const patchesT = scope.transpose(scope.reshape(im2col(scope, xs, g), [rows, columns]), [1, 0]);
+    const part = scope.matMul(patchesT, scope.reshape(dys, [rows, outChannels]));
+    dW = dW === undefined ? part : scope.add(dW, part);
+  }
+  // (c, i, j, o) → (i, j, c, o)
+  return scope.transpose(scope.reshape(dW!, [g.c, g.kh, g.kw, outChannels]), [1, 2, 0, 3]);
+}
+
+/** dW ∈ [kh, kw, c, o] as conv2d(xᵀ, dyᵀ) with stride and dilation swapped, from NHWC x and dy. */
+export function filterGradientConv(scope: KernelScope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  const images = scope.transpose(cropUnread(scope, x, g), [3, 1, 2, 0]); // [c, h, w, n]
+  const filter = scope.transpose(dy, [1, 2, 0, 3]); // [oh, ow, n, o]
+  const dW = scope.run(
+    "Conv2D",
+    { x: images, filter },
+    { strides: [g.dh, g.dw], dilations: [g.sh, g.sw], pad: explicitPads(g), dataFormat: "NHWC", dimRoundingMode: undefined },
+  ); // [c, kh, kw, o]
+  if (dW.shape[1] !== g.kh || dW.shape[2] !== g.kw) {
+    throw new Error(`stepwise Conv2DBackpropFilter: got a ${dW.shape[1]}x${dW.shape[2]} gradient for a ${g.kh}x${g.kw} filter`);
+  }
+  return scope.transpose(dW, [1, 2, 0, 3]);
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: "Conv2DBackpropFilter",
+  backendName: "wasm",
+  kernelFunc: conv2DBackpropFilter,
+};

@@ -1,0 +1,58 @@
+/**
+ * Conv2DBackpropInput for the wasm backend: the gradient of conv2d with respect to its input,
+ *
+ *   dx[n, h, w, c] = Σ_{p, q, i, j, o : h = p·sh + i − top, w = q·sw + j − left} dy[n, p, q, o] · W[i, j, c, o],
+ *
+ * computed as XNNPACK's convolution of the zero-stuffed, padded dy with the filter flipped in space and
+ * with its channel axes swapped (see transposed-conv.ts). tfjs-backend-wasm 4.22 registers its own
+ * Conv2DBackpropInput, a scalar loop about 20x slower on the reference CNN's second layer (bench/kernels.ts);
+ * this one replaces it. NCHW tensors are transposed to NHWC and back.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import type { PadAttr } from "./conv2d-backprop-filter";
+import { convGeometry } from "./geometry";
+import { composed } from "./scope";
+import { flipSpatial, stuffAndPad } from "./transposed-conv";
+
+interface Conv2DBackpropInputAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  inputShape: [number, number, number, number];
+}
+
+export const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
+  return composed(backend, (scope) => {
+    let dy = inputs.dy as TensorInfo;
+    const filter = inputs.filter as TensorInfo;
+    const channelsFirst = dataFormat === "NCHW";
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      channelsFirst ? "channelsFirst" : "channelsLast",
+    );
+    if (channelsFirst) dy = scope.transpose(dy, [0, 2, 3, 1]);
+    const g = convGeometry(info);
+    const flipped = scope.transpose(flipSpatial(scope, filter), [0, 1, 3, 2]); // [kh, kw, o, c]
+    const dx = scope.run(
+      "Conv2D",
+      { x: stuffAndPad(scope, dy, g), filter: flipped },
+      { strides: [1, 1], dilations: [g.dh, g.dw], pad: "valid", dataFormat: "NHWC", dimRoundingMode: undefined },
+    );
+    return channelsFirst ? scope.transpose(dx, [0, 3, 1, 2]) : dx;
+  });
+};
+
+export const conv2DBackpropInputConfig: KernelConfig = {
+  kernelName: "Conv2DBackpropInput",
+  backendName: "wasm",
+  kernelFunc: conv2DBackpropInput,
+};

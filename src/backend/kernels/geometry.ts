@@ -1,0 +1,73 @@
+/**
+ * The geometry of a 2-D convolution in NHWC, reduced to numbers every composed kernel can use: sizes,
+ * strides, dilations and the exact zero padding on each side that makes a plain (floor-rounded)
+ * convolution produce the output size tfjs computed, whatever the padding mode ('same', 'valid', a
+ * number with a rounding mode, or explicit pads).
+ *
+ * Output row `o` reads input rows `o·sh + i·dh − top` for filter rows `i = 0..kh−1`. A floor-rounded
+ * convolution over `top + h + bottom` rows yields `⌊(top + h + bottom − ekh) / sh⌋ + 1` rows, with
+ * `ekh = (kh − 1)·dh + 1`; `bottom = (oh − 1)·sh + ekh − h − top` makes that exactly `oh`. A negative
+ * value means the last `−bottom` input rows are never read: they are cropped (`cropBottom`) instead.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+export interface ConvGeometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  oh: number;
+  ow: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+  /** input rows/columns at the end that no output reads (removed before convolving) */
+  cropBottom: number;
+  cropRight: number;
+}
+
+export type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+/** The geometry of `info`, which must describe an NHWC convolution. */
+export function convGeometry(info: Conv2DInfo): ConvGeometry {
+  const { padInfo } = info;
+  const bottom = (info.outHeight - 1) * info.strideHeight + info.effectiveFilterHeight - info.inHeight - padInfo.top;
+  const right = (info.outWidth - 1) * info.strideWidth + info.effectiveFilterWidth - info.inWidth - padInfo.left;
+  return {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    c: info.inChannels,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    dh: info.dilationHeight,
+    dw: info.dilationWidth,
+    top: padInfo.top,
+    left: padInfo.left,
+    bottom: Math.max(0, bottom),
+    right: Math.max(0, right),
+    cropBottom: Math.max(0, -bottom),
+    cropRight: Math.max(0, -right),
+  };
+}
+
+/** Explicit NHWC pads for tfjs conv attrs: `[[0, 0], [top, bottom], [left, right], [0, 0]]`. */
+export function explicitPads(g: ConvGeometry): [[number, number], [number, number], [number, number], [number, number]] {
+  return [
+    [0, 0],
+    [g.top, g.bottom],
+    [g.left, g.right],
+    [0, 0],
+  ];
+}

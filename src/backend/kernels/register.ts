@@ -1,0 +1,43 @@
+/**
+ * The training kernels that tfjs-backend-wasm 4.22 lacks, composed from its own kernels.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { KernelConfig } from "@tensorflow/tfjs-core";
+import { installWasmMatMulTransposes } from "../wasm-matmul";
+import { conv2DBackpropFilterConfig } from "./conv2d-backprop-filter";
+import { conv2DBackpropInputConfig } from "./conv2d-backprop-input";
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwise-backprop";
+import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
+
+/** Kernels tfjs-backend-wasm 4.22 does not have. */
+export const missingWasmKernels: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+  unsortedSegmentSumConfig,
+];
+
+/** Kernels it has, replaced by faster compositions (see each module). */
+export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInputConfig];
+
+let registered = false;
+
+/**
+ * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum for the
+ * wasm backend, so that CNN and embedding training run on wasm, and replaces its scalar-loop
+ * Conv2DBackpropInput and transposed matmuls with XNNPACK-backed compositions.
+ * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
+ */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  require("@tensorflow/tfjs-backend-wasm");
+  for (const config of missingWasmKernels) {
+    if (!tf.getKernel(config.kernelName, "wasm")) tf.registerKernel(config);
+  }
+  for (const config of replacedWasmKernels) {
+    if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
+    tf.registerKernel(config);
+  }
+  installWasmMatMulTransposes();
+  registered = true;
+}

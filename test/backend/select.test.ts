@@ -1,0 +1,81 @@
+/**
+ * Choosing the backend, in fresh Node processes (the choice is process-wide): the default order on this
+ * machine, STEPWISE_BACKEND, errors that say why and how to install, wasm threads, and the description.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const BACKEND_MODULE = path.join(__dirname, "..", "..", "src", "backend");
+
+/** Run useBestBackend(preferred) in a child process; returns its JSON description or its error. */
+function choose(env: Record<string, string>, preferred?: string): { info?: Record<string, unknown>; text?: string; error?: string; output: string } {
+  const script = `
+    const backend = require(${JSON.stringify(BACKEND_MODULE)});
+    const tf = require("@tensorflow/tfjs");
+    backend.useBestBackend(${preferred === undefined ? "" : JSON.stringify(preferred)}).then((info) => {
+      tf.tidy(() => tf.matMul(tf.ones([4, 4]), tf.ones([4, 4])).dataSync());
+      process.stdout.write(JSON.stringify({ info, text: String(info), bundle: info[Symbol.for("Jupyter.display")]() }));
+    }, (error) => process.stdout.write(JSON.stringify({ error: error.message })));
+  `;
+  const child = spawnSync(process.execPath, ["-e", script], {
+    env: { ...process.env, STEPWISE_BACKEND: "", STEPWISE_WASM_THREADS: "", ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  const json = child.stdout.slice(child.stdout.indexOf("{"));
+  return { ...JSON.parse(json), output: child.stdout.slice(0, child.stdout.indexOf("{")) + child.stderr };
+}
+
+describe("useBestBackend", () => {
+  test("without a preference: wasm here, saying why native TensorFlow and WebGPU were passed over", () => {
+    const { info, text, output } = choose({});
+    assert.ok(info, "no backend");
+    assert.equal(info.name, "wasm");
+    assert.equal(info.simd, true);
+    assert.equal(info.threads, Math.min(8, os.availableParallelism()));
+    const skipped = info.skipped as Array<{ name: string; reason: string }>;
+    assert.deepEqual(skipped.map((s) => s.name), ["tensorflow", "webgpu"]);
+    for (const s of skipped) assert.ok(s.reason.length > 10, `a reason for ${s.name}`);
+    assert.match(String(text), /^tfjs 4\.22\.\d+ on wasm \(SIMD on, \d threads?\): /);
+    assert.equal(output, "", "nothing printed: no tfjs banner, no Dawn warnings");
+  });
+
+  test("STEPWISE_BACKEND=cpu is honoured, silently (tfjs's Node banner is gone)", () => {
+    const { info, output } = choose({ STEPWISE_BACKEND: "cpu" });
+    assert.equal(info?.name, "cpu");
+    assert.equal(info?.simd, null);
+    assert.doesNotMatch(output, /looks like you are running TensorFlow\.js in Node/);
+  });
+
+  test("an argument wins over STEPWISE_BACKEND", () => {
+    assert.equal(choose({ STEPWISE_BACKEND: "cpu" }, "wasm").info?.name, "wasm");
+  });
+
+  test("a requested backend that cannot load is an error saying why and how to install it; no fallback", () => {
+    const native = choose({ STEPWISE_BACKEND: "tensorflow" });
+    assert.equal(native.info, undefined);
+    assert.match(String(native.error), /^STEPWISE_BACKEND: the tensorflow backend cannot be used: .+/);
+    assert.match(String(native.error), /npm install @tensorflow\/tfjs-node/);
+    const gpu = choose({}, "webgpu");
+    assert.match(String(gpu.error), /^useBestBackend: the webgpu backend cannot be used: .+\. It needs the `webgpu` package/);
+  });
+
+  test("an unknown name lists the valid ones", () => {
+    assert.equal(choose({ STEPWISE_BACKEND: "tpu" }).error, 'STEPWISE_BACKEND: unknown backend "tpu"; expected one of tensorflow, webgpu, wasm, cpu');
+  });
+
+  test("STEPWISE_WASM_THREADS sets XNNPACK's pool; out of range is an error naming the variable", () => {
+    assert.equal(choose({ STEPWISE_WASM_THREADS: "1" }).info?.threads, 1);
+    assert.equal(choose({ STEPWISE_WASM_THREADS: "0" }).error, 'STEPWISE_WASM_THREADS must be an integer in [1, 8], got "0"');
+  });
+
+  test("the description displays as a table (text and HTML) in a notebook", () => {
+    const { bundle } = choose({}) as unknown as { bundle: Record<string, string> };
+    assert.match(bundle["text/plain"], /^backend {9}wasm\ndevice {10}.+\nwasm {12}SIMD on, \d threads?\ntfjs {12}4\.22/);
+    assert.match(bundle["text/html"], /^<table class="stepwise-backend"><tr><th[^>]*>backend<\/th><td[^>]*>wasm<\/td><\/tr>/);
+  });
+});
