@@ -14,6 +14,8 @@
  */
 import { inspect } from "node:util";
 import { JsonObject, JsonValue, MimeBundle } from "../jupyter/messages";
+import * as chartBundles from "../src/display/bundles";
+import type { PlotlyFigure, VegaLiteSpec } from "../src/plot/types";
 
 export const DISPLAY_SYMBOL = Symbol.for("Jupyter.display");
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
@@ -46,9 +48,7 @@ export function renderValue(value: unknown): Rendered | Promise<Rendered> {
     const finish = (b: unknown) => withPlainText(normalizeBundle(asBundle(b, "[Symbol.for(\"Jupyter.display\")]()"), "display"), value);
     return isPromiseLike(bundle) ? Promise.resolve(bundle).then(finish) : finish(bundle);
   }
-  if (isVegaLike(value)) {
-    return { data: { [VEGA_LITE_MIME]: toJson(value.toSpec(), "toSpec()"), "text/plain": describeVegaLite(value.toSpec()) }, metadata: {} };
-  }
+  if (isVegaLike(value)) return vegaLiteBundle(value.toSpec() as object);
   if (isTensorLike(value)) return { data: { "text/plain": formatTensor(value) }, metadata: {} };
   if (value instanceof Promise) return promiseText(value).then((text) => ({ data: { "text/plain": text }, metadata: {} }));
   return { data: { "text/plain": plainText(value) }, metadata: {} };
@@ -186,24 +186,23 @@ function describeVegaLite(spec: unknown): string {
 }
 
 /** A Plotly figure as a bundle: the interactive type plus a text fallback. */
-export function plotlyBundle(figure: { data?: unknown; layout?: unknown; config?: unknown }): Rendered {
+export function plotlyBundle(figure: { data?: unknown; layout?: unknown; config?: unknown }): Promise<Rendered> {
   if (typeof figure !== "object" || figure === null || !Array.isArray(figure.data)) {
     throw new TypeError(`display.plotly: figure must be an object with a data array of traces, got ${describe(figure)}`);
   }
   const spec = toJson({ data: figure.data, layout: figure.layout ?? {}, ...(figure.config ? { config: figure.config } : {}) }, "display.plotly: figure");
-  const title = (figure.layout as { title?: unknown } | undefined)?.title;
-  const titleText = typeof title === "string" ? title : typeof (title as { text?: unknown })?.text === "string" ? (title as { text: string }).text : "";
-  const traces = figure.data.length;
-  return {
-    data: { [PLOTLY_MIME]: spec, "text/plain": `<Plotly figure${titleText ? ` "${titleText}"` : ""}: ${traces} trace${traces === 1 ? "" : "s"}>` },
-    metadata: {},
-  };
+  // interactive JSON, self-contained HTML (plotly.js once per session), SVG and text: src/display/bundles.ts
+  return chartBundles.plotlyBundle(spec as unknown as PlotlyFigure).then((data) => ({ data: normalizeBundle(data, "display.plotly"), metadata: {} }));
 }
 
-/** A Vega-Lite v5 spec as a bundle: the interactive type plus a text fallback. */
-export function vegaLiteBundle(spec: object): Rendered {
+/** A Vega-Lite v5 spec as a bundle: the interactive type, an SVG rendered in Node, and a text fallback. */
+export function vegaLiteBundle(spec: object): Promise<Rendered> {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
     throw new TypeError(`display.vegalite: spec must be a Vega-Lite specification object, got ${describe(spec)}`);
   }
-  return { data: { [VEGA_LITE_MIME]: toJson(spec, "display.vegalite: spec"), "text/plain": describeVegaLite(spec) }, metadata: {} };
+  const json = toJson(spec, "display.vegalite: spec") as unknown as VegaLiteSpec;
+  return chartBundles.vegaLiteBundle(json).then((data) => ({
+    data: normalizeBundle({ ...data, "text/plain": describeVegaLite(spec) }, "display.vegalite"),
+    metadata: {},
+  }));
 }

@@ -7,3 +7,5 @@ export * from "./data";
 export * from "./train";
 export * from "./experiments";
 export * from "./backend";
+export * from "./plot";
+export * from "./display";

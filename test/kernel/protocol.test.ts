@@ -248,18 +248,30 @@ describe("display", () => {
     assert.deepEqual([update.content.data, update.content.transient.display_id], [{ "text/markdown": "step 3" }, shown.transient?.display_id]);
   });
 
-  test("charts: Plotly and Vega-Lite bundles carry the interactive type and a text fallback", async () => {
+  test("charts: Plotly and Vega-Lite bundles carry the interactive type, HTML, a static SVG and text", async () => {
     const outcome = await ok(
       h.kernel,
-      'display.plotly({ data: [{ x: [1, 2], y: [3, 4], type: "scatter" }], layout: { title: "loss" } });\n' +
-        'display.vegalite({ mark: "line", data: { values: [{ x: 1, y: 2 }] }, encoding: { x: { field: "x" }, y: { field: "y" } } });',
+      'display.plotly({ data: [{ x: [1, 2], y: [3, 4], type: "scatter" }], layout: { title: { text: "loss" } } });\n' +
+        'display.plotly({ data: [{ x: [1, 2], y: [5, 6], type: "scatter" }] });\n' +
+        'display.vegalite({ mark: "line", data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }] }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });\n' +
+        'import { lineChart } from "stepwise";\n' +
+        'lineChart([{ name: "train", x: [1, 2, 3], y: [3, 2, 1] }], { title: "a stepwise chart" })',
     );
-    const [plotly, vega] = ofType(outcome, "display_data").map((m) => m.content.data);
-    assert.deepEqual(plotly["application/vnd.plotly.v1+json"], { data: [{ x: [1, 2], y: [3, 4], type: "scatter" }], layout: { title: "loss" } });
-    assert.equal(typeof plotly["text/plain"], "string");
-    assert.deepEqual((vega["application/vnd.vegalite.v5+json"] as { mark: string }).mark, "line");
+    const [plotly, plotlyAgain, vega] = ofType(outcome, "display_data").map((m) => m.content.data);
+    assert.deepEqual(plotly["application/vnd.plotly.v1+json"], { data: [{ x: [1, 2], y: [3, 4], type: "scatter" }], layout: { title: { text: "loss" } } });
+    assert.match(plotly["text/plain"] as string, /^<Plotly figure: loss: 1 trace>$/);
+    assert.match(plotly["image/svg+xml"] as string, /^<svg[^>]*>.*<\/svg>$/s);
+    // plotly.js is inlined into the session's first Plotly output only
+    assert.ok((plotly["text/html"] as string).length > 1_000_000 && (plotly["text/html"] as string).includes("window.Plotly = module.exports"));
+    assert.ok((plotlyAgain["text/html"] as string).length < 2_000 && (plotlyAgain["text/html"] as string).includes("Plotly.newPlot"));
+    assert.equal((vega["application/vnd.vegalite.v5+json"] as { mark: string }).mark, "line");
+    assert.match(vega["image/svg+xml"] as string, /^<svg[^>]*>.*<\/svg>$/s);
     assert.equal(typeof vega["text/plain"], "string");
+    const chart = ofType(outcome, "execute_result")[0].content.data;
+    assert.deepEqual(Object.keys(chart).sort(), ["application/vnd.plotly.v1+json", "application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"]);
+    assert.match(chart["image/svg+xml"] as string, /a stepwise chart/);
   });
+
 
   test("last expressions: Deno's display protocol (sync and async), toSpec() charts, tensors", async () => {
     const deno = await ok(h.kernel, '({ [Symbol.for("Jupyter.display")]() { return { "text/html": "<b>deno</b>" }; } })');
@@ -269,7 +281,11 @@ describe("display", () => {
     const asyncDeno = await ok(h.kernel, '({ async [Symbol.for("Jupyter.display")]() { return { "text/markdown": "*later*", "text/plain": "later" }; } })');
     assert.deepEqual(ofType(asyncDeno, "execute_result")[0].content.data, { "text/markdown": "*later*", "text/plain": "later" });
     const vega = await ok(h.kernel, '({ toSpec: () => ({ mark: "bar", data: { values: [] } }) })');
-    assert.deepEqual(ofType(vega, "execute_result")[0].content.data["application/vnd.vegalite.v5+json"], { mark: "bar", data: { values: [] } });
+    assert.deepEqual(ofType(vega, "execute_result")[0].content.data["application/vnd.vegalite.v5+json"], {
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      mark: "bar",
+      data: { values: [] },
+    });
     const tensor = await ok(h.kernel, 'import * as tfjs from "@tensorflow/tfjs";\ntfjs.tensor2d([[1, 2, 3], [4, 5, 6]])');
     assert.equal(resultText(tensor), "Tensor float32 [2,3]\n[[1, 2, 3],\n [4, 5, 6]]");
     const long = resultText(await ok(h.kernel, "tfjs.range(0, 1000, 1, 'int32')"));

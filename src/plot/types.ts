@@ -1,0 +1,70 @@
+/**
+ * The chart data structures stepwise builds: a Vega-Lite v5 spec and a Plotly figure. Both are plain JSON,
+ * so tests can inspect them and notebooks store them as they are.
+ */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A Vega-Lite v5 specification (the subset of fields stepwise writes is typed; the rest stays open). */
+export interface VegaLiteSpec {
+  $schema?: string;
+  title?: string | { text: string; subtitle?: string };
+  width?: number | "container";
+  height?: number | "container";
+  data?: { values: Array<Record<string, Json>> } | { name: string };
+  mark?: string | { [key: string]: Json };
+  encoding?: { [channel: string]: Json };
+  layer?: VegaLiteSpec[];
+  transform?: Json[];
+  resolve?: { [key: string]: Json };
+  config?: { [key: string]: Json };
+  [key: string]: unknown;
+}
+
+export interface PlotlyAxis {
+  title?: { text: string };
+  type?: "linear" | "log";
+  [key: string]: Json | undefined;
+}
+
+/** One Plotly trace. stepwise draws scatter (lines/markers) and contour traces. */
+export interface PlotlyTrace {
+  type: "scatter" | "contour" | string;
+  name?: string;
+  mode?: "lines" | "markers" | "lines+markers" | string;
+  x?: number[];
+  y?: number[];
+  z?: number[][];
+  line?: { dash?: "solid" | "dash" | "dot" | string; color?: string; width?: number };
+  showlegend?: boolean;
+  [key: string]: unknown;
+}
+
+export interface PlotlyFigure {
+  data: PlotlyTrace[];
+  layout?: { title?: { text: string }; xaxis?: PlotlyAxis; yaxis?: PlotlyAxis; [key: string]: unknown };
+  config?: { [key: string]: Json };
+}
+
+/** A series of points for the line charts: x and y of equal length. */
+export interface Series {
+  name: string;
+  x: readonly number[];
+  y: readonly number[];
+  /** Drawn dashed (e.g. validation curves). */
+  dashed?: boolean;
+  /** Lines (default), markers, or both. */
+  mode?: "lines" | "markers" | "lines+markers";
+}
+
+export interface AxisOptions {
+  title?: string;
+  log?: boolean;
+}
+
+export interface LineChartOptions {
+  title?: string;
+  x?: AxisOptions;
+  y?: AxisOptions;
+  width?: number;
+  height?: number;
+}

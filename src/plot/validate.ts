@@ -1,0 +1,22 @@
+/** Checks on chart input, with errors that name the builder and the option. */
+import { Series } from "./types";
+
+export function checkSeries(builder: string, series: readonly Series[], logX: boolean, logY: boolean): void {
+  if (!Array.isArray(series) || series.length === 0) throw new Error(`${builder}: series must be a non-empty list, got ${JSON.stringify(series)}`);
+  for (const [i, s] of series.entries()) {
+    const label = `${builder}: series[${i}] (${JSON.stringify(s?.name)})`;
+    if (typeof s?.name !== "string" || s.name === "") throw new Error(`${builder}: series[${i}].name must be a non-empty string`);
+    if (!Array.isArray(s.x) || !Array.isArray(s.y)) throw new Error(`${label}: x and y must be arrays of numbers`);
+    if (s.x.length !== s.y.length) throw new Error(`${label}: x has ${s.x.length} values but y has ${s.y.length}; they must be equally long`);
+    checkAxis(label, "x", s.x, logX);
+    checkAxis(label, "y", s.y, logY);
+  }
+}
+
+function checkAxis(label: string, axis: "x" | "y", values: readonly number[], log: boolean): void {
+  for (const v of values) {
+    if (typeof v !== "number") throw new Error(`${label}: ${axis} must hold numbers, found ${JSON.stringify(v)}`);
+    // NaN/Infinity are gaps (a diverged run), not errors; on a log axis only positive values can be drawn
+    if (log && Number.isFinite(v) && v <= 0) throw new Error(`${label}: ${axis} is on a log scale, so its values must be > 0, found ${v}`);
+  }
+}
