@@ -1,6 +1,7 @@
 /** The `stepwise` command line: each part registers its own subcommands here. */
 import { Command } from "commander";
 import { registerKernelCommands } from "./kernel";
+import { registerRunCommand, takeParameterPairs } from "./run";
 
 export function createProgram(): Command {
   const program = new Command("stepwise")
@@ -8,9 +9,15 @@ export function createProgram(): Command {
     .version(require("../../package.json").version)
     .showHelpAfterError();
   registerKernelCommands(program);
+  registerRunCommand(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  await createProgram().parseAsync(argv);
+  const program = createProgram();
+  try {
+    await program.parseAsync(takeParameterPairs(argv));
+  } catch (error) {
+    program.error((error as Error).message);
+  }
 }

@@ -1,0 +1,61 @@
+/**
+ * Running a collection of notebooks: each in its own kernel, `jobs` at a time, one deterministic shard of
+ * them, outputs written under an output folder (never over the sources unless `inplace`).
+ */
+import * as path from "node:path";
+import { firstOutputMismatch } from "./check-outputs";
+import { collectNotebooks, shardOf } from "./collect";
+import { NotebookResult, RunNotebookOptions, runNotebook } from "./execute";
+import { readNotebook } from "./nbformat";
+
+export interface RunNotebooksOptions extends Omit<RunNotebookOptions, "outputPath"> {
+  /** Folder for executed notebooks (their paths relative to the working directory are kept). */
+  outputDir?: string;
+  /** Write each executed notebook over its source. */
+  inplace?: boolean;
+  jobs?: number;
+  shard?: { index: number; count: number };
+  checkOutputs?: boolean;
+  /** Called as each notebook finishes. */
+  onNotebook?: (result: NotebookResult) => void;
+}
+
+export const DEFAULT_OUTPUT_DIR = "executed";
+
+export async function runNotebooks(inputs: readonly string[], options: RunNotebooksOptions = {}): Promise<NotebookResult[]> {
+  const jobs = options.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`run: jobs must be an integer >= 1, got ${jobs}`);
+  if (options.inplace && options.outputDir) throw new Error("run: choose --inplace or --output-dir, not both");
+  const outputDir = options.inplace ? undefined : path.resolve(options.outputDir ?? DEFAULT_OUTPUT_DIR);
+  const all = await collectNotebooks(inputs, outputDir ? [outputDir] : []);
+  const notebooks = options.shard ? shardOf(all, options.shard) : all;
+  const results: NotebookResult[] = new Array(notebooks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < notebooks.length) {
+      const i = next++;
+      const file = notebooks[i];
+      const outputPath = outputDir ? path.join(outputDir, path.relative(process.cwd(), path.resolve(file)).replace(/^(\.\.[/\\])+/, "")) : path.resolve(file);
+      const stored = options.checkOutputs ? await readNotebook(file).catch(() => undefined) : undefined;
+      const result = await runNotebook(file, { ...options, outputPath });
+      if (stored && result.status === "passed" && result.notebook) {
+        const mismatch = firstOutputMismatch(stored, result.notebook);
+        if (mismatch) {
+          result.status = "failed";
+          result.failure = {
+            kind: "output-mismatch",
+            cellIndex: mismatch.cellIndex,
+            cellId: mismatch.cellId,
+            ename: "OutputMismatch",
+            evalue: "the cell's outputs differ from those stored in the notebook",
+            traceback: ["expected:", ...mismatch.expected.split("\n"), "actual:", ...mismatch.actual.split("\n")],
+          };
+        }
+      }
+      results[i] = result;
+      options.onNotebook?.(result);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, notebooks.length) }, worker));
+  return results;
+}

@@ -1,0 +1,273 @@
+/**
+ * The runner against real kernels: the project's TypeScript kernel (installed into a temporary Jupyter
+ * data directory by its own installer) and, where Debian's ipykernel is installed, Python's.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { installKernelSpec } from "../../kernel/install";
+import {
+  CodeCell,
+  Notebook,
+  collectNotebooks,
+  failureReport,
+  junitXml,
+  parseNotebook,
+  parseShard,
+  runNotebook,
+  runNotebooks,
+  sanitize,
+  shardOf,
+} from "../../runner";
+
+let dataDir: string;
+let work: string;
+let kernelSearchPath: string[];
+
+before(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stepwise-jupyter-"));
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "stepwise-runner-"));
+  await installKernelSpec({ env: { JUPYTER_DATA_DIR: dataDir } });
+  kernelSearchPath = [path.join(dataDir, "kernels"), "/usr/share/jupyter/kernels"];
+});
+after(() => {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+type CellSpec = string | { source: string; tags?: string[]; metadata?: Record<string, unknown> };
+
+/** Write a notebook of code cells for `kernel` and return its path. */
+function notebook(name: string, cells: CellSpec[], options: { kernel?: string; language?: string; minor?: number } = {}): string {
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: options.minor ?? 5,
+    metadata: { kernelspec: { name: options.kernel ?? "stepwise", display_name: "k", language: options.language ?? "typescript" } },
+    cells: cells.map((cell, i) => {
+      const c = typeof cell === "string" ? { source: cell } : cell;
+      return {
+        cell_type: "code",
+        ...(options.minor !== undefined && options.minor < 5 ? {} : { id: `cell-${i}` }),
+        metadata: { ...(c.metadata ?? {}), ...(c.tags ? { tags: c.tags } : {}) },
+        source: c.source,
+        outputs: [],
+        execution_count: null,
+      };
+    }),
+  };
+  const file = path.join(work, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(nb));
+  return file;
+}
+
+function read(file: string): Notebook {
+  return JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
+}
+
+function text(cell: CodeCell): string {
+  return cell.outputs.map((o) => (o.output_type === "stream" ? o.text : o.output_type === "execute_result" ? o.data["text/plain"] : "")).join("");
+}
+
+function out(name: string): string {
+  return path.join(work, "out", name);
+}
+
+describe("executing a notebook", () => {
+  test("parameters are injected after the parameters cell, used, and recorded where papermill keeps them", async () => {
+    const source = notebook("params.ipynb", [
+      { source: 'let mode = "full";\nlet steps = 100;', tags: ["parameters"] },
+      'console.log(mode, steps * 2);\n`${mode}:${steps}`',
+    ]);
+    const before = fs.readFileSync(source, "utf8");
+    const result = await runNotebook(source, { kernelSearchPath, parameters: { mode: "smoke", steps: 3 }, outputPath: out("params.ipynb") });
+    assert.equal(result.status, "passed", failureReport(result));
+    assert.equal(fs.readFileSync(source, "utf8"), before, "the source notebook is untouched");
+    const nb = read(out("params.ipynb"));
+    const [parameters, injected, body] = nb.cells as CodeCell[];
+    assert.deepEqual(parameters.metadata.tags, ["parameters"]);
+    assert.deepEqual(injected.metadata.tags, ["injected-parameters"]);
+    assert.equal(injected.source, '// Parameters\nconst mode = "smoke";\nconst steps = 3;');
+    assert.equal(text(body), "smoke 6\n'smoke:3'");
+    assert.deepEqual([parameters, injected, body].map((c) => c.execution_count), [1, 2, 3]);
+    const papermill = nb.metadata.papermill as Record<string, unknown>;
+    assert.deepEqual(papermill.parameters, { mode: "smoke", steps: 3 });
+    assert.equal(papermill.exception, false);
+    assert.equal((body.metadata.papermill as Record<string, unknown>).status, "completed");
+    assert.ok(typeof (body.metadata.papermill as Record<string, unknown>).duration === "number");
+    // the written notebook is valid nbformat 4.5
+    parseNotebook(fs.readFileSync(out("params.ipynb"), "utf8"), "written");
+  });
+
+  test("a failing cell: the report names the file, cell and error; the partial notebook is written and marked", async () => {
+    const source = notebook("fails.ipynb", ['console.log("before")', 'const answer = 42;\nthrow new RangeError("out of range: " + answer);', 'console.log("never")']);
+    const result = await runNotebook(source, { kernelSearchPath, outputPath: out("fails.ipynb") });
+    assert.equal(result.status, "failed");
+    assert.deepEqual([result.failure?.kind, result.failure?.ename, result.failure?.evalue, result.failure?.cellId], ["error", "RangeError", "out of range: 42", "cell-1"]);
+    const report = failureReport(result);
+    assert.match(report, /^FAILED .*fails\.ipynb: a cell raised an error\n {2}cell 1 \(id cell-1\):\n {4}\| const answer = 42;\n/);
+    assert.match(report, /RangeError: out of range: 42/);
+    const nb = read(out("fails.ipynb"));
+    assert.match(String(nb.cells[0].source), /An Exception was encountered at '<a href="#papermill-error-cell">In \[2\]<\/a>'/);
+    assert.deepEqual(nb.cells[2].metadata.tags, ["papermill-error-cell-tag"]);
+    const failed = nb.cells[3] as CodeCell;
+    assert.equal(failed.outputs.find((o) => o.output_type === "error")?.output_type, "error");
+    assert.equal((failed.metadata.papermill as Record<string, unknown>).status, "failed");
+    const never = nb.cells[4] as CodeCell;
+    assert.deepEqual([never.outputs, never.execution_count, (never.metadata.papermill as Record<string, unknown>).status], [[], null, "pending"]);
+  });
+
+  test("raises-exception, allow_errors and skip-execution", async () => {
+    const expected = notebook("expected.ipynb", [{ source: 'throw new Error("expected")', tags: ["raises-exception"] }, { source: "process.exit(9)", tags: ["skip-execution"] }, "1 + 1"]);
+    const result = await runNotebook(expected, { kernelSearchPath });
+    assert.equal(result.status, "passed", failureReport(result));
+    assert.equal(text(result.notebook?.cells[2] as CodeCell), "2");
+
+    const missing = notebook("missing.ipynb", [{ source: "1", tags: ["raises-exception"] }]);
+    const noError = await runNotebook(missing, { kernelSearchPath });
+    assert.deepEqual([noError.status, noError.failure?.kind], ["failed", "missing-exception"]);
+
+    const tolerated = notebook("tolerated.ipynb", ['throw new Error("tolerated")', '"after"']);
+    assert.equal((await runNotebook(tolerated, { kernelSearchPath })).status, "failed");
+    const allowed = await runNotebook(tolerated, { kernelSearchPath, allowErrors: true });
+    assert.equal(allowed.status, "passed");
+    assert.equal(text(allowed.notebook?.cells[1] as CodeCell), "'after'");
+    const nb = read(tolerated);
+    nb.metadata.execution = { allow_errors: true }; // nbmake's notebook-level switch
+    fs.writeFileSync(tolerated, JSON.stringify(nb));
+    assert.equal((await runNotebook(tolerated, { kernelSearchPath })).status, "passed");
+  });
+
+  test("a cell past its timeout is interrupted and reported; the partial notebook is written; metadata timeouts win", async () => {
+    const source = notebook("slow.ipynb", ['console.log("started")', "await new Promise(() => {})", '"never"']);
+    const result = await runNotebook(source, { kernelSearchPath, cellTimeout: 1, outputPath: out("slow.ipynb") });
+    assert.deepEqual([result.status, result.failure?.kind, result.failure?.cellId], ["failed", "timeout", "cell-1"]);
+    assert.match(result.failure?.evalue ?? "", /^the cell ran past the cell timeout of 1 s; it was interrupted$/);
+    assert.equal(text(read(out("slow.ipynb")).cells[1] as CodeCell), "started\n");
+
+    const perCell = notebook("slow-cell.ipynb", [{ source: "await new Promise((r) => setTimeout(r, 1500))", metadata: { execution: { timeout: "0.5" } } }]);
+    assert.equal((await runNotebook(perCell, { kernelSearchPath, cellTimeout: 60 })).failure?.kind, "timeout");
+  });
+
+  test("a kernel that dies is reported with the cell that killed it; the next notebook gets a fresh kernel", async () => {
+    const dying = notebook("dies.ipynb", ['console.log("last words")', "process.exit(3)", '"never"']);
+    const healthy = notebook("healthy.ipynb", ["typeof process"]);
+    const [died, fine] = await runNotebooks([dying, healthy], { kernelSearchPath, outputDir: out("batch") });
+    assert.deepEqual([died.failure?.kind, died.failure?.ename, died.failure?.cellId], ["kernel-died", "DeadKernelError", "cell-1"]);
+    assert.match(died.failure?.evalue ?? "", /exit code 3/);
+    assert.equal(fine.status, "passed");
+  });
+
+  test("malformed files are reported and the rest still run", async () => {
+    const broken = path.join(work, "malformed", "broken.ipynb");
+    fs.mkdirSync(path.dirname(broken), { recursive: true });
+    fs.writeFileSync(broken, "{ not json");
+    fs.writeFileSync(path.join(work, "malformed", "v3.ipynb"), JSON.stringify({ nbformat: 3, nbformat_minor: 0, worksheets: [] }));
+    fs.writeFileSync(path.join(work, "malformed", "shape.ipynb"), JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code", id: "x", source: 1 }] }));
+    notebook(path.join("malformed", "ok.ipynb"), ["1"], { minor: 4 }); // nbformat 4.4: ids are added
+    const results = await runNotebooks([path.join(work, "malformed")], { kernelSearchPath, outputDir: out("malformed") });
+    const byName = Object.fromEntries(results.map((r) => [path.basename(r.path), r]));
+    assert.match(byName["broken.ipynb"].failure?.evalue ?? "", /broken\.ipynb: not a notebook: invalid JSON/);
+    assert.match(byName["v3.ipynb"].failure?.evalue ?? "", /nbformat 3 is not supported/);
+    assert.match(byName["shape.ipynb"].failure?.evalue ?? "", /shape\.ipynb: not a valid nbformat 4\.5 notebook: \/cells\/0/);
+    assert.equal(byName["ok.ipynb"].status, "passed", failureReport(byName["ok.ipynb"]));
+  });
+
+  test("jobs run notebooks in parallel, each in its own kernel; results keep the input order", async () => {
+    const files = [0, 1, 2].map((i) => notebook(path.join("parallel", `n${i}.ipynb`), [`await new Promise((r) => setTimeout(r, 300));\nprocess.pid`]));
+    const results = await runNotebooks(files, { kernelSearchPath, jobs: 2, outputDir: out("parallel") });
+    assert.deepEqual(results.map((r) => path.basename(r.path)), ["n0.ipynb", "n1.ipynb", "n2.ipynb"]);
+    const pids = results.map((r) => text(r.notebook?.cells[0] as CodeCell));
+    assert.equal(new Set(pids).size, 3, `one kernel per notebook, got pids ${pids}`);
+  });
+
+  test("check-outputs: sanitised outputs must match the stored ones", async () => {
+    const file = notebook("stored.ipynb", ['console.log("took " + (1 + Math.random()).toFixed(3) + " ms")', '"stable"']);
+    const first = await runNotebook(file, { kernelSearchPath, outputPath: file }); // store outputs in place
+    assert.equal(first.status, "passed");
+    const [same] = await runNotebooks([file], { kernelSearchPath, checkOutputs: true, outputDir: out("check") });
+    assert.equal(same.status, "passed", failureReport(same));
+    const nb = read(file);
+    (nb.cells[1] as CodeCell).outputs = [{ output_type: "execute_result", execution_count: 2, data: { "text/plain": "'changed'" }, metadata: {} }];
+    fs.writeFileSync(file, JSON.stringify(nb));
+    const [differs] = await runNotebooks([file], { kernelSearchPath, checkOutputs: true, outputDir: out("check") });
+    assert.deepEqual([differs.status, differs.failure?.kind, differs.failure?.cellId], ["failed", "output-mismatch", "cell-1"]);
+  });
+});
+
+describe("collection, shards, reports", () => {
+  test("folders expand to sorted notebooks, skipping checkpoints and the output folder", async () => {
+    const root = path.join(work, "tree");
+    for (const f of ["b/2.ipynb", "a.ipynb", "b/1.ipynb", "b/.ipynb_checkpoints/1-checkpoint.ipynb", "executed/a.ipynb", "notes.txt"]) {
+      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      fs.writeFileSync(path.join(root, f), "{}");
+    }
+    const found = await collectNotebooks([root], [path.join(root, "executed")]);
+    assert.deepEqual(found.map((f) => path.relative(root, path.resolve(f))), ["a.ipynb", "b/1.ipynb", "b/2.ipynb"]);
+    await assert.rejects(collectNotebooks([path.join(root, "missing")]), /missing does not exist/);
+  });
+
+  test("shards partition the sorted list deterministically", () => {
+    const all = Array.from({ length: 10 }, (_, i) => `n${i}`);
+    const shards = [1, 2, 3].map((index) => shardOf(all, { index, count: 3 }));
+    assert.deepEqual(shards.flat().sort(), [...all].sort());
+    assert.deepEqual(shards[1], ["n1", "n4", "n7"]);
+    assert.deepEqual(parseShard("2/3"), { index: 2, count: 3 });
+    assert.throws(() => parseShard("4/3"), /--shard must be I\/N with 1 <= I <= N/);
+  });
+
+  test("JUnit XML: a testcase per notebook, failures with the escaped report", () => {
+    const xml = junitXml([
+      { path: "lessons/a.ipynb", status: "passed", seconds: 1.5, codeCells: 2, executedCells: 2 },
+      { path: "lessons/b.ipynb", status: "failed", seconds: 0.5, codeCells: 2, executedCells: 1, failure: { kind: "error", cellIndex: 1, cellId: "x", sourceHead: "if (a < b && c) {", ename: "Error", evalue: 'bad "quote" \u001b[31mred\u001b[0m', traceback: [] } },
+    ]);
+    assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites tests="2" failures="1" time="2\.000">\n<testsuite name="stepwise run" tests="2" failures="1"/);
+    assert.equal((xml.match(/<testcase /g) ?? []).length, 2);
+    assert.match(xml, /<testcase classname="lessons" name="lessons\/b\.ipynb" time="0\.500">\n {4}<failure type="error" message="Error: bad &quot;quote&quot; red">/);
+    assert.match(xml, /\| if \(a &lt; b &amp;&amp; c\) \{/);
+    assert.ok(!xml.includes("\u001b"));
+  });
+
+  test("sanitising removes timings, addresses, dates and tensor ids only", () => {
+    assert.equal(sanitize("took 12.5 ms at 0x7ffd2a, 2026-11-24T10:00:00Z, Tensor 17, 3500 samples/s, 42 apples"), "took <DURATION> at <ADDRESS>, <DATE>, Tensor <ID>, <RATE>, 42 apples");
+  });
+});
+
+describe("the command line", () => {
+  test("stepwise run: -p parameters, summary on stdout, failures on stderr, JUnit file, exit code", () => {
+    const ok = notebook(path.join("cli", "ok.ipynb"), [{ source: "let n = 1;", tags: ["parameters"] }, "n * 10"]);
+    const bad = notebook(path.join("cli", "bad.ipynb"), ['throw new Error("cli failure")']);
+    const bin = path.join(__dirname, "..", "..", "..", "bin", "stepwise.js");
+    const env = { ...process.env, JUPYTER_PATH: dataDir, JUPYTER_DATA_DIR: dataDir };
+    const pass = spawnSync(process.execPath, [bin, "run", ok, "-p", "n", "7", "--output-dir", out("cli"), "--junit", out("cli/junit.xml")], { env, encoding: "utf8", cwd: work });
+    assert.equal(pass.status, 0, pass.stderr);
+    assert.match(pass.stdout, /^status +time +cells +notebook\npassed .*ok\.ipynb\n1 passed, 0 failed/);
+    assert.equal(text(read(path.join(out("cli"), "cli", "ok.ipynb")).cells[2] as CodeCell), "70");
+    assert.match(fs.readFileSync(out("cli/junit.xml"), "utf8"), /<testsuite name="stepwise run" tests="1" failures="0"/);
+    const fail = spawnSync(process.execPath, [bin, "run", ok, bad, "--output-dir", out("cli")], { env, encoding: "utf8", cwd: work });
+    assert.equal(fail.status, 1);
+    assert.match(fail.stderr, /FAILED .*bad\.ipynb: a cell raised an error[\s\S]*Error: cli failure/);
+    const usage = spawnSync(process.execPath, [bin, "run", ok, "--jobs", "0"], { env, encoding: "utf8", cwd: work });
+    assert.notEqual(usage.status, 0);
+    assert.match(usage.stderr, /--jobs must be an integer >= 1, got "0"/);
+  });
+});
+
+const haveIpykernel = fs.existsSync("/usr/bin/python3") && spawnSync("/usr/bin/python3", ["-c", "import ipykernel"]).status === 0 && fs.existsSync("/usr/share/jupyter/kernels/python3/kernel.json");
+
+if (haveIpykernel) {
+  describe("another kernel: Debian's ipykernel", () => {
+    test("parameters in Python, results, errors with ename/evalue/traceback", async () => {
+      const file = notebook("python.ipynb", [{ source: "n = 1\nflag = False", tags: ["parameters"] }, "print(n * 2, flag)\n{'n': n}", "1 / 0"], { kernel: "python3", language: "python" });
+      const result = await runNotebook(file, { kernelSearchPath, parameters: { n: 21, flag: true } });
+      const cells = result.notebook?.cells.filter((c) => c.cell_type === "code") as CodeCell[];
+      assert.equal(cells[1].source, "# Parameters\nn = 21\nflag = True");
+      assert.equal(text(cells[2]), "42 True\n{'n': 21}");
+      assert.deepEqual([result.failure?.kind, result.failure?.ename, result.failure?.evalue], ["error", "ZeroDivisionError", "division by zero"]);
+      assert.ok((result.failure?.traceback.length ?? 0) > 0);
+    });
+  });
+}
