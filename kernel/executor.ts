@@ -16,6 +16,7 @@ import { diagnosticsError, registerCellScript } from "./errors";
 import { Installation } from "./installation";
 import { CellModules } from "./modules";
 import { overlayInstallation } from "./resolution";
+import { expandShorthandProperties } from "./shorthand";
 
 export type Outcome =
   | { status: "ok"; /** The last expression's value; undefined when there is none. */ value: unknown }
@@ -70,9 +71,10 @@ export class Executor {
       const diagnostics = engine.addModule(meta.module, code, meta);
       return diagnostics.length ? { status: "error", error: diagnosticsError(diagnostics, code) } : { status: "ok", value: undefined };
     }
-    const converted = engine.convert(this.prevDecl, code);
+    const source = expandShorthandProperties(code);
+    const converted = engine.convert(this.prevDecl, source);
     if (converted.sideOutputs) this.modules.update(converted.sideOutputs);
-    if (converted.diagnostics.length > 0) return { status: "error", error: diagnosticsError(converted.diagnostics, code) };
+    if (converted.diagnostics.length > 0) return { status: "error", error: diagnosticsError(converted.diagnostics, source) };
     if (!converted.output) {
       this.prevDecl = converted.declOutput ?? "";
       return { status: "ok", value: undefined };

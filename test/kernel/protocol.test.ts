@@ -78,6 +78,12 @@ describe("execute", () => {
     assert.equal(second.reply.content.execution_count, count + 1);
   });
 
+  test("shorthand properties and assignment patterns see earlier cells' variables", async () => {
+    await ok(h.kernel, "let seed = 7;\nlet fallback = 1;");
+    assert.equal(resultText(await ok(h.kernel, "const options = { seed, label: `seed ${seed}` };\noptions")), "{ seed: 7, label: 'seed 7' }");
+    assert.equal(resultText(await ok(h.kernel, "({ seed, fallback = 5 } = { seed: 8 } as { seed: number; fallback?: number });\n[seed, fallback]")), "[ 8, 5 ]");
+  });
+
   test("keeps variables and their types across cells; redeclaring is allowed", async () => {
     await ok(h.kernel, "let counter = 1;\nconst label: string = 'n';");
     assert.equal(resultText(await ok(h.kernel, "counter += 1;\ncounter")), "2");
