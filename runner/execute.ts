@@ -10,7 +10,9 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { findKernelSpec } from "../jupyter/kernelspec";
+import { FoundKernelSpec, findKernelSpec } from "../jupyter/kernelspec";
+import { DEFAULT_KERNEL_NAME, kernelSpec } from "../kernel/info";
+import { currentInstallation } from "../kernel/installation";
 import { KernelProcess, describeExit } from "../jupyter/launcher";
 import { Message } from "../jupyter/messages";
 import { writeFileAtomic } from "../src/util/files";
@@ -142,7 +144,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
 
   let kernel: KernelProcess;
   try {
-    const spec = await findKernelSpec(kernelName, options.kernelSearchPath);
+    const spec = await resolveKernelSpec(kernelName, options.kernelSearchPath);
     kernel = await KernelProcess.start(spec, {
       cwd: path.dirname(path.resolve(file)),
       env: options.env,
@@ -259,6 +261,21 @@ async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: Disp
     return { kind: "error", ...errorDetails(reply, cell), timing: timing() };
   } finally {
     if (timer) clearTimeout(timer);
+  }
+}
+
+/**
+ * The kernelspec named `name` where Jupyter would find it. The runner always knows its own kernel: when no
+ * "stepwise" kernelspec is installed, the one this installation would install is used, so a fresh checkout
+ * runs its notebooks without `stepwise kernel install`.
+ */
+async function resolveKernelSpec(name: string, searchPath: string[] | undefined): Promise<FoundKernelSpec> {
+  try {
+    return await findKernelSpec(name, searchPath);
+  } catch (error) {
+    if (name !== DEFAULT_KERNEL_NAME) throw error;
+    const installation = currentInstallation();
+    return { name, resourceDir: installation.assetsDir, spec: kernelSpec({ installation }) };
   }
 }
 

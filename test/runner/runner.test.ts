@@ -198,6 +198,21 @@ describe("executing a notebook", () => {
   });
 });
 
+describe("the runner's own kernel", () => {
+  test("without an installed stepwise kernelspec, the runner uses its own installation's kernel", async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "stepwise-no-kernels-"));
+    try {
+      const result = await runNotebook(notebook("own-kernel.ipynb", ['"runs"']), { kernelSearchPath: [empty] });
+      assert.equal(result.status, "passed", failureReport(result));
+      await assert.rejects(runNotebook(notebook("other.ipynb", ["1"], { kernel: "julia-1.9" }), { kernelSearchPath: [empty] }).then((r) => {
+        throw new Error(r.failure?.evalue);
+      }), /no kernel spec named "julia-1\.9"/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("collection, shards, reports", () => {
   test("folders expand to sorted notebooks, skipping checkpoints and the output folder", async () => {
     const root = path.join(work, "tree");
