@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: training speed of the MLP and CNN of shared/peers/torch_bench.py on every backend this
+ * machine can load, beside PyTorch on the same machine when Debian's python3-torch is installed; plus what
+ * stepwise's optimizer and gradient accumulation cost over tfjs's own Adam (see train-worker.ts).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { BACKEND_ORDER } from "../src/backend";
+
+const PYTHON = "/usr/bin/python3";
+const MODELS = ["mlp", "cnn"] as const;
+
+interface WorkerResult {
+  backend: string;
+  model: string;
+  device?: string;
+  skipped?: string;
+  error?: string;
+  results?: Record<string, { samplesPerSecond: number; peakBytes: number; rounds: number[] }>;
+}
+
+/** shared/peers/torch_bench.py, found by walking up from the package root (CI has shared/ beside the clone). */
+function findTorchBench(): string | undefined {
+  let dir = path.resolve(__dirname, "..", "..");
+  for (;;) {
+    const candidate = path.join(dir, "shared", "peers", "torch_bench.py");
+    if (fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function runWorker(backend: string, model: string): WorkerResult {
+  const child = spawnSync(process.execPath, [path.join(__dirname, "train-worker.js"), backend, model], { encoding: "utf8", timeout: 600_000 });
+  const line = child.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line) as WorkerResult;
+  } catch {
+    return { backend, model, error: `worker failed (${child.signal ?? `exit ${child.status}`}): ${child.stderr.trim().split("\n").slice(-3).join(" ")}` };
+  }
+}
+
+/** PyTorch's samples/s per model, from its own script's output ("torch mlp 6300 samples/s threads=2"). */
+function runTorch(script: string): Record<string, number> | string {
+  if (!fs.existsSync(PYTHON) || spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return "PyTorch not installed (apt-get install python3-torch)";
+  const child = spawnSync(PYTHON, [script], { encoding: "utf8", timeout: 600_000 });
+  if (child.status !== 0) return `torch_bench.py failed: ${child.stderr.trim().split("\n").pop()}`;
+  const found: Record<string, number> = {};
+  for (const match of child.stdout.matchAll(/^torch (\w+) (\d+(?:\.\d+)?) samples\/s/gm)) found[match[1]] = Number(match[2]);
+  return found;
+}
+
+function main(): void {
+  console.log(`stepwise bench — ${os.cpus()[0]?.model.trim() ?? os.arch()}, ${os.availableParallelism()} cores, Node ${process.version}`);
+  console.log("protocol of shared/peers/torch_bench.py: 512 random samples, batch 64, Adam, 1 warm-up epoch, timed rounds of 3 epochs (median of 5)\n");
+  const rows: WorkerResult[] = [];
+  for (const backend of BACKEND_ORDER) {
+    for (const model of MODELS) {
+      if (backend === "cpu" && model === "cnn") {
+        rows.push({ backend, model, skipped: "tfjs's cpu backend is ~100x slower than wasm on convolutions" });
+        continue;
+      }
+      const result = runWorker(backend, model);
+      rows.push(result);
+      if (result.skipped) break; // the backend cannot load: same reason for the next model
+    }
+  }
+  const torchScript = findTorchBench();
+  const torch = torchScript ? runTorch(torchScript) : "shared/peers/torch_bench.py not found";
+  const torchRate = (model: string) => (typeof torch === "object" ? torch[model] : undefined);
+
+  console.log("training speed, samples/s (higher is better)");
+  console.log(`${"backend".padEnd(11)}${"model".padEnd(6)}${"tf.train.adam".padStart(14)}${"stepwise adam".padStart(15)}${"vs PyTorch".padStart(12)}`);
+  for (const row of rows) {
+    if (row.skipped || row.error) {
+      console.log(`${row.backend.padEnd(11)}${row.model.padEnd(6)}  ${row.skipped ? "skipped" : "FAILED"}: ${(row.skipped ?? row.error ?? "").split("\n")[0].slice(0, 100)}`);
+      continue;
+    }
+    const tfjs = row.results!["tf.train.adam"].samplesPerSecond;
+    const ours = row.results!["stepwise adam"].samplesPerSecond;
+    const peer = torchRate(row.model);
+    console.log(`${row.backend.padEnd(11)}${row.model.padEnd(6)}${tfjs.toFixed(0).padStart(14)}${ours.toFixed(0).padStart(15)}${(peer ? `${(ours / peer).toFixed(2)}x` : "-").padStart(12)}`);
+  }
+  if (typeof torch === "object") {
+    for (const model of MODELS) if (torch[model]) console.log(`${"pytorch".padEnd(11)}${model.padEnd(6)}${torch[model].toFixed(0).padStart(14)}   (torch_bench.py, CPU, all cores)`);
+  } else {
+    console.log(`pytorch    ${torch}`);
+  }
+
+  console.log("\nstepwise over tfjs's Adam, and accumulation (4 micro-batches of 16 vs one batch of 64)");
+  console.log(`${"backend".padEnd(11)}${"model".padEnd(6)}${"optimizer".padStart(11)}${"accum. time".padStart(13)}${"peak MB 64".padStart(12)}${"peak MB 4x16".padStart(14)}`);
+  for (const row of rows) {
+    if (!row.results) continue;
+    const r = row.results;
+    const tfjs = r["tf.train.adam"].samplesPerSecond;
+    const ours = r["stepwise adam"].samplesPerSecond;
+    const accumulated = r["stepwise adam, 4 × 16 accumulated"];
+    const pct = (slow: number, fast: number) => `${((fast / slow - 1) * 100).toFixed(0).replace(/^(?!-)/, "+")}%`;
+    console.log(
+      `${row.backend.padEnd(11)}${row.model.padEnd(6)}${pct(ours, tfjs).padStart(11)}${pct(accumulated.samplesPerSecond, ours).padStart(13)}` +
+        `${(r["stepwise adam"].peakBytes / 2 ** 20).toFixed(1).padStart(12)}${(accumulated.peakBytes / 2 ** 20).toFixed(1).padStart(14)}`,
+    );
+  }
+  console.log("(optimizer: extra time per sample of stepwise's adam over tf.train.adam; accum. time: of 4x16 accumulated over one batch of 64)");
+  for (const row of rows) if (row.device) console.log(`device: ${row.device}`);
+}
+
+main();

@@ -1,0 +1,96 @@
+/**
+ * One backend's measurements for `npm run bench`, in its own process (the backend choice is process-wide):
+ *
+ *   node dist/bench/train-worker.js <backend> <mlp|cnn>
+ *
+ * Prints one JSON line. Protocol of shared/peers/torch_bench.py: 512 random samples, batch 64, Adam, one
+ * warm-up epoch, then rounds of 3 timed epochs; samples/s = 3·512 / seconds. Every variant trains through
+ * `model.fit`, so only the optimizer differs between tfjs's Adam and stepwise's.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { useBestBackend, type BackendName } from "../src/backend";
+import { adam } from "../src/optim";
+import { benchData, buildModel, type ModelName } from "./models";
+
+const N = 512;
+const BATCH = 64;
+const EPOCHS = 3;
+
+interface Variant {
+  optimizer: () => tf.Optimizer & { fitCallback?: () => tf.CustomCallbackArgs };
+  batchSize: number;
+}
+
+const VARIANTS: Record<string, Variant> = {
+  "tf.train.adam": { optimizer: () => tf.train.adam(1e-3), batchSize: BATCH },
+  "stepwise adam": { optimizer: () => adam({ lr: 1e-3 }), batchSize: BATCH },
+  "stepwise adam, 4 × 16 accumulated": { optimizer: () => adam({ lr: 1e-3, accumulate: { steps: 4 } }), batchSize: BATCH / 4 },
+};
+
+interface Prepared {
+  fit: (epochs: number) => Promise<unknown>;
+  dispose: () => void;
+}
+
+function prepare(model: ModelName, variant: Variant, data: { x: tf.Tensor; labels: tf.Tensor }): Prepared {
+  const net = buildModel(model);
+  const optimizer = variant.optimizer();
+  net.compile({ optimizer, loss: "sparseCategoricalCrossentropy" });
+  const callbacks = optimizer.fitCallback ? [optimizer.fitCallback()] : [];
+  return {
+    fit: (epochs) => net.fit(data.x, data.labels, { batchSize: variant.batchSize, shuffle: false, verbose: 0, callbacks, epochs }),
+    dispose: () => net.dispose(),
+  };
+}
+
+const REPEATS = 5;
+
+/**
+ * Each variant warms up for one epoch, then the variants take turns: REPEATS rounds of EPOCHS timed epochs
+ * each, so a slow moment of the machine hits every variant alike; the median round counts. Peak bytes come
+ * from tf.profile over one more epoch.
+ */
+async function measureAll(model: ModelName): Promise<Record<string, { samplesPerSecond: number; peakBytes: number; rounds: number[] }>> {
+  const { x, y } = benchData(model, N);
+  // tfjs's sparseCategoricalCrossentropy expects float labels shaped [N, 1]
+  const labels = tf.tidy(() => y.toFloat().reshape([N, 1]));
+  const prepared = Object.fromEntries(Object.entries(VARIANTS).map(([name, variant]) => [name, prepare(model, variant, { x, labels })]));
+  for (const p of Object.values(prepared)) await p.fit(1);
+  const rounds: Record<string, number[]> = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, []]));
+  for (let r = 0; r < REPEATS; r++) {
+    for (const [name, p] of Object.entries(prepared)) {
+      const started = performance.now();
+      await p.fit(EPOCHS);
+      rounds[name].push((EPOCHS * N) / ((performance.now() - started) / 1000));
+    }
+  }
+  const results: Record<string, { samplesPerSecond: number; peakBytes: number; rounds: number[] }> = {};
+  for (const [name, p] of Object.entries(prepared)) {
+    const profile = await tf.profile(async () => {
+      await p.fit(1);
+    });
+    const sorted = [...rounds[name]].sort((a, b) => a - b);
+    results[name] = { samplesPerSecond: sorted[Math.floor(sorted.length / 2)], peakBytes: profile.peakBytes, rounds: rounds[name].map(Math.round) };
+    p.dispose();
+  }
+  tf.dispose([x, y, labels]);
+  return results;
+}
+
+async function main(): Promise<void> {
+  const [backend, model] = process.argv.slice(2) as [BackendName, ModelName];
+  let info;
+  try {
+    info = await useBestBackend(backend);
+  } catch (error) {
+    process.stdout.write(`${JSON.stringify({ backend, model, skipped: (error as Error).message })}\n`);
+    return;
+  }
+  const results = await measureAll(model);
+  process.stdout.write(`${JSON.stringify({ backend, model, device: info.toString(), results })}\n`);
+}
+
+main().catch((error) => {
+  process.stdout.write(`${JSON.stringify({ error: (error as Error).stack ?? String(error) })}\n`);
+  process.exitCode = 1;
+});
