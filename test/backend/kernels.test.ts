@@ -236,3 +236,30 @@ describe("unsortedSegmentSum and gather gradients on wasm match cpu", () => {
     assert.ok(results.wasm[0].some((v) => v !== 0), "a non-trivial gradient");
   });
 });
+
+describe("maxPool gradients on wasm match cpu", () => {
+  test("ties (ReLU zeros), NaN and -Infinity, overlapping windows, odd sizes, 'same' and 'valid', oblong windows", async () => {
+    const random = seeded(8);
+    const cases: Array<{ x: Shape4; filter: [number, number]; strides: [number, number]; pad: "valid" | "same" | number }> = [
+      { x: [4, 26, 26, 16], filter: [2, 2], strides: [2, 2], pad: "valid" }, // the reference CNN's first pool
+      { x: [2, 11, 11, 32], filter: [2, 2], strides: [2, 2], pad: "valid" }, // odd size: the last row and column are dropped
+      { x: [2, 9, 7, 3], filter: [3, 3], strides: [2, 2], pad: "same" }, // overlapping windows, padded edges
+      { x: [1, 8, 8, 5], filter: [2, 2], strides: [1, 1], pad: "valid" },
+      { x: [3, 10, 9, 2], filter: [2, 3], strides: [2, 1], pad: "same" },
+      { x: [2, 7, 7, 4], filter: [3, 3], strides: [3, 3], pad: 1 },
+    ];
+    for (const c of cases) {
+      const size = c.x.reduce((a, b) => a * b, 1);
+      // after ReLU about half the inputs are exactly 0, so many windows tie
+      const xv = normals(random, size).map((v) => Math.max(0, Math.round(v * 4) / 4));
+      // and a few NaN and -Infinity inputs: neither is ever a window's maximum
+      for (let k = 0; k < size; k += 37) xv[k] = k % 2 ? Number.NaN : Number.NEGATIVE_INFINITY;
+      const out = tf.backend_util.computePool2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
+      const weights = normals(random, out.reduce((a, b) => a * b, 1));
+      const results = await onCpuAndWasm(() =>
+        tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, c.filter, c.strides, c.pad), tf.tensor(weights, out))))(tf.tensor(xv, c.x)),
+      );
+      assertAllClose(results, 1e-6, `maxPool x ${c.x} filter ${c.filter} strides ${c.strides} pad ${c.pad}`);
+    }
+  });
+});

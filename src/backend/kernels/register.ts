@@ -7,6 +7,7 @@ import { installWasmMatMulTransposes } from "../wasm-matmul";
 import { conv2DBackpropFilterConfig } from "./conv2d-backprop-filter";
 import { conv2DBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwise-backprop";
+import { maxPoolGradConfig } from "./max-pool-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
@@ -18,14 +19,14 @@ export const missingWasmKernels: readonly KernelConfig[] = [
 ];
 
 /** Kernels it has, replaced by faster compositions (see each module). */
-export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInputConfig];
+export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInputConfig, maxPoolGradConfig];
 
 let registered = false;
 
 /**
  * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum for the
  * wasm backend, so that CNN and embedding training run on wasm, and replaces its scalar-loop
- * Conv2DBackpropInput and transposed matmuls with XNNPACK-backed compositions.
+ * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with XNNPACK-backed compositions.
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
 export function registerWasmTrainingKernels(): void {
