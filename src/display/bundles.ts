@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import type { PlotlyFigure, VegaLiteSpec } from "../plot/types";
-import { plotlyToVegaLite } from "../plot/plotly-to-vega";
+import { plotlyToVegaLite, staticRenderingGap } from "../plot/plotly-to-vega";
 import type { MimeBundle } from "./sink";
 
 export type { MimeBundle };
@@ -71,13 +71,15 @@ export async function plotlyBundle(figure: PlotlyFigure): Promise<MimeBundle> {
     throw new Error("plotly: the figure must be an object with a data array of traces ({ data, layout?, config? })");
   }
   const json = JSON.parse(JSON.stringify(figure)) as PlotlyFigure; // plain JSON: no functions, no typed arrays
-  const bundle: MimeBundle = {
+  // trace types the translation does not know (bar, pie...) still display, without the static image
+  const gap = staticRenderingGap(json);
+  const traces = `${json.data.length} trace${json.data.length === 1 ? "" : "s"}`;
+  return {
     [PLOTLY_MIME]: json,
     "text/html": plotlyHtml(json),
-    "image/svg+xml": await renderVegaLiteSvg(plotlyToVegaLite(json)),
-    "text/plain": `<Plotly figure${titleOf(json.layout?.title)}: ${json.data.length} trace${json.data.length === 1 ? "" : "s"}>`,
+    ...(gap === undefined ? { "image/svg+xml": await renderVegaLiteSvg(plotlyToVegaLite(json)) } : {}),
+    "text/plain": `<Plotly figure${titleOf(json.layout?.title)}: ${traces}${gap === undefined ? "" : `; no static image: ${gap}`}>`,
   };
-  return bundle;
 }
 
 let divCounter = 0;

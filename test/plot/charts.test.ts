@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import Ajv from "ajv";
 import * as tf from "@tensorflow/tfjs";
 import {
-  Chart,
   batchSizeChart,
   cosine,
   fit,
@@ -17,10 +16,9 @@ import {
   linearWarmup,
   lossCurves,
   lrRangeChart,
-  plotlyBundle,
   plotlyToVegaLite,
-  resetPlotlySession,
   rosenbrock,
+  illConditionedQuadratic,
   scheduleChart,
   sample,
   sgd,
@@ -28,7 +26,6 @@ import {
   step,
   trajectory,
   trajectoryChart,
-  vegaLiteBundle,
   momentum,
   type VegaLiteSpec,
 } from "../../src";
@@ -46,10 +43,6 @@ function texts(svg: string): string[] {
   return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
 }
 
-async function display(chart: Chart): Promise<Record<string, unknown>> {
-  const method = (chart as unknown as Record<symbol, () => Promise<Record<string, unknown>>>)[Symbol.for("Jupyter.display")];
-  return method.call(chart);
-}
 
 describe("line charts", () => {
   const series = [
@@ -84,6 +77,8 @@ describe("line charts", () => {
   test("non-finite values are gaps, not errors (a diverged run)", () => {
     const chart = lineChart([{ name: "diverged", x: [0, 1, 2], y: [1, Number.NaN, Number.POSITIVE_INFINITY] }]);
     assert.equal((chart.vegaLite.data as { values: unknown[] }).values.length, 1);
+    // JSON has no NaN: Plotly's gap is null
+    assert.deepEqual(chart.plotly.data[0].y, [1, null, null]);
   });
 
   test("bad input is refused, naming the builder, the series and the option", () => {
@@ -105,8 +100,12 @@ describe("experiment charts", () => {
     }
     const perStep = lossCurves(runs, { logY: true });
     assertValidSpec(perStep.vegaLite);
-    assert.deepEqual(perStep.plotly.data.map((t) => t.name), ["sgd", "momentum"]);
+    assert.deepEqual(perStep.plotly.data.map((t) => t.name), ["sgd", "sgd (validation)", "momentum", "momentum (validation)"]);
     assert.deepEqual(perStep.plotly.data[0].y, runs.sgd.steps.map((s) => s.loss));
+    // per step, the validation loss sits at each epoch's last optimizer step
+    assert.deepEqual(perStep.plotly.data[1].x, runs.sgd.epochs.map((e) => e.steps));
+    assert.deepEqual(perStep.plotly.data[1].y, runs.sgd.epochs.map((e) => e.valLoss));
+    assert.equal(runs.sgd.epochs.at(-1)?.steps, runs.sgd.steps.length);
     const perEpoch = lossCurves(runs, { per: "epoch" });
     assert.deepEqual(perEpoch.plotly.data.map((t) => t.name), ["sgd (train)", "sgd (validation)", "momentum (train)", "momentum (validation)"]);
     assert.deepEqual(perEpoch.plotly.data[1].y, runs.sgd.epochs.map((e) => e.valLoss));
@@ -143,45 +142,46 @@ describe("experiment charts", () => {
     assert.equal(chart.plotly.layout?.xaxis?.type, "log");
   });
 
-  test("trajectories over contours: a heatmap of the function plus each path inside the window", async () => {
-    const fn = rosenbrock();
-    const path = trajectory(fn, momentum({ lr: 1e-3, momentum: 0.9 }), { steps: 50 });
-    const chart = trajectoryChart(fn, { momentum: path }, { resolution: 20 });
+  test("trajectories over contours: iso-lines of the function at Plotly's levels, every path point, the window as the axes", async () => {
+    const fn = illConditionedQuadratic({ condition: 10, angle: 0.5 });
+    const paths = {
+      sgd: trajectory(fn, sgd({ lr: 0.05 }), { steps: 40 }),
+      // diverges (lr > 2/κ): its points leave the window and are clipped, not dropped
+      "sgd lr 0.25": trajectory(fn, sgd({ lr: 0.25 }), { steps: 8 }),
+    };
+    const chart = trajectoryChart(fn, paths, { resolution: 40, levels: 8 });
     assertValidSpec(chart.vegaLite);
-    const heat = chart.vegaLite.layer?.[0];
-    assert.equal((heat?.data as { values: unknown[] }).values.length, 400);
-    const [x0, x1] = fn.domain.x;
-    assert.ok(chart.plotly.data[1].x?.every((x) => x >= x0 && x <= x1));
-    assert.match(await chart.toSVG(), /^<svg/);
+    const [contour, group] = chart.vegaLite.layer ?? [];
+    // the iso-line points lie on their level: log10(f − f* + 1e-3) = level, up to linear interpolation on the grid
+    const lines = (contour.data as { values: Array<{ x: number; y: number; level: number; line: number }> }).values;
+    const levels = [...new Set(lines.map((p) => p.level))];
+    assert.ok(levels.length >= 4 && levels.length <= 8, `${levels.length} levels`);
+    // (levels below -1 are ellipses only a few grid cells wide, where the interpolation is coarse)
+    const wide = lines.filter((p) => p.level >= -1);
+    assert.ok(wide.length > 100);
+    for (const p of wide) assert.ok(Math.abs(Math.log10(fn.value(p.x, p.y) + 1e-3) - p.level) < 0.05, `(${p.x}, ${p.y}) off level ${p.level}`);
+    // the paths are drawn whole (Plotly and vega clip them to the window)
+    for (const [i, path] of Object.values(paths).entries()) {
+      assert.deepEqual(chart.plotly.data[i + 1].x, path.points.map((p) => p[0]));
+    }
+    assert.ok(paths["sgd lr 0.25"].points.some(([x, y]) => Math.abs(x) > 2 || Math.abs(y) > 2), "the divergent path leaves the window");
+    const scale = (channel: "x" | "y") => ((group.layer?.[0].encoding?.[channel] as { scale: { domain: number[] } }).scale.domain);
+    assert.deepEqual(scale("x"), fn.domain.x);
+    assert.deepEqual(scale("y"), fn.domain.y);
+    // one legend for the paths and the minimum (lines and markers share it), one colour bar for the levels
+    const svg = await chart.toSVG();
+    const shown = texts(svg);
+    for (const name of ["sgd", "sgd lr 0.25", "minimum"]) assert.equal(shown.filter((t) => t === name).length, 1, `${name} in ${shown}`);
+    assert.equal((svg.match(/<g class="mark-group role-legend"/g) ?? []).length, 2);
+    assert.ok(shown.includes("log10(f − f*)"));
   });
-});
 
-describe("bundles", () => {
-  test("a Chart displays as Vega-Lite, Plotly, SVG and text, all JSON", async () => {
-    const bundle = await display(lineChart([{ name: "a", x: [0, 1], y: [1, 2] }], { title: "T" }));
-    assert.deepEqual(Object.keys(bundle).sort(), ["application/vnd.plotly.v1+json", "application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"]);
-    assert.deepEqual(JSON.parse(JSON.stringify(bundle)), bundle);
-    assert.equal(bundle["text/plain"], "<T: 1 series, 2 points>");
-  });
-
-  test("vegaLiteBundle adds the schema and renders SVG; a broken spec is an error", async () => {
-    const bundle = await vegaLiteBundle({ mark: "point", data: { values: [{ a: 1, b: 2 }] }, encoding: { x: { field: "a", type: "quantitative" }, y: { field: "b", type: "quantitative" } } });
-    assert.equal((bundle["application/vnd.vegalite.v5+json"] as VegaLiteSpec).$schema, "https://vega.github.io/schema/vega-lite/v5.json");
-    assert.match(bundle["image/svg+xml"] as string, /^<svg/);
-    await assert.rejects(vegaLiteBundle({ mark: "nonsense-mark" }), /vegalite: the spec does not compile/);
-  });
-
-  test("plotly.js is inlined once per session; later bundles draw with the loaded library", async () => {
-    resetPlotlySession();
-    const figure = { data: [{ type: "scatter", x: [1, 2], y: [2, 1], name: "a" }], layout: { title: { text: "fig" } } };
-    const first = (await plotlyBundle(figure))["text/html"] as string;
-    const second = (await plotlyBundle(figure))["text/html"] as string;
-    const marker = "window.Plotly = module.exports";
-    assert.equal(first.split(marker).length - 1, 1);
-    assert.ok(!second.includes(marker) && second.includes("Plotly.newPlot"));
-    assert.ok(!first.slice(first.indexOf("<div")).toLowerCase().includes("</script><script"), "one script per part");
-    resetPlotlySession();
-    assert.ok(((await plotlyBundle(figure))["text/html"] as string).includes(marker));
-    assert.match((await plotlyBundle(figure))["text/plain"] as string, /^<Plotly figure: fig: 1 trace>$/);
+  test("trajectoryChart refuses bad input, naming the option", () => {
+    const fn = rosenbrock();
+    const path = trajectory(fn, sgd({ lr: 1e-3 }), { steps: 2 });
+    assert.throws(() => trajectoryChart(fn, {}), /trajectoryChart: paths must name at least one trajectory/);
+    assert.throws(() => trajectoryChart(fn, { a: path }, { resolution: 1 }), /trajectoryChart: resolution must be an integer in \[2, 400\], got 1/);
+    assert.throws(() => trajectoryChart(fn, { a: path }, { levels: 0 }), /trajectoryChart: levels must be an integer >= 1, got 0/);
+    assert.throws(() => trajectoryChart(fn, { a: { ...path, points: [] } }), /paths\["a"\] is not a trajectory/);
   });
 });
