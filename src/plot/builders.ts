@@ -17,6 +17,9 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
   return lines("lineChart", series, options);
 }
 
+/** Tableau 10, Vega's default categorical scheme. */
+const PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
+
 function lines(builder: string, series: readonly Series[], options: LineChartOptions): Chart {
   checkOptions(builder, options, ["title", "x", "y", "width", "height"]);
   checkTitle(builder, "title", options.title);
@@ -34,15 +37,21 @@ function lines(builder: string, series: readonly Series[], options: LineChartOpt
   const logX = options.x?.log ?? false;
   const logY = options.y?.log ?? false;
   checkSeries(builder, series, logX, logY);
-  const traces: PlotlyTrace[] = series.map((s) => ({
-    type: "scatter",
-    name: s.name,
-    mode: s.mode ?? "lines",
-    x: [...s.x],
-    // null is Plotly's gap, and JSON has no NaN
-    y: s.y.map((v) => (Number.isFinite(v) ? v : null)),
-    ...(s.dashed ? { line: { dash: "dash" } } : {}),
-  }));
+  // explicit colours, so the interactive and the static chart agree (their default palettes differ)
+  let next = 0;
+  const traces: PlotlyTrace[] = series.map((s) => {
+    const color = s.color ?? PALETTE[next++ % PALETTE.length];
+    return {
+      type: "scatter",
+      name: s.name,
+      mode: s.mode ?? "lines",
+      x: [...s.x],
+      // null is Plotly's gap, and JSON has no NaN
+      y: s.y.map((v) => (Number.isFinite(v) ? v : null)),
+      line: { color, ...(s.dashed ? { dash: "dash" } : {}) },
+      marker: { color },
+    };
+  });
   const figure: PlotlyFigure = {
     data: traces,
     layout: {
@@ -95,17 +104,18 @@ export function lossCurves(runs: Record<string, History> | readonly NamedHistory
   }
   const list = namedHistories(where, runs as Record<string, History> | readonly NamedHistory[]);
   const series: Series[] = [];
-  for (const { name, history } of list) {
+  for (const [run, { name, history }] of list.entries()) {
+    const color = PALETTE[run % PALETTE.length];
     const validated = history.epochs.filter((e) => e.valLoss !== undefined);
     if (per === "step") {
-      series.push({ name, x: history.steps.map((s) => s.step), y: smooth(history.steps.map((s) => s.loss), smoothing) });
+      series.push({ name, x: history.steps.map((s) => s.step), y: smooth(history.steps.map((s) => s.loss), smoothing), color });
       if (validated.length > 0) {
-        series.push({ name: `${name} (validation)`, x: validated.map((e) => e.steps), y: validated.map((e) => e.valLoss as number), dashed: true, mode: "lines+markers" });
+        series.push({ name: `${name} (validation)`, x: validated.map((e) => e.steps), y: validated.map((e) => e.valLoss as number), dashed: true, mode: "lines+markers", color });
       }
     } else {
-      series.push({ name: `${name} (train)`, x: history.epochs.map((e) => e.epoch + 1), y: history.epochs.map((e) => e.loss), mode: "lines+markers" });
+      series.push({ name: `${name} (train)`, x: history.epochs.map((e) => e.epoch + 1), y: history.epochs.map((e) => e.loss), mode: "lines+markers", color });
       if (validated.length > 0) {
-        series.push({ name: `${name} (validation)`, x: validated.map((e) => e.epoch + 1), y: validated.map((e) => e.valLoss as number), dashed: true, mode: "lines+markers" });
+        series.push({ name: `${name} (validation)`, x: validated.map((e) => e.epoch + 1), y: validated.map((e) => e.valLoss as number), dashed: true, mode: "lines+markers", color });
       }
     }
   }
@@ -231,15 +241,16 @@ export function trajectoryChart(
   const z = ys.map((y) => xs.map((x) => Math.log10(fn.value(x, y) - fn.minimum.value + 1e-3)));
   const traces: PlotlyTrace[] = [
     { type: "contour", name: "log10 loss", x: xs, y: ys, z, showscale: true, colorbar: { title: { text: "log10(f − f*)" } }, ncontours: levels },
-    ...entries.map(([name, path]): PlotlyTrace => ({
+    ...entries.map(([name, path], i): PlotlyTrace => ({
       type: "scatter",
       name,
       mode: "lines+markers",
       x: path.points.map((p) => p[0]),
       y: path.points.map((p) => p[1]),
-      marker: { size: 3 },
+      line: { color: PALETTE[i % PALETTE.length] },
+      marker: { size: 3, color: PALETTE[i % PALETTE.length] },
     })),
-    { type: "scatter", name: "minimum", mode: "markers", x: [fn.minimum.x], y: [fn.minimum.y], marker: { symbol: "star", size: 12 } },
+    { type: "scatter", name: "minimum", mode: "markers", x: [fn.minimum.x], y: [fn.minimum.y], marker: { symbol: "star", size: 12, color: "#000000" } },
   ];
   const figure: PlotlyFigure = {
     data: traces,

@@ -1,8 +1,9 @@
 /**
  * The Vega-Lite equivalent of a Plotly figure, for static rendering in Node (vega renders SVG without a
  * browser; plotly.js cannot). Translated:
- * - scatter traces: lines, markers or both, dashed lines, legend names, in one legend; non-finite points
- *   are gaps, as Plotly leaves them undrawn;
+ * - scatter traces: lines, markers or both, dashed lines, colours (`line.color` or `marker.color`, when
+ *   every trace has one), marker symbols and sizes, legend names, in one legend; non-finite points are gaps, as Plotly leaves them
+ *   undrawn;
  * - contour traces: iso-lines at Plotly's levels (`contours.start/end/size`, else at most `ncontours` nice
  *   levels), coloured by level (viridis) — lines only, where Plotly fills the bands between them;
  * - heatmap traces: a rectangle per grid point, centred on it;
@@ -35,6 +36,8 @@ export function plotlyToVegaLite(figure: PlotlyFigure, size: { width?: number; h
   const points: Array<Record<string, Json>> = [];
   const dashed: string[] = [];
   const modes = new Map<string, string>();
+  const colors = new Map<string, string>();
+  const markers = new Map<string, { symbol?: string; size?: number }>();
   figure.data.forEach((trace, index) => {
     if (trace.type === "contour") {
       grids.push(contourLayer(trace, index, xAxis, yAxis));
@@ -56,8 +59,11 @@ export function plotlyToVegaLite(figure: PlotlyFigure, size: { width?: number; h
     });
     if (trace.line?.dash && trace.line.dash !== "solid") dashed.push(name);
     modes.set(name, trace.mode ?? "lines");
+    const color = trace.line?.color ?? trace.marker?.color;
+    if (typeof color === "string") colors.set(name, color);
+    if (trace.marker) markers.set(name, { symbol: trace.marker.symbol, size: trace.marker.size });
   });
-  const series = modes.size > 0 ? seriesLayers(modes, dashed, xAxis, yAxis) : [];
+  const series = modes.size > 0 ? seriesLayers(modes, colors, markers, dashed, xAxis, yAxis) : [];
   if (grids.length === 0 && series.length === 0) throw new Error("plotlyToVegaLite: the figure has no traces to draw");
   const title = layout.title?.text;
   const spec: VegaLiteSpec = {
@@ -80,9 +86,11 @@ export function plotlyToVegaLite(figure: PlotlyFigure, size: { width?: number; h
 }
 
 /** Lines for the series drawn with lines, markers for those drawn with markers; one colour per series. */
-function seriesLayers(modes: Map<string, string>, dashed: string[], xAxis: Json, yAxis: Json): VegaLiteSpec[] {
+function seriesLayers(modes: Map<string, string>, colors: Map<string, string>, markers: Map<string, { symbol?: string; size?: number }>, dashed: string[], xAxis: Json, yAxis: Json): VegaLiteSpec[] {
   const names = [...modes.keys()];
-  const color = { field: "series", type: "nominal", title: null, sort: names } as unknown as Json;
+  // the traces' own colours when every trace has one, else Vega's palette
+  const scale = colors.size === names.length ? { scale: { domain: names, range: names.map((n) => colors.get(n) as string) } } : {};
+  const color = { field: "series", type: "nominal", title: null, sort: names, ...scale } as unknown as Json;
   const lineNames = names.filter((n) => (modes.get(n) ?? "lines").includes("lines"));
   const markerNames = names.filter((n) => (modes.get(n) ?? "").includes("markers"));
   const base = { x: xAxis, y: yAxis, color };
@@ -101,23 +109,48 @@ function seriesLayers(modes: Map<string, string>, dashed: string[], xAxis: Json,
     });
   }
   if (markerNames.length > 0) {
+    const encoding: { [channel: string]: Json } = { ...base };
+    const markerOf = (name: string) => markers.get(name) ?? {};
+    if (markerNames.some((n) => markerOf(n).symbol !== undefined)) {
+      const range = markerNames.map((n) => SYMBOLS[markerOf(n).symbol ?? "circle"] ?? "circle");
+      encoding.shape = { field: "series", type: "nominal", scale: { domain: markerNames, range }, legend: null };
+    }
+    if (markerNames.some((n) => markerOf(n).size !== undefined)) {
+      // Plotly's size is a diameter in pixels (default 6), Vega's an area
+      const range = markerNames.map((n) => (markerOf(n).size ?? 6) ** 2);
+      encoding.size = { field: "series", type: "ordinal", sort: markerNames, scale: { type: "ordinal", domain: markerNames, range }, legend: null };
+    }
     layers.push({
       transform: [{ filter: { field: "series", oneOf: markerNames } }],
       mark: { type: "point", filled: true, clip: true },
-      encoding: base,
+      encoding,
     });
   }
   return layers;
 }
 
+/** Plotly marker symbols as Vega shapes (a star as an SVG path in the unit square). */
+const SYMBOLS: Record<string, string> = {
+  circle: "circle",
+  square: "square",
+  diamond: "diamond",
+  cross: "cross",
+  "triangle-up": "triangle-up",
+  "triangle-down": "triangle-down",
+  star: "M0,-1L0.2245,-0.309L0.9511,-0.309L0.3633,0.118L0.5878,0.809L0,0.382L-0.5878,0.809L-0.3633,0.118L-0.9511,-0.309L-0.2245,-0.309Z",
+};
+
 function axisEncoding(axis: PlotlyAxis | undefined, field: "x" | "y"): Json {
   const log = axis?.type === "log";
-  const scale: { [key: string]: Json } = log ? { type: "log" } : { zero: false };
+  // a log scale is not widened to whole decades (vega's default), as Plotly's autorange does not
+  // (a few pixels of padding keep the end markers whole)
+  const scale: { [key: string]: Json } = log ? { type: "log", nice: false, padding: 8 } : { zero: false };
   const range = axis?.range;
   if (Array.isArray(range) && range.length === 2 && range.every(Number.isFinite)) {
     // Plotly gives a log axis's range as log10 of the data
     scale.domain = log ? [10 ** range[0], 10 ** range[1]] : [range[0], range[1]];
     scale.nice = false;
+    delete scale.padding;
   }
   return { field, type: "quantitative", title: axis?.title?.text ?? field, scale };
 }

@@ -42,6 +42,7 @@ export interface PlotlyTrace {
   /** Contour traces: explicit levels start, start + size, ... up to end. */
   contours?: { start?: number; end?: number; size?: number; coloring?: "fill" | "heatmap" | "lines" | "none" };
   line?: { dash?: "solid" | "dash" | "dot" | string; color?: string; width?: number };
+  marker?: { color?: string; size?: number; symbol?: string };
   showlegend?: boolean;
   [key: string]: unknown;
 }
@@ -61,6 +62,8 @@ export interface Series {
   dashed?: boolean;
   /** Lines (default), markers, or both. */
   mode?: "lines" | "markers" | "lines+markers";
+  /** A CSS colour; by default the next of the Tableau 10 palette (a run's curves share their colour). */
+  color?: string;
 }
 
 export interface AxisOptions {

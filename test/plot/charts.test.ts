@@ -27,6 +27,9 @@ import {
   trajectory,
   trajectoryChart,
   momentum,
+  epochMetric,
+  vegaLiteBundle,
+  type PlotlyFigure,
   type VegaLiteSpec,
 } from "../../src";
 
@@ -183,5 +186,97 @@ describe("experiment charts", () => {
     assert.throws(() => trajectoryChart(fn, { a: path }, { resolution: 1 }), /trajectoryChart: resolution must be an integer in \[2, 400\], got 1/);
     assert.throws(() => trajectoryChart(fn, { a: path }, { levels: 0 }), /trajectoryChart: levels must be an integer >= 1, got 0/);
     assert.throws(() => trajectoryChart(fn, { a: { ...path, points: [] } }), /paths\["a"\] is not a trajectory/);
+  });
+});
+
+describe("plotlyToVegaLite", () => {
+  test("colours, marker symbols and sizes carry over, so the static chart looks like the interactive one", async () => {
+    const figure: PlotlyFigure = {
+      data: [
+        { type: "scatter", name: "a", mode: "lines", x: [0, 1, 2], y: [0, 1, 0], line: { color: "#112233" } },
+        { type: "scatter", name: "b", mode: "markers", x: [1], y: [0.5], marker: { color: "#445566", symbol: "star", size: 12 } },
+      ],
+    };
+    const spec = plotlyToVegaLite(figure);
+    assertValidSpec(spec);
+    const svg = await vegaLiteBundle(spec).then((b) => b["image/svg+xml"] as string);
+    assert.match(svg, /<path[^>]*aria-roledescription="line mark"[^>]*stroke="#112233"|<path[^>]*stroke="#112233"/);
+    // a 10-vertex star of diameter 12 (radius 6), filled in b's colour
+    const star = svg.match(/<path aria-label="x: 1; y: 0.5; series: b"[^>]*d="([^"]+)"[^>]*fill="#445566"/);
+    assert.ok(star, "the star marker");
+    assert.equal(star[1].split("L").length, 10);
+    assert.ok(star[1].startsWith("M0,-6L"));
+  });
+
+  test("axis ranges become fixed domains (log ranges are log10 of the data, as in Plotly)", () => {
+    const spec = plotlyToVegaLite({
+      data: [{ type: "scatter", x: [1, 10, 100], y: [5, 6, 7] }],
+      layout: { xaxis: { type: "log", range: [0, 3] }, yaxis: { range: [0, 10] } },
+    });
+    const encoding = spec.layer?.[0].encoding as Record<string, { scale: { domain?: number[]; type?: string } }>;
+    assert.deepEqual(encoding.x.scale.domain, [1, 1000]);
+    assert.equal(encoding.x.scale.type, "log");
+    assert.deepEqual(encoding.y.scale.domain, [0, 10]);
+  });
+
+  test("contour levels as given by contours.start/end/size; heatmaps as one cell per grid point", () => {
+    const xs = [0, 1, 2, 3];
+    const ys = [0, 1, 2];
+    const z = ys.map((y) => xs.map((x) => x + y));
+    const contour = plotlyToVegaLite({ data: [{ type: "contour", x: xs, y: ys, z, contours: { start: 1, end: 4, size: 1.5 } }] });
+    assertValidSpec(contour);
+    const levels = new Set((contour.layer?.[0].data as { values: Array<{ level: number }> }).values.map((v) => v.level));
+    assert.deepEqual([...levels], [1, 2.5, 4]);
+    const heatmap = plotlyToVegaLite({ data: [{ type: "heatmap", x: xs, y: ys, z }] });
+    assertValidSpec(heatmap);
+    const cells = (heatmap.layer?.[0].data as { values: Array<{ x: number; x2: number; z: number }> }).values;
+    assert.equal(cells.length, 12);
+    assert.deepEqual([cells[0].x, cells[0].x2, cells[0].z], [-0.5, 0.5, 0]);
+    assert.throws(() => plotlyToVegaLite({ data: [{ type: "heatmap", x: xs, y: ys, z: [[1, 2]] }] }), /trace 0 \(heatmap\) needs finite x \(>= 2 columns\), y \(>= 2 rows\) and z\[rows\]\[columns\] of matching sizes/);
+    assert.throws(() => plotlyToVegaLite({ data: [{ type: "contour", x: xs, y: ys, z, contours: { start: 1, end: 4, size: 0 } }] }), /trace 0 contours need finite start <= end and size > 0/);
+  });
+});
+
+describe("builder input", () => {
+  const history = (losses: number[], valLosses?: number[]) => ({
+    steps: losses.map((loss, i) => ({ step: i + 1, epoch: 0, loss, lr: 0.1, gradientNorm: 1, items: 1, samplesPerSecond: 1, tensorBytes: 0 })),
+    epochs: (valLosses ?? [losses.at(-1) as number]).map((v, e) => ({ epoch: e, loss: v, seconds: 1, steps: losses.length, ...(valLosses ? { valLoss: v } : {}) })),
+  });
+
+  test("lossCurves: a run's training and validation curves share its colour; plain series are smoothed (debiased EMA)", () => {
+    const chart = lossCurves({ a: history([1, 0.5], [0.7]), b: history([2, 1], [1.5]) });
+    const colours = chart.plotly.data.map((t) => t.line?.color);
+    assert.equal(colours[0], colours[1]);
+    assert.equal(colours[2], colours[3]);
+    assert.notEqual(colours[0], colours[2]);
+    const plain = lossCurves([{ name: "run", x: [1, 2, 3], y: [1, 0, 0] }], { smoothing: 0.5 });
+    // EMA with weight w, divided by 1 − wⁿ: [1, 0.25/0.75, 0.125/0.875]
+    const y = plain.plotly.data[0].y as number[];
+    [1, 1 / 3, 1 / 7].forEach((v, i) => assert.ok(Math.abs(y[i] - v) < 1e-12, `${y[i]} vs ${v}`));
+    assert.throws(() => lossCurves({}), /lossCurves: runs must hold at least one history/);
+    assert.throws(() => lossCurves({ a: history([1]) }, { smoothing: 1 }), /lossCurves: smoothing must be a number in \[0, 1\), got 1/);
+    assert.throws(() => lossCurves({ a: { steps: [] } as unknown as ReturnType<typeof history> }), /lossCurves: run "a" is not a fit\(\) history/);
+    assert.throws(() => lossCurves({ a: history([1, 0]) }, { logY: true }), /lossCurves: series\[0\] \("a"\): y is on a log scale, so its values must be > 0, found 0/);
+    assert.throws(() => lossCurves({ a: history([1]) }, { log: true } as never), /lossCurves: unknown option "log"; known options: per, logY, smoothing, title/);
+  });
+
+  test("epochMetric, lineChart, batchSizeChart and lrRangeChart name the bad option", () => {
+    assert.throws(() => epochMetric({ a: history([1]) }, "valAccuracy"), /epochMetric: run "a" has no valAccuracy in its epochs/);
+    assert.throws(() => epochMetric({ a: history([1]) }, "acc" as never), /epochMetric: metric must be one of loss, accuracy, valLoss, valAccuracy, got "acc"/);
+    assert.throws(() => lineChart([{ name: "a", x: [1], y: [1] }], { logY: true } as never), /lineChart: unknown option "logY"/);
+    assert.throws(() => lineChart([{ name: "a", x: [1], y: [1] }], { width: 10 }), /lineChart: width must be an integer >= 50 \(pixels\), got 10/);
+    assert.throws(() => batchSizeChart([], {}), /batchSizeChart: points must be a non-empty list/);
+    assert.throws(
+      () => batchSizeChart([{ batchSize: 8, reached: true, diverged: false, steps: 1, samples: 8, seconds: 1, finalLoss: 0 }], { metric: "time" as never }),
+      /batchSizeChart: metric must be one of steps, samples, seconds, got "time"/,
+    );
+    const result = { lrs: [1e-3, 1e-2, 1e-1], losses: [2, 1, 3], smoothed: [2, 1.5, 2], steepest: 1e-2, minimumTenth: 1e-3 };
+    const chart = lrRangeChart(result);
+    assert.deepEqual(chart.plotly.data.map((t) => t.name), ["loss", "smoothed loss", "steepest descent (lr 0.010)", "minimum / 10 (lr 0.0010)"]);
+    assert.deepEqual(chart.plotly.data[3].x, [1e-3, 1e-3]);
+    assert.deepEqual(chart.plotly.data[3].y, [1, 3], "the marks span the losses shown");
+    assert.throws(() => lrRangeChart({ ...result, losses: [1] }), /lrRangeChart: result.losses must hold one loss per learning rate \(3\), got 1/);
+    assert.throws(() => lrRangeChart({ ...result, steepest: 0 }), /lrRangeChart: result.steepest must be a learning rate > 0, got 0/);
+    assert.throws(() => lrRangeChart({ ...result, lrs: [0, 1e-2, 1e-1] }), /lrRangeChart: series\[0\] \("loss"\): x is on a log scale, so its values must be > 0, found 0/);
   });
 });
