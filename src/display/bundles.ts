@@ -51,7 +51,7 @@ export async function vegaLiteBundle(spec: VegaLiteSpec): Promise<MimeBundle> {
   return {
     [VEGA_LITE_MIME]: withSchema,
     "image/svg+xml": await renderVegaLiteSvg(withSchema),
-    "text/plain": `<Vega-Lite chart${titleOf(spec.title)}>`,
+    "text/plain": `<Vega-Lite chart${titleOf(spec.title)} (${describeVegaLite(spec)})>`,
   };
 }
 
@@ -118,4 +118,24 @@ function json(value: unknown): string {
 function titleOf(title: unknown): string {
   const text = typeof title === "string" ? title : title && typeof title === "object" && "text" in title ? String((title as { text: unknown }).text) : "";
   return text ? `: ${text}` : "";
+}
+
+/** "line, point marks; 120 data rows": the marks and the inline data rows of a spec, its layers included. */
+function describeVegaLite(spec: VegaLiteSpec): string {
+  const marks = new Set<string>();
+  let rows = 0;
+  const visit = (node: VegaLiteSpec): void => {
+    const mark = typeof node.mark === "string" ? node.mark : node.mark?.type;
+    if (typeof mark === "string") marks.add(mark);
+    const values = (node.data as { values?: unknown } | undefined)?.values;
+    if (Array.isArray(values)) rows += values.length;
+    for (const child of ["layer", "concat", "hconcat", "vconcat"] as const) {
+      const children = node[child];
+      if (Array.isArray(children)) children.forEach((c) => c && typeof c === "object" && visit(c as VegaLiteSpec));
+    }
+    if (node.spec && typeof node.spec === "object") visit(node.spec as VegaLiteSpec);
+  };
+  visit(spec);
+  const markText = marks.size > 0 ? `${[...marks].join(", ")} mark${marks.size === 1 ? "" : "s"}` : "no marks";
+  return `${markText}; ${rows} data row${rows === 1 ? "" : "s"}`;
 }

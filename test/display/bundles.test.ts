@@ -158,7 +158,9 @@ describe("vegaLiteBundle", () => {
     const carried = bundle[VEGA_LITE_MIME] as VegaLiteSpec;
     assert.equal(carried.$schema, "https://vega.github.io/schema/vega-lite/v5.json");
     assert.ok(validateVegaLite(carried), ajv.errorsText(validateVegaLite.errors));
-    assert.equal(bundle["text/plain"], "<Vega-Lite chart: points>");
+    assert.equal(bundle["text/plain"], "<Vega-Lite chart: points (point mark; 3 data rows)>");
+    const layered = await vegaLiteBundle(lineChart([{ name: "a", x: [1, 2], y: [1, 2], mode: "lines+markers" }]).toSpec());
+    assert.equal(layered["text/plain"], "<Vega-Lite chart (line, point marks; 2 data rows)>");
     const svg = bundle["image/svg+xml"] as string;
     assert.ok(svg.includes(">the a axis<") && svg.includes(">points<"));
     // three points; b = 2, 8, 32 on a log axis are equally spaced in the picture
