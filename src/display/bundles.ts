@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import type { PlotlyFigure, VegaLiteSpec } from "../plot/types";
-import { plotlyToVegaLite } from "../plot/plotly-to-vega";
+import { plotlyToVegaLite, staticRenderingGap } from "../plot/plotly-to-vega";
 import type { MimeBundle } from "./sink";
 
 export type { MimeBundle };
@@ -51,7 +51,7 @@ export async function vegaLiteBundle(spec: VegaLiteSpec): Promise<MimeBundle> {
   return {
     [VEGA_LITE_MIME]: withSchema,
     "image/svg+xml": await renderVegaLiteSvg(withSchema),
-    "text/plain": `<Vega-Lite chart${titleOf(spec.title)}>`,
+    "text/plain": `<Vega-Lite chart${titleOf(spec.title)} (${describeVegaLite(spec)})>`,
   };
 }
 
@@ -71,13 +71,15 @@ export async function plotlyBundle(figure: PlotlyFigure): Promise<MimeBundle> {
     throw new Error("plotly: the figure must be an object with a data array of traces ({ data, layout?, config? })");
   }
   const json = JSON.parse(JSON.stringify(figure)) as PlotlyFigure; // plain JSON: no functions, no typed arrays
-  const bundle: MimeBundle = {
+  // trace types the translation does not know (bar, pie...) still display, without the static image
+  const gap = staticRenderingGap(json);
+  const traces = `${json.data.length} trace${json.data.length === 1 ? "" : "s"}`;
+  return {
     [PLOTLY_MIME]: json,
     "text/html": plotlyHtml(json),
-    "image/svg+xml": await renderVegaLiteSvg(plotlyToVegaLite(json)),
-    "text/plain": `<Plotly figure${titleOf(json.layout?.title)}: ${json.data.length} trace${json.data.length === 1 ? "" : "s"}>`,
+    ...(gap === undefined ? { "image/svg+xml": await renderVegaLiteSvg(plotlyToVegaLite(json)) } : {}),
+    "text/plain": `<Plotly figure${titleOf(json.layout?.title)}: ${traces}${gap === undefined ? "" : `; no static image: ${gap}`}>`,
   };
-  return bundle;
 }
 
 let divCounter = 0;
@@ -116,4 +118,24 @@ function json(value: unknown): string {
 function titleOf(title: unknown): string {
   const text = typeof title === "string" ? title : title && typeof title === "object" && "text" in title ? String((title as { text: unknown }).text) : "";
   return text ? `: ${text}` : "";
+}
+
+/** "line, point marks; 120 data rows": the marks and the inline data rows of a spec, its layers included. */
+function describeVegaLite(spec: VegaLiteSpec): string {
+  const marks = new Set<string>();
+  let rows = 0;
+  const visit = (node: VegaLiteSpec): void => {
+    const mark = typeof node.mark === "string" ? node.mark : node.mark?.type;
+    if (typeof mark === "string") marks.add(mark);
+    const values = (node.data as { values?: unknown } | undefined)?.values;
+    if (Array.isArray(values)) rows += values.length;
+    for (const child of ["layer", "concat", "hconcat", "vconcat"] as const) {
+      const children = node[child];
+      if (Array.isArray(children)) children.forEach((c) => c && typeof c === "object" && visit(c as VegaLiteSpec));
+    }
+    if (node.spec && typeof node.spec === "object") visit(node.spec as VegaLiteSpec);
+  };
+  visit(spec);
+  const markText = marks.size > 0 ? `${[...marks].join(", ")} mark${marks.size === 1 ? "" : "s"}` : "no marks";
+  return `${markText}; ${rows} data row${rows === 1 ? "" : "s"}`;
 }

@@ -5,6 +5,10 @@
  * stepwise's kernel honours): a bundle with the Vega-Lite spec (JupyterLab renders it natively), the Plotly
  * figure (for clients with Plotly's renderer), an SVG rendered in Node (GitHub, nbviewer, VS Code without
  * scripts) and a text description. `toSpec()` is the Vega-Lite convention Deno's kernel uses.
+ *
+ * Unlike `plotlyBundle`, a Chart's bundle carries no `text/html`: JupyterLab ranks HTML above Vega-Lite, so
+ * the HTML would replace the native Vega-Lite view, and in an untrusted (reopened) notebook it is sanitised
+ * to an empty div, where the Vega-Lite spec still renders.
  */
 import { MimeBundle, PLOTLY_MIME, VEGA_LITE_MIME, renderVegaLiteSvg } from "../display/bundles";
 import { PlotlyFigure, VegaLiteSpec } from "./types";

@@ -23,6 +23,8 @@ export interface VegaLiteSpec {
 export interface PlotlyAxis {
   title?: { text: string };
   type?: "linear" | "log";
+  /** The visible window, in data units (Plotly: log10 of the data on a log axis). */
+  range?: [number, number];
   [key: string]: Json | undefined;
 }
 
@@ -32,9 +34,15 @@ export interface PlotlyTrace {
   name?: string;
   mode?: "lines" | "markers" | "lines+markers" | string;
   x?: number[];
-  y?: number[];
+  /** null: a gap (Plotly leaves it undrawn; JSON has no NaN). */
+  y?: Array<number | null>;
   z?: number[][];
+  /** Contour traces: at most this many automatic levels (Plotly's default 15). */
+  ncontours?: number;
+  /** Contour traces: explicit levels start, start + size, ... up to end. */
+  contours?: { start?: number; end?: number; size?: number; coloring?: "fill" | "heatmap" | "lines" | "none" };
   line?: { dash?: "solid" | "dash" | "dot" | string; color?: string; width?: number };
+  marker?: { color?: string; size?: number; symbol?: string };
   showlegend?: boolean;
   [key: string]: unknown;
 }
@@ -54,6 +62,8 @@ export interface Series {
   dashed?: boolean;
   /** Lines (default), markers, or both. */
   mode?: "lines" | "markers" | "lines+markers";
+  /** A CSS colour; by default the next of the Tableau 10 palette (a run's curves share their colour). */
+  color?: string;
 }
 
 export interface AxisOptions {

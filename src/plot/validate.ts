@@ -20,3 +20,18 @@ function checkAxis(label: string, axis: "x" | "y", values: readonly number[], lo
     if (log && Number.isFinite(v) && v <= 0) throw new Error(`${label}: ${axis} is on a log scale, so its values must be > 0, found ${v}`);
   }
 }
+
+/** Options must be an object (or absent) naming only known keys: a misspelt option is an error, not ignored. */
+export function checkOptions(where: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new Error(`${where}: options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new Error(`${where}: unknown option ${JSON.stringify(key)}; known options: ${known.join(", ")}`);
+  }
+}
+
+export function checkTitle(where: string, option: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "string") throw new Error(`${where}: ${option} must be a string, got ${value === null ? "null" : typeof value}`);
+}

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import Ajv from "ajv";
 import * as tf from "@tensorflow/tfjs";
 import {
-  Chart,
   batchSizeChart,
   cosine,
   fit,
@@ -17,10 +16,9 @@ import {
   linearWarmup,
   lossCurves,
   lrRangeChart,
-  plotlyBundle,
   plotlyToVegaLite,
-  resetPlotlySession,
   rosenbrock,
+  illConditionedQuadratic,
   scheduleChart,
   sample,
   sgd,
@@ -28,8 +26,10 @@ import {
   step,
   trajectory,
   trajectoryChart,
-  vegaLiteBundle,
   momentum,
+  epochMetric,
+  vegaLiteBundle,
+  type PlotlyFigure,
   type VegaLiteSpec,
 } from "../../src";
 
@@ -46,10 +46,6 @@ function texts(svg: string): string[] {
   return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
 }
 
-async function display(chart: Chart): Promise<Record<string, unknown>> {
-  const method = (chart as unknown as Record<symbol, () => Promise<Record<string, unknown>>>)[Symbol.for("Jupyter.display")];
-  return method.call(chart);
-}
 
 describe("line charts", () => {
   const series = [
@@ -84,6 +80,8 @@ describe("line charts", () => {
   test("non-finite values are gaps, not errors (a diverged run)", () => {
     const chart = lineChart([{ name: "diverged", x: [0, 1, 2], y: [1, Number.NaN, Number.POSITIVE_INFINITY] }]);
     assert.equal((chart.vegaLite.data as { values: unknown[] }).values.length, 1);
+    // JSON has no NaN: Plotly's gap is null
+    assert.deepEqual(chart.plotly.data[0].y, [1, null, null]);
   });
 
   test("bad input is refused, naming the builder, the series and the option", () => {
@@ -105,8 +103,12 @@ describe("experiment charts", () => {
     }
     const perStep = lossCurves(runs, { logY: true });
     assertValidSpec(perStep.vegaLite);
-    assert.deepEqual(perStep.plotly.data.map((t) => t.name), ["sgd", "momentum"]);
+    assert.deepEqual(perStep.plotly.data.map((t) => t.name), ["sgd", "sgd (validation)", "momentum", "momentum (validation)"]);
     assert.deepEqual(perStep.plotly.data[0].y, runs.sgd.steps.map((s) => s.loss));
+    // per step, the validation loss sits at each epoch's last optimizer step
+    assert.deepEqual(perStep.plotly.data[1].x, runs.sgd.epochs.map((e) => e.steps));
+    assert.deepEqual(perStep.plotly.data[1].y, runs.sgd.epochs.map((e) => e.valLoss));
+    assert.equal(runs.sgd.epochs.at(-1)?.steps, runs.sgd.steps.length);
     const perEpoch = lossCurves(runs, { per: "epoch" });
     assert.deepEqual(perEpoch.plotly.data.map((t) => t.name), ["sgd (train)", "sgd (validation)", "momentum (train)", "momentum (validation)"]);
     assert.deepEqual(perEpoch.plotly.data[1].y, runs.sgd.epochs.map((e) => e.valLoss));
@@ -143,45 +145,138 @@ describe("experiment charts", () => {
     assert.equal(chart.plotly.layout?.xaxis?.type, "log");
   });
 
-  test("trajectories over contours: a heatmap of the function plus each path inside the window", async () => {
-    const fn = rosenbrock();
-    const path = trajectory(fn, momentum({ lr: 1e-3, momentum: 0.9 }), { steps: 50 });
-    const chart = trajectoryChart(fn, { momentum: path }, { resolution: 20 });
+  test("trajectories over contours: iso-lines of the function at Plotly's levels, every path point, the window as the axes", async () => {
+    const fn = illConditionedQuadratic({ condition: 10, angle: 0.5 });
+    const paths = {
+      sgd: trajectory(fn, sgd({ lr: 0.05 }), { steps: 40 }),
+      // diverges (lr > 2/κ): its points leave the window and are clipped, not dropped
+      "sgd lr 0.25": trajectory(fn, sgd({ lr: 0.25 }), { steps: 8 }),
+    };
+    const chart = trajectoryChart(fn, paths, { resolution: 40, levels: 8 });
     assertValidSpec(chart.vegaLite);
-    const heat = chart.vegaLite.layer?.[0];
-    assert.equal((heat?.data as { values: unknown[] }).values.length, 400);
-    const [x0, x1] = fn.domain.x;
-    assert.ok(chart.plotly.data[1].x?.every((x) => x >= x0 && x <= x1));
-    assert.match(await chart.toSVG(), /^<svg/);
+    const [contour, group] = chart.vegaLite.layer ?? [];
+    // the iso-line points lie on their level: log10(f − f* + 1e-3) = level, up to linear interpolation on the grid
+    const lines = (contour.data as { values: Array<{ x: number; y: number; level: number; line: number }> }).values;
+    const levels = [...new Set(lines.map((p) => p.level))];
+    assert.ok(levels.length >= 4 && levels.length <= 8, `${levels.length} levels`);
+    // (levels below -1 are ellipses only a few grid cells wide, where the interpolation is coarse)
+    const wide = lines.filter((p) => p.level >= -1);
+    assert.ok(wide.length > 100);
+    for (const p of wide) assert.ok(Math.abs(Math.log10(fn.value(p.x, p.y) + 1e-3) - p.level) < 0.05, `(${p.x}, ${p.y}) off level ${p.level}`);
+    // the paths are drawn whole (Plotly and vega clip them to the window)
+    for (const [i, path] of Object.values(paths).entries()) {
+      assert.deepEqual(chart.plotly.data[i + 1].x, path.points.map((p) => p[0]));
+    }
+    assert.ok(paths["sgd lr 0.25"].points.some(([x, y]) => Math.abs(x) > 2 || Math.abs(y) > 2), "the divergent path leaves the window");
+    const scale = (channel: "x" | "y") => ((group.layer?.[0].encoding?.[channel] as { scale: { domain: number[] } }).scale.domain);
+    assert.deepEqual(scale("x"), fn.domain.x);
+    assert.deepEqual(scale("y"), fn.domain.y);
+    // one legend for the paths and the minimum (lines and markers share it), one colour bar for the levels
+    const svg = await chart.toSVG();
+    const shown = texts(svg);
+    for (const name of ["sgd", "sgd lr 0.25", "minimum"]) assert.equal(shown.filter((t) => t === name).length, 1, `${name} in ${shown}`);
+    assert.equal((svg.match(/<g class="mark-group role-legend"/g) ?? []).length, 2);
+    assert.ok(shown.includes("log10(f − f*)"));
+  });
+
+  test("trajectoryChart refuses bad input, naming the option", () => {
+    const fn = rosenbrock();
+    const path = trajectory(fn, sgd({ lr: 1e-3 }), { steps: 2 });
+    assert.throws(() => trajectoryChart(fn, {}), /trajectoryChart: paths must name at least one trajectory/);
+    assert.throws(() => trajectoryChart(fn, { a: path }, { resolution: 1 }), /trajectoryChart: resolution must be an integer in \[2, 400\], got 1/);
+    assert.throws(() => trajectoryChart(fn, { a: path }, { levels: 0 }), /trajectoryChart: levels must be an integer >= 1, got 0/);
+    assert.throws(() => trajectoryChart(fn, { a: { ...path, points: [] } }), /paths\["a"\] is not a trajectory/);
   });
 });
 
-describe("bundles", () => {
-  test("a Chart displays as Vega-Lite, Plotly, SVG and text, all JSON", async () => {
-    const bundle = await display(lineChart([{ name: "a", x: [0, 1], y: [1, 2] }], { title: "T" }));
-    assert.deepEqual(Object.keys(bundle).sort(), ["application/vnd.plotly.v1+json", "application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"]);
-    assert.deepEqual(JSON.parse(JSON.stringify(bundle)), bundle);
-    assert.equal(bundle["text/plain"], "<T: 1 series, 2 points>");
+describe("plotlyToVegaLite", () => {
+  test("colours, marker symbols and sizes carry over, so the static chart looks like the interactive one", async () => {
+    const figure: PlotlyFigure = {
+      data: [
+        { type: "scatter", name: "a", mode: "lines", x: [0, 1, 2], y: [0, 1, 0], line: { color: "#112233" } },
+        { type: "scatter", name: "b", mode: "markers", x: [1], y: [0.5], marker: { color: "#445566", symbol: "star", size: 12 } },
+      ],
+    };
+    const spec = plotlyToVegaLite(figure);
+    assertValidSpec(spec);
+    const svg = await vegaLiteBundle(spec).then((b) => b["image/svg+xml"] as string);
+    assert.match(svg, /<path[^>]*aria-roledescription="line mark"[^>]*stroke="#112233"|<path[^>]*stroke="#112233"/);
+    // a 10-vertex star of diameter 12 (radius 6), filled in b's colour
+    const star = svg.match(/<path aria-label="x: 1; y: 0.5; series: b"[^>]*d="([^"]+)"[^>]*fill="#445566"/);
+    assert.ok(star, "the star marker");
+    assert.equal(star[1].split("L").length, 10);
+    assert.ok(star[1].startsWith("M0,-6L"));
   });
 
-  test("vegaLiteBundle adds the schema and renders SVG; a broken spec is an error", async () => {
-    const bundle = await vegaLiteBundle({ mark: "point", data: { values: [{ a: 1, b: 2 }] }, encoding: { x: { field: "a", type: "quantitative" }, y: { field: "b", type: "quantitative" } } });
-    assert.equal((bundle["application/vnd.vegalite.v5+json"] as VegaLiteSpec).$schema, "https://vega.github.io/schema/vega-lite/v5.json");
-    assert.match(bundle["image/svg+xml"] as string, /^<svg/);
-    await assert.rejects(vegaLiteBundle({ mark: "nonsense-mark" }), /vegalite: the spec does not compile/);
+  test("axis ranges become fixed domains (log ranges are log10 of the data, as in Plotly)", () => {
+    const spec = plotlyToVegaLite({
+      data: [{ type: "scatter", x: [1, 10, 100], y: [5, 6, 7] }],
+      layout: { xaxis: { type: "log", range: [0, 3] }, yaxis: { range: [0, 10] } },
+    });
+    const encoding = spec.layer?.[0].encoding as Record<string, { scale: { domain?: number[]; type?: string } }>;
+    assert.deepEqual(encoding.x.scale.domain, [1, 1000]);
+    assert.equal(encoding.x.scale.type, "log");
+    assert.deepEqual(encoding.y.scale.domain, [0, 10]);
   });
 
-  test("plotly.js is inlined once per session; later bundles draw with the loaded library", async () => {
-    resetPlotlySession();
-    const figure = { data: [{ type: "scatter", x: [1, 2], y: [2, 1], name: "a" }], layout: { title: { text: "fig" } } };
-    const first = (await plotlyBundle(figure))["text/html"] as string;
-    const second = (await plotlyBundle(figure))["text/html"] as string;
-    const marker = "window.Plotly = module.exports";
-    assert.equal(first.split(marker).length - 1, 1);
-    assert.ok(!second.includes(marker) && second.includes("Plotly.newPlot"));
-    assert.ok(!first.slice(first.indexOf("<div")).toLowerCase().includes("</script><script"), "one script per part");
-    resetPlotlySession();
-    assert.ok(((await plotlyBundle(figure))["text/html"] as string).includes(marker));
-    assert.match((await plotlyBundle(figure))["text/plain"] as string, /^<Plotly figure: fig: 1 trace>$/);
+  test("contour levels as given by contours.start/end/size; heatmaps as one cell per grid point", () => {
+    const xs = [0, 1, 2, 3];
+    const ys = [0, 1, 2];
+    const z = ys.map((y) => xs.map((x) => x + y));
+    const contour = plotlyToVegaLite({ data: [{ type: "contour", x: xs, y: ys, z, contours: { start: 1, end: 4, size: 1.5 } }] });
+    assertValidSpec(contour);
+    const levels = new Set((contour.layer?.[0].data as { values: Array<{ level: number }> }).values.map((v) => v.level));
+    assert.deepEqual([...levels], [1, 2.5, 4]);
+    const heatmap = plotlyToVegaLite({ data: [{ type: "heatmap", x: xs, y: ys, z }] });
+    assertValidSpec(heatmap);
+    const cells = (heatmap.layer?.[0].data as { values: Array<{ x: number; x2: number; z: number }> }).values;
+    assert.equal(cells.length, 12);
+    assert.deepEqual([cells[0].x, cells[0].x2, cells[0].z], [-0.5, 0.5, 0]);
+    assert.throws(() => plotlyToVegaLite({ data: [{ type: "heatmap", x: xs, y: ys, z: [[1, 2]] }] }), /trace 0 \(heatmap\) needs finite x \(>= 2 columns\), y \(>= 2 rows\) and z\[rows\]\[columns\] of matching sizes/);
+    assert.throws(() => plotlyToVegaLite({ data: [{ type: "contour", x: xs, y: ys, z, contours: { start: 1, end: 4, size: 0 } }] }), /trace 0 contours need finite start <= end and size > 0/);
+  });
+});
+
+describe("builder input", () => {
+  const history = (losses: number[], valLosses?: number[]) => ({
+    steps: losses.map((loss, i) => ({ step: i + 1, epoch: 0, loss, lr: 0.1, gradientNorm: 1, items: 1, samplesPerSecond: 1, tensorBytes: 0 })),
+    epochs: (valLosses ?? [losses.at(-1) as number]).map((v, e) => ({ epoch: e, loss: v, seconds: 1, steps: losses.length, ...(valLosses ? { valLoss: v } : {}) })),
+  });
+
+  test("lossCurves: a run's training and validation curves share its colour; plain series are smoothed (debiased EMA)", () => {
+    const chart = lossCurves({ a: history([1, 0.5], [0.7]), b: history([2, 1], [1.5]) });
+    const colours = chart.plotly.data.map((t) => t.line?.color);
+    assert.equal(colours[0], colours[1]);
+    assert.equal(colours[2], colours[3]);
+    assert.notEqual(colours[0], colours[2]);
+    const plain = lossCurves([{ name: "run", x: [1, 2, 3], y: [1, 0, 0] }], { smoothing: 0.5 });
+    // EMA with weight w, divided by 1 − wⁿ: [1, 0.25/0.75, 0.125/0.875]
+    const y = plain.plotly.data[0].y as number[];
+    [1, 1 / 3, 1 / 7].forEach((v, i) => assert.ok(Math.abs(y[i] - v) < 1e-12, `${y[i]} vs ${v}`));
+    assert.throws(() => lossCurves({}), /lossCurves: runs must hold at least one history/);
+    assert.throws(() => lossCurves({ a: history([1]) }, { smoothing: 1 }), /lossCurves: smoothing must be a number in \[0, 1\), got 1/);
+    assert.throws(() => lossCurves({ a: { steps: [] } as unknown as ReturnType<typeof history> }), /lossCurves: run "a" is not a fit\(\) history/);
+    assert.throws(() => lossCurves({ a: history([1, 0]) }, { logY: true }), /lossCurves: series\[0\] \("a"\): y is on a log scale, so its values must be > 0, found 0/);
+    assert.throws(() => lossCurves({ a: history([1]) }, { log: true } as never), /lossCurves: unknown option "log"; known options: per, logY, smoothing, title/);
+  });
+
+  test("epochMetric, lineChart, batchSizeChart and lrRangeChart name the bad option", () => {
+    assert.throws(() => epochMetric({ a: history([1]) }, "valAccuracy"), /epochMetric: run "a" has no valAccuracy in its epochs/);
+    assert.throws(() => epochMetric({ a: history([1]) }, "acc" as never), /epochMetric: metric must be one of loss, accuracy, valLoss, valAccuracy, got "acc"/);
+    assert.throws(() => lineChart([{ name: "a", x: [1], y: [1] }], { logY: true } as never), /lineChart: unknown option "logY"/);
+    assert.throws(() => lineChart([{ name: "a", x: [1], y: [1] }], { width: 10 }), /lineChart: width must be an integer >= 50 \(pixels\), got 10/);
+    assert.throws(() => batchSizeChart([], {}), /batchSizeChart: points must be a non-empty list/);
+    assert.throws(
+      () => batchSizeChart([{ batchSize: 8, reached: true, diverged: false, steps: 1, samples: 8, seconds: 1, finalLoss: 0 }], { metric: "time" as never }),
+      /batchSizeChart: metric must be one of steps, samples, seconds, got "time"/,
+    );
+    const result = { lrs: [1e-3, 1e-2, 1e-1], losses: [2, 1, 3], smoothed: [2, 1.5, 2], steepest: 1e-2, minimumTenth: 1e-3 };
+    const chart = lrRangeChart(result);
+    assert.deepEqual(chart.plotly.data.map((t) => t.name), ["loss", "smoothed loss", "steepest descent (lr 0.010)", "minimum / 10 (lr 0.0010)"]);
+    assert.deepEqual(chart.plotly.data[3].x, [1e-3, 1e-3]);
+    assert.deepEqual(chart.plotly.data[3].y, [1, 3], "the marks span the losses shown");
+    assert.throws(() => lrRangeChart({ ...result, losses: [1] }), /lrRangeChart: result.losses must hold one loss per learning rate \(3\), got 1/);
+    assert.throws(() => lrRangeChart({ ...result, steepest: 0 }), /lrRangeChart: result.steepest must be a learning rate > 0, got 0/);
+    assert.throws(() => lrRangeChart({ ...result, lrs: [0, 1e-2, 1e-1] }), /lrRangeChart: series\[0\] \("loss"\): x is on a log scale, so its values must be > 0, found 0/);
   });
 });
