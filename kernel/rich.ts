@@ -178,13 +178,6 @@ function describe(value: unknown): string {
   return typeof value === "object" ? `an object (${(value as object).constructor?.name ?? "Object"})` : `${typeof value} ${String(value)}`;
 }
 
-function describeVegaLite(spec: unknown): string {
-  const s = spec as { mark?: unknown; title?: unknown } | null;
-  const mark = typeof s?.mark === "string" ? s.mark : typeof (s?.mark as { type?: unknown })?.type === "string" ? (s!.mark as { type: string }).type : undefined;
-  const title = typeof s?.title === "string" ? ` "${s.title}"` : "";
-  return `<Vega-Lite chart${title}${mark ? ` (${mark})` : ""}>`;
-}
-
 /** A Plotly figure as a bundle: the interactive type plus a text fallback. */
 export function plotlyBundle(figure: { data?: unknown; layout?: unknown; config?: unknown }): Promise<Rendered> {
   if (typeof figure !== "object" || figure === null || !Array.isArray(figure.data)) {
@@ -202,7 +195,7 @@ export function vegaLiteBundle(spec: object): Promise<Rendered> {
   }
   const json = toJson(spec, "display.vegalite: spec") as unknown as VegaLiteSpec;
   return chartBundles.vegaLiteBundle(json).then((data) => ({
-    data: normalizeBundle({ ...data, "text/plain": describeVegaLite(spec) }, "display.vegalite"),
+    data: normalizeBundle(data, "display.vegalite"),
     metadata: {},
   }));
 }
