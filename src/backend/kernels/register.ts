@@ -7,6 +7,7 @@ import { installWasmMatMulTransposes } from "../wasm-matmul";
 import { conv2DBackpropFilterConfig } from "./conv2d-backprop-filter";
 import { conv2DBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwise-backprop";
+import { sharingCastConfig, sharingIdentityConfig } from "./forward";
 import { maxPoolGradConfig } from "./max-pool-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
@@ -26,7 +27,8 @@ let registered = false;
 /**
  * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum for the
  * wasm backend, so that CNN and embedding training run on wasm, and replaces its scalar-loop
- * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with XNNPACK-backed compositions.
+ * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
+ * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool).
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
 export function registerWasmTrainingKernels(): void {
@@ -38,6 +40,12 @@ export function registerWasmTrainingKernels(): void {
   for (const config of replacedWasmKernels) {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
+  }
+  for (const [name, wrap] of [["Identity", sharingIdentityConfig], ["Cast", sharingCastConfig]] as const) {
+    const original = tf.getKernel(name, "wasm");
+    if (!original) continue;
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel(wrap(original));
   }
   installWasmMatMulTransposes();
   registered = true;
