@@ -5,9 +5,9 @@
 import { Command, InvalidArgumentError } from "commander";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import * as cliProgress from "cli-progress";
 import { parseShard } from "../runner/collect";
 import { NotebookResult } from "../runner/execute";
+import { createRunProgress } from "../runner/progress";
 import { JsonValue } from "../runner/nbformat";
 import { checkParameterName, parseParameterValue } from "../runner/parameters";
 import { failureReport, junitXml, summaryTable } from "../runner/report";
@@ -72,32 +72,33 @@ export function registerRunCommand(program: Command): void {
     .addHelpText("after", "\nParameters, as papermill:\n  -p, --parameter NAME VALUE  set a parameter (repeatable); VALUE is JSON when it parses (3, 0.1, true, [1,2], \"x\"), else a string\n")
     .action(async (paths: string[], flags: RunFlags, command: Command) => {
       const parameters = await collectParameters(command, flags);
-      const tty = process.stderr.isTTY && !flags.quiet;
-      const bar = tty ? new cliProgress.SingleBar({ format: "{bar} {value}/{total} cells | {notebook}", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
-      const results = await runNotebooks(paths, {
-        kernel: flags.kernel,
-        parameters,
-        outputDir: flags.outputDir,
-        inplace: flags.inplace,
-        cellTimeout: flags.timeout,
-        notebookTimeout: flags.notebookTimeout,
-        startupTimeout: flags.startupTimeout,
-        allowErrors: flags.allowErrors,
-        jobs: flags.jobs,
-        shard: flags.shard,
-        checkOutputs: flags.checkOutputs,
-        onCell: bar && flags.jobs === 1
-          ? (event) => {
-              if (event.index === 0 && event.phase === "start") bar.start(event.total, 0, { notebook: event.notebook });
-              if (event.phase === "end") bar.update(event.index + 1, { notebook: event.notebook });
-            }
-          : undefined,
-        onNotebook: (result: NotebookResult) => {
-          bar?.stop();
-          if (result.status === "failed") process.stderr.write(`${failureReport(result)}\n\n`);
-          else if (!flags.quiet) process.stderr.write(`passed ${result.path} (${result.seconds.toFixed(1)} s)\n`);
-        },
-      });
+      // bars only on a terminal; CI logs get one line per notebook (or, with --quiet, only failures)
+      const progress = createRunProgress(process.stderr, process.stderr.isTTY === true && !flags.quiet);
+      let results: NotebookResult[];
+      try {
+        results = await runNotebooks(paths, {
+          kernel: flags.kernel,
+          parameters,
+          outputDir: flags.outputDir,
+          inplace: flags.inplace,
+          cellTimeout: flags.timeout,
+          notebookTimeout: flags.notebookTimeout,
+          startupTimeout: flags.startupTimeout,
+          allowErrors: flags.allowErrors,
+          jobs: flags.jobs,
+          shard: flags.shard,
+          checkOutputs: flags.checkOutputs,
+          onPlan: (notebooks) => progress.plan(notebooks),
+          onCell: (event) => progress.cell(event),
+          onNotebook: (result: NotebookResult) => {
+            for (const warning of result.warnings) progress.log(`warning: ${result.path}: ${warning}`);
+            if (result.status === "failed") progress.finished(result.path, `${failureReport(result)}\n`);
+            else progress.finished(result.path, flags.quiet ? undefined : `passed ${result.path} (${result.seconds.toFixed(1)} s)`);
+          },
+        });
+      } finally {
+        progress.stop();
+      }
       if (results.length === 0) process.stderr.write("no notebooks to run\n");
       else process.stdout.write(`${summaryTable(results)}\n`);
       if (flags.junit) {

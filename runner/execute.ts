@@ -18,7 +18,7 @@ import { Message } from "../jupyter/messages";
 import { writeFileAtomic } from "../src/util/files";
 import { CodeCell, JsonObject, Notebook, TextCell, readNotebook, serializeNotebook, sourceText, tagsOf } from "./nbformat";
 import { DisplayIndex, OutputCollector } from "./outputs";
-import { Parameters, injectParameters } from "./parameters";
+import { Parameters, injectParameters, parameterWarnings } from "./parameters";
 
 export interface RunNotebookOptions {
   /** Kernelspec name; default: the notebook's metadata.kernelspec.name. */
@@ -79,6 +79,8 @@ export interface NotebookResult {
   codeCells: number;
   executedCells: number;
   failure?: CellFailure;
+  /** Things worth a look that did not fail the run (papermill's warnings about parameters). */
+  warnings: string[];
   /** The executed notebook (undefined when the file could not be read). */
   notebook?: Notebook;
 }
@@ -93,7 +95,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
   try {
     nb = await readNotebook(file);
   } catch (error) {
-    return { path: file, status: "failed", seconds: seconds(), codeCells: 0, executedCells: 0, failure: plainFailure("invalid-notebook", error) };
+    return { path: file, status: "failed", seconds: seconds(), codeCells: 0, executedCells: 0, warnings: [], failure: plainFailure("invalid-notebook", error) };
   }
   const kernelName = options.kernel ?? nb.metadata.kernelspec?.name;
   const language = String(nb.metadata.kernelspec?.language ?? nb.metadata.language_info?.name ?? "");
@@ -111,7 +113,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
     environment_variables: {},
     version: null,
   } as JsonObject;
-  const result: NotebookResult = { path: file, outputPath: options.outputPath, status: "passed", seconds: 0, codeCells: 0, executedCells: 0, notebook: nb };
+  const result: NotebookResult = { path: file, outputPath: options.outputPath, status: "passed", seconds: 0, codeCells: 0, executedCells: 0, warnings: [], notebook: nb };
   const finish = async (failure?: CellFailure): Promise<NotebookResult> => {
     result.failure = failure;
     result.status = failure ? "failed" : "passed";
@@ -127,7 +129,11 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
   };
 
   try {
-    if (Object.keys(parameters).length > 0) nb = result.notebook = injectParameters(nb, parameters, language || "typescript");
+    if (Object.keys(parameters).length > 0) {
+      const original = nb;
+      nb = result.notebook = injectParameters(nb, parameters, language || "typescript");
+      result.warnings.push(...parameterWarnings(original, parameters));
+    }
   } catch (error) {
     return finish(plainFailure("invalid-notebook", error));
   }
@@ -175,7 +181,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
       }
       const allowErrors = notebookExecution.allow_errors ?? options.allowErrors ?? false;
       const expectsError = tags.includes("raises-exception");
-      const outcome = await executeCell(kernel, cell, displays, {
+      const outcome = await executeCell(kernel, cell, displays, !(allowErrors || expectsError), {
         timeoutMs: Math.min(timeoutSeconds ? timeoutSeconds * 1000 : Infinity, notebookDeadline - Date.now()),
         notebookTimedOut: () => Date.now() >= notebookDeadline,
         graceMs: (options.interruptGrace ?? DEFAULT_GRACE_SECONDS) * 1000,
@@ -206,7 +212,8 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
 
 type CellOutcome =
   | { kind: "ok"; timing: JsonObject }
-  | { kind: "error" | "timeout" | "kernel-died"; ename: string; evalue: string; traceback: string[]; timing: JsonObject };
+  | { kind: "error"; ename: string; evalue: string; traceback: string[]; timing: JsonObject }
+  | { kind: "timeout" | "kernel-died"; ename: string; evalue: string; traceback: string[]; timing: JsonObject };
 
 interface CellLimits {
   timeoutMs: number;
@@ -216,16 +223,23 @@ interface CellLimits {
   notebookTimeout?: number;
 }
 
-async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: DisplayIndex, limits: CellLimits): Promise<CellOutcome> {
+async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: DisplayIndex, stopOnError: boolean, limits: CellLimits): Promise<CellOutcome> {
   const collector = new OutputCollector(cell, displays);
   const start = new Date();
   const timing = (): JsonObject => {
     const end = new Date();
     return { start_time: start.toISOString(), end_time: end.toISOString(), duration: (end.getTime() - start.getTime()) / 1000 };
   };
+  // the client hands a request's final `status: idle` to no onIopub callback: take its date from the stream of all iopub
+  const stopIdleWatch = kernel.client.onIopub((message: Message) => {
+    if (message.header.msg_type === "status" && collector.requestId !== undefined && parentId(message) === collector.requestId) {
+      if ((message as Message<"status">).content.execution_state === "idle") collector.handle(message);
+    }
+  });
   const execution = kernel.client.execute(sourceText(cell.source), {
     onIopub: (message: Message) => collector.handle(message),
-    stopOnError: true,
+    // as nbclient: a cell whose errors are allowed does not abort requests queued behind it
+    stopOnError,
   });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<"timeout">((resolve) => {
@@ -239,29 +253,45 @@ async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: Disp
       const ended = await Promise.race([execution.then(() => true, () => true), delay(limits.graceMs).then(() => false)]);
       if (!ended) await kernel.kill(1000);
       const how = ended ? "it was interrupted" : `it did not end within ${limits.graceMs / 1000} s of the interrupt, so the kernel was killed`;
-      return { kind: "timeout", ename: "CellTimeoutError", evalue: `the cell ran past ${what}; ${how}`, traceback: [], timing: timing() };
+      return withErrorOutput(cell, { kind: "timeout", ename: "CellTimeoutError", evalue: `the cell ran past ${what}; ${how}`, traceback: [], timing: timing() });
     }
     if ("error" in first) {
       if (!kernel.alive || kernel.exitStatus) {
         const exit = await kernel.exited;
         const log = kernel.log.trim();
-        return {
+        return withErrorOutput(cell, {
           kind: "kernel-died",
           ename: "DeadKernelError",
           evalue: `the kernel died while running the cell (${describeExit(exit)})`,
           traceback: log ? log.split("\n").slice(-20) : [],
           timing: timing(),
-        };
+        });
       }
       throw first.error;
     }
-    cell.execution_count = first.outcome.reply.content.execution_count ?? null;
+    collector.recordTime("shell.execute_reply", first.outcome.reply.header.date);
+    cell.execution_count = first.outcome.reply.content.execution_count ?? cell.execution_count;
     const reply = first.outcome.reply.content as { status: string; ename?: string; evalue?: string; traceback?: string[] };
     if (reply.status === "ok") return { kind: "ok", timing: timing() };
     return { kind: "error", ...errorDetails(reply, cell), timing: timing() };
   } finally {
     if (timer) clearTimeout(timer);
+    stopIdleWatch();
   }
+}
+
+/**
+ * A cell that timed out or killed its kernel gets no error from the kernel: add one, so the partial notebook
+ * shows at the cell (where papermill's banner points) why the run stopped.
+ */
+function withErrorOutput(cell: CodeCell, failure: Extract<CellOutcome, { kind: "timeout" | "kernel-died" }>): CellOutcome {
+  cell.outputs.push({ output_type: "error", ename: failure.ename, evalue: failure.evalue, traceback: [`${failure.ename}: ${failure.evalue}`, ...failure.traceback] });
+  return failure;
+}
+
+function parentId(message: Message): string | undefined {
+  const id = (message.parent_header as { msg_id?: unknown }).msg_id;
+  return typeof id === "string" ? id : undefined;
 }
 
 /**
