@@ -91,9 +91,10 @@ export function registerRunCommand(program: Command): void {
           onPlan: (notebooks) => progress.plan(notebooks),
           onCell: (event) => progress.cell(event),
           onNotebook: (result: NotebookResult) => {
-            for (const warning of result.warnings) progress.log(`warning: ${result.path}: ${warning}`);
-            if (result.status === "failed") progress.finished(result.path, `${failureReport(result)}\n`);
-            else progress.finished(result.path, flags.quiet ? undefined : `passed ${result.path} (${result.seconds.toFixed(1)} s)`);
+            const lines = result.warnings.map((warning) => `warning: ${result.path}: ${warning}`);
+            if (result.status === "failed") lines.push(`${failureReport(result)}\n`);
+            else if (!flags.quiet) lines.push(`passed ${result.path} (${result.seconds.toFixed(1)} s)`);
+            progress.finished(result.path, lines.length ? lines.join("\n") : undefined);
           },
         });
       } finally {

@@ -64,6 +64,8 @@ export interface CellFailure {
   /** Index of the cell in the executed notebook (injected parameters included), when a cell failed. */
   cellIndex?: number;
   cellId?: string;
+  /** The cell's execution count (the `In [n]` a traceback's `<cell n>` refers to), when it started. */
+  executionCount?: number;
   /** The first lines of the cell's source. */
   sourceHead?: string;
   ename: string;
@@ -201,7 +203,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
       Object.assign(meta, outcome.timing, { status: failure ? "failed" : "completed", exception: failure !== undefined || outcome.kind === "error" });
       options.onCell?.({ notebook: file, index: position, total: codeCells.length, phase: "end", status: failure ? "failed" : "completed" });
       if (failure) {
-        return await finish({ ...failure, cellIndex: index, cellId: cell.id, sourceHead: sourceHead(cell) });
+        return await finish({ ...failure, cellIndex: index, cellId: cell.id, executionCount: cell.execution_count ?? undefined, sourceHead: sourceHead(cell) });
       }
     }
     return await finish();

@@ -20,10 +20,16 @@ export function failureReport(result: NotebookResult): string {
   const f = result.failure;
   if (!f) return "";
   const lines = [`FAILED ${result.path}: ${KIND_TEXT[f.kind]}`];
-  if (f.cellIndex !== undefined) lines.push(`  cell ${f.cellIndex}${f.cellId ? ` (id ${f.cellId})` : ""}:`);
+  if (f.cellIndex !== undefined) {
+    const about = [f.cellId && `id ${f.cellId}`, f.executionCount !== undefined && `In [${f.executionCount}]`].filter(Boolean).join(", ");
+    lines.push(`  cell ${f.cellIndex}${about ? ` (${about})` : ""}:`);
+  }
   if (f.sourceHead) lines.push(...f.sourceHead.split("\n").map((l) => `    | ${l}`));
-  lines.push(`  ${f.ename}: ${f.evalue}`);
+  const headline = `${f.ename}: ${f.evalue}`;
+  lines.push(`  ${headline}`);
   const traceback = f.traceback.map(stripAnsi).join("\n").split("\n").filter((l) => l.trim() !== "");
+  // most kernels' tracebacks open with the same "ename: evalue" line
+  if (traceback[0]?.trim() === headline) traceback.shift();
   if (traceback.length) lines.push(...traceback.slice(-30).map((l) => `    ${l}`));
   if (result.outputPath) lines.push(`  executed notebook (partial): ${result.outputPath}`);
   return lines.join("\n");

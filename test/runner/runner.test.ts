@@ -66,8 +66,10 @@ describe("executing a notebook", () => {
     assert.equal(result.status, "failed");
     assert.deepEqual([result.failure?.kind, result.failure?.ename, result.failure?.evalue, result.failure?.cellId], ["error", "RangeError", "out of range: 42", "cell-1"]);
     const report = failureReport(result);
-    assert.match(report, /^FAILED .*fails\.ipynb: a cell raised an error\n {2}cell 1 \(id cell-1\):\n {4}\| const answer = 42;\n/);
-    assert.match(report, /RangeError: out of range: 42/);
+    assert.match(report, /^FAILED .*fails\.ipynb: a cell raised an error\n {2}cell 1 \(id cell-1, In \[2\]\):\n {4}\| const answer = 42;\n {4}\| throw new RangeError/);
+    // the error once, then the traceback's frames (the kernel's "ename: evalue" opening line not repeated)
+    assert.equal(report.match(/RangeError: out of range: 42/g)?.length, 1, report);
+    assert.match(report, /\n {2}RangeError: out of range: 42\n +at <cell 2>: throw new RangeError/);
     const nb = read(out("fails.ipynb"));
     assert.match(String(nb.cells[0].source), /An Exception was encountered at '<a href="#papermill-error-cell">In \[2\]<\/a>'/);
     assert.deepEqual(nb.cells[2].metadata.tags, ["papermill-error-cell-tag"]);
