@@ -1,9 +1,11 @@
 /**
  * `stepwise run <notebooks or folders...>`: execute notebooks headlessly through their Jupyter kernels.
- * Exit code 0 only when every notebook passes.
+ * Exit code 0 only when every notebook passes, 1 when any fails, 128 + the signal number when stopped by a
+ * signal (130 for Ctrl-C: the running kernels are stopped and the partial notebooks written first).
  */
 import { Command, InvalidArgumentError } from "commander";
 import * as fs from "node:fs/promises";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseShard } from "../runner/collect";
 import { NotebookResult } from "../runner/execute";
@@ -74,7 +76,17 @@ export function registerRunCommand(program: Command): void {
       const parameters = await collectParameters(command, flags);
       // bars only on a terminal; CI logs get one line per notebook (or, with --quiet, only failures)
       const progress = createRunProgress(process.stderr, process.stderr.isTTY === true && !flags.quiet);
+      // Ctrl-C or a cancelled CI job: stop the kernels and write the partial notebooks; a second signal quits at once
+      const controller = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (controller.signal.aborted) process.exit(128 + os.constants.signals[signal]);
+        progress.log(`stepwise run: ${signal}: stopping the kernels and writing partial notebooks (${signal} again quits at once)`);
+        controller.abort(new Error(signal));
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       let results: NotebookResult[];
+      let planned = 0;
       try {
         results = await runNotebooks(paths, {
           kernel: flags.kernel,
@@ -88,7 +100,11 @@ export function registerRunCommand(program: Command): void {
           jobs: flags.jobs,
           shard: flags.shard,
           checkOutputs: flags.checkOutputs,
-          onPlan: (notebooks) => progress.plan(notebooks),
+          signal: controller.signal,
+          onPlan: (notebooks) => {
+            planned = notebooks.length;
+            progress.plan(notebooks);
+          },
           onCell: (event) => progress.cell(event),
           onNotebook: (result: NotebookResult) => {
             const lines = result.warnings.map((warning) => `warning: ${result.path}: ${warning}`);
@@ -99,6 +115,8 @@ export function registerRunCommand(program: Command): void {
         });
       } finally {
         progress.stop();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
       }
       if (results.length === 0) process.stderr.write("no notebooks to run\n");
       else process.stdout.write(`${summaryTable(results)}\n`);
@@ -106,7 +124,9 @@ export function registerRunCommand(program: Command): void {
         await fs.mkdir(path.dirname(path.resolve(flags.junit)), { recursive: true });
         await writeFileAtomic(flags.junit, junitXml(results));
       }
-      process.exitCode = results.every((r) => r.status === "passed") ? 0 : 1;
+      if (results.length < planned) process.stderr.write(`${planned - results.length} of ${planned} notebooks not run: the run was interrupted\n`);
+      const stoppedBy = controller.signal.aborted ? (controller.signal.reason as Error).message : undefined;
+      process.exitCode = stoppedBy ? 128 + os.constants.signals[stoppedBy as NodeJS.Signals] : results.every((r) => r.status === "passed") ? 0 : 1;
     });
 }
 

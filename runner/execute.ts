@@ -43,6 +43,11 @@ export interface RunNotebookOptions {
   interruptGrace?: number;
   /** Extra environment for the kernel. */
   env?: Record<string, string>;
+  /**
+   * Stops the run when aborted (Ctrl-C, a CI job cancelled): the kernel is killed at once, without the
+   * interrupt grace period, the running cell is reported as interrupted, and the partial notebook is written.
+   */
+  signal?: AbortSignal;
   /** Progress: called as each code cell starts and ends. */
   onCell?: (event: CellEvent) => void;
 }
@@ -57,7 +62,7 @@ export interface CellEvent {
 
 export type CellStatus = "completed" | "failed" | "skipped";
 
-export type FailureKind = "error" | "timeout" | "kernel-died" | "missing-exception" | "invalid-notebook" | "kernel-start" | "output-mismatch";
+export type FailureKind = "error" | "timeout" | "kernel-died" | "interrupted" | "missing-exception" | "invalid-notebook" | "kernel-start" | "output-mismatch";
 
 export interface CellFailure {
   kind: FailureKind;
@@ -161,12 +166,19 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
   } catch (error) {
     return finish(plainFailure("kernel-start", error));
   }
+  if (options.signal?.aborted) {
+    await kernel.kill(1000);
+    return finish({ kind: "interrupted", ename: "RunInterrupted", evalue: `the run was interrupted (${abortReason(options.signal)}) before the first cell`, traceback: [] });
+  }
 
   const notebookDeadline = options.notebookTimeout ? started + options.notebookTimeout * 1000 : Infinity;
   const displays: DisplayIndex = new Map();
   try {
     for (const [index, cell] of nb.cells.entries()) {
       if (cell.cell_type !== "code") continue;
+      if (options.signal?.aborted) {
+        return await finish({ kind: "interrupted", ename: "RunInterrupted", evalue: `the run was interrupted (${abortReason(options.signal)}) between cells`, traceback: [] });
+      }
       const tags = tagsOf(cell);
       const position = codeCells.indexOf(cell);
       if (tags.includes("skip-execution") || sourceText(cell.source).trim() === "") {
@@ -189,6 +201,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
         graceMs: (options.interruptGrace ?? DEFAULT_GRACE_SECONDS) * 1000,
         timeoutSeconds,
         notebookTimeout: options.notebookTimeout,
+        signal: options.signal,
       });
       result.executedCells += 1;
       let failure: CellFailure | undefined;
@@ -196,7 +209,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
         failure = { kind: "missing-exception", ename: "MissingException", evalue: "the cell is tagged raises-exception but raised no error", traceback: [] };
       } else if (outcome.kind === "error" && !expectsError && !allowErrors) {
         failure = { kind: "error", ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback };
-      } else if (outcome.kind === "timeout" || outcome.kind === "kernel-died") {
+      } else if (outcome.kind === "timeout" || outcome.kind === "kernel-died" || outcome.kind === "interrupted") {
         failure = { kind: outcome.kind, ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback };
       }
       const meta = cell.metadata.papermill as JsonObject;
@@ -215,7 +228,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
 type CellOutcome =
   | { kind: "ok"; timing: JsonObject }
   | { kind: "error"; ename: string; evalue: string; traceback: string[]; timing: JsonObject }
-  | { kind: "timeout" | "kernel-died"; ename: string; evalue: string; traceback: string[]; timing: JsonObject };
+  | { kind: "timeout" | "kernel-died" | "interrupted"; ename: string; evalue: string; traceback: string[]; timing: JsonObject };
 
 interface CellLimits {
   timeoutMs: number;
@@ -223,6 +236,7 @@ interface CellLimits {
   graceMs: number;
   timeoutSeconds?: number;
   notebookTimeout?: number;
+  signal?: AbortSignal;
 }
 
 async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: DisplayIndex, stopOnError: boolean, limits: CellLimits): Promise<CellOutcome> {
@@ -247,8 +261,19 @@ async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: Disp
   const timedOut = new Promise<"timeout">((resolve) => {
     if (Number.isFinite(limits.timeoutMs)) timer = setTimeout(() => resolve("timeout"), Math.max(0, limits.timeoutMs));
   });
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<"aborted">((resolve) => {
+    onAbort = () => resolve("aborted");
+    if (limits.signal?.aborted) onAbort();
+    else limits.signal?.addEventListener("abort", onAbort, { once: true });
+  });
   try {
-    const first = await Promise.race([execution.then((outcome) => ({ outcome }), (error: Error) => ({ error })), timedOut]);
+    const first = await Promise.race([execution.then((outcome) => ({ outcome }), (error: Error) => ({ error })), timedOut, aborted]);
+    if (first === "aborted") {
+      await kernel.kill(1000);
+      const evalue = `the run was interrupted (${abortReason(limits.signal)}) while the cell ran; its kernel was stopped`;
+      return withErrorOutput(cell, { kind: "interrupted", ename: "RunInterrupted", evalue, traceback: [], timing: timing() });
+    }
     if (first === "timeout") {
       const what = limits.notebookTimedOut() ? `the notebook timeout of ${limits.notebookTimeout} s` : `the cell timeout of ${limits.timeoutSeconds} s`;
       await kernel.interrupt().catch(() => undefined);
@@ -278,6 +303,7 @@ async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: Disp
     return { kind: "error", ...errorDetails(reply, cell), timing: timing() };
   } finally {
     if (timer) clearTimeout(timer);
+    if (onAbort) limits.signal?.removeEventListener("abort", onAbort);
     stopIdleWatch();
   }
 }
@@ -286,9 +312,15 @@ async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: Disp
  * A cell that timed out or killed its kernel gets no error from the kernel: add one, so the partial notebook
  * shows at the cell (where papermill's banner points) why the run stopped.
  */
-function withErrorOutput(cell: CodeCell, failure: Extract<CellOutcome, { kind: "timeout" | "kernel-died" }>): CellOutcome {
+function withErrorOutput(cell: CodeCell, failure: Extract<CellOutcome, { kind: "timeout" | "kernel-died" | "interrupted" }>): CellOutcome {
   cell.outputs.push({ output_type: "error", ename: failure.ename, evalue: failure.evalue, traceback: [`${failure.ename}: ${failure.evalue}`, ...failure.traceback] });
   return failure;
+}
+
+/** What stopped the run, for the report: the abort reason's message (the CLI aborts with the signal's name). */
+function abortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason.message : reason === undefined ? "aborted" : String(reason);
 }
 
 function parentId(message: Message): string | undefined {

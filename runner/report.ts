@@ -5,6 +5,7 @@ const KIND_TEXT = {
   error: "a cell raised an error",
   timeout: "a cell timed out",
   "kernel-died": "the kernel died",
+  interrupted: "the run was interrupted",
   "missing-exception": "a cell tagged raises-exception raised nothing",
   "invalid-notebook": "the file is not a valid notebook",
   "kernel-start": "the kernel could not start",

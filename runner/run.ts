@@ -26,6 +26,11 @@ export interface RunNotebooksOptions extends Omit<RunNotebookOptions, "outputPat
 
 export const DEFAULT_OUTPUT_DIR = "executed";
 
+/**
+ * Run notebooks, `jobs` at a time, each in a fresh kernel; resolves with one result per notebook, in the
+ * collected order. With `signal` aborted, running notebooks stop (kernels killed, partial notebooks written)
+ * and those not yet started are left out of the results.
+ */
 export async function runNotebooks(inputs: readonly string[], options: RunNotebooksOptions = {}): Promise<NotebookResult[]> {
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`run: jobs must be an integer >= 1, got ${jobs}`);
@@ -46,7 +51,7 @@ export async function runNotebooks(inputs: readonly string[], options: RunNotebo
   const results: NotebookResult[] = new Array(notebooks.length);
   let next = 0;
   const worker = async () => {
-    while (next < notebooks.length) {
+    while (next < notebooks.length && !options.signal?.aborted) {
       const i = next++;
       const file = notebooks[i];
       const outputPath = outputPaths[i];
@@ -72,7 +77,8 @@ export async function runNotebooks(inputs: readonly string[], options: RunNotebo
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, notebooks.length) }, worker));
-  return results;
+  // after an abort, the notebooks never started have no result
+  return results.filter((result): result is NotebookResult => result !== undefined);
 }
 
 /**

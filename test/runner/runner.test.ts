@@ -4,7 +4,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -253,6 +254,34 @@ describe("collection, shards, reports", () => {
 });
 
 describe("the command line", () => {
+  test("Ctrl-C: the running kernel is stopped, the partial notebook written, the rest not run, exit code 130", async () => {
+    const pidFile = path.join(workspace.work, "interrupted-kernel.pid");
+    const running = notebook(path.join("sigint", "a.ipynb"), [`import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));`, "await new Promise(() => {})"]);
+    notebook(path.join("sigint", "b.ipynb"), ['"not run"']);
+    const bin = path.join(__dirname, "..", "..", "..", "bin", "stepwise.js");
+    const env = { ...process.env, JUPYTER_PATH: workspace.dataDir, JUPYTER_DATA_DIR: workspace.dataDir };
+    const cli = spawn(process.execPath, [bin, "run", path.dirname(running), "--output-dir", out("sigint")], { env, cwd: workspace.work, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    cli.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(cli, "exit");
+    while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8") === "") {
+      assert.equal(cli.exitCode, null, `the run ended before its first cell ran: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const kernelPid = Number(fs.readFileSync(pidFile, "utf8"));
+    cli.kill("SIGINT");
+    const [code] = await exited;
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /SIGINT: stopping the kernels/);
+    assert.match(stderr, /FAILED sigint\/a\.ipynb: the run was interrupted\n {2}cell 1 \(id cell-1, In \[2\]\):/);
+    assert.match(stderr, /1 of 2 notebooks not run: the run was interrupted/);
+    assert.throws(() => process.kill(kernelPid, 0), { code: "ESRCH" }, "the kernel process is gone");
+    const partial = read(path.join(out("sigint"), "sigint", "a.ipynb"));
+    const stopped = partial.cells.find((c) => c.id === "cell-1") as CodeCell;
+    assert.deepEqual(stopped.outputs.map((o) => o.output_type === "error" && o.ename), ["RunInterrupted"]);
+    assert.equal(fs.existsSync(path.join(out("sigint"), "sigint", "b.ipynb")), false);
+  });
+
   test("stepwise run: -p parameters, summary on stdout, failures on stderr, JUnit file, exit code", () => {
     const ok = notebook(path.join("cli", "ok.ipynb"), [{ source: "let n = 1;", tags: ["parameters"] }, "n * 10"]);
     const bad = notebook(path.join("cli", "bad.ipynb"), ['throw new Error("cli failure")']);
