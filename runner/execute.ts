@@ -357,7 +357,8 @@ function cellTimeoutOf(cell: CodeCell): number | undefined {
 
 /**
  * ename/evalue/traceback from the reply; weaker kernels (tslab) send an error reply without them, so fall
- * back to the error output, then to the cell's stderr text.
+ * back to the error output, then to the cell's stderr text: its first `SomeError: message` line (how Node
+ * and Python print an uncaught error) names the error, the whole text is the traceback.
  */
 function errorDetails(reply: { ename?: string; evalue?: string; traceback?: string[] }, cell: CodeCell): { ename: string; evalue: string; traceback: string[] } {
   if (reply.ename) return { ename: reply.ename, evalue: reply.evalue ?? "", traceback: reply.traceback ?? [] };
@@ -368,7 +369,13 @@ function errorDetails(reply: { ename?: string; evalue?: string; traceback?: stri
     .map((o) => sourceText((o as { text: string | string[] }).text))
     .join("")
     .trim();
-  return { ename: "Error", evalue: stderr.split("\n")[0] || "the kernel reported an error without details", traceback: stderr ? stderr.split("\n") : [] };
+  const lines = stderr ? stderr.split("\n") : [];
+  for (const line of lines) {
+    const named = /^(?:Uncaught )?([A-Za-z_$][\w$.]*(?:Error|Exception|Interrupt|Exit)):\s?(.*)$/.exec(line.trim());
+    if (named) return { ename: named[1], evalue: named[2], traceback: lines };
+  }
+  const first = lines.find((line) => line.trim() !== "");
+  return { ename: "Error", evalue: first?.trim() ?? "the kernel reported an error without details", traceback: lines };
 }
 
 /** papermill's marks: a banner at the top linking to the failing cell, and an anchor just before it. */

@@ -13,7 +13,7 @@ import { CodeCell, Notebook } from "../../runner";
 export type CellSpec = string | { source: string; tags?: string[]; metadata?: Record<string, unknown>; outputs?: unknown[] };
 
 export interface Workspace {
-  /** The temporary Jupyter data directory holding kernels/stepwise. */
+  /** The temporary Jupyter data directory holding kernels/stepwise (the project's kernel) and kernels/tslab. */
   dataDir: string;
   /** Scratch folder for notebooks and outputs. */
   work: string;
@@ -28,6 +28,11 @@ export function useWorkspace(): Workspace {
     workspace.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stepwise-jupyter-"));
     workspace.work = fs.mkdtempSync(path.join(os.tmpdir(), "stepwise-runner-"));
     await installKernelSpec({ env: { JUPYTER_DATA_DIR: workspace.dataDir } });
+    // tslab's own kernel, the weaker TypeScript kernel the project's kernel replaces (errors without ename/evalue)
+    const tslab = path.join(workspace.dataDir, "kernels", "tslab");
+    fs.mkdirSync(tslab, { recursive: true });
+    const argv = [process.execPath, require.resolve("tslab/bin/tslab"), "kernel", "--config-path", "{connection_file}"];
+    fs.writeFileSync(path.join(tslab, "kernel.json"), JSON.stringify({ argv, display_name: "TypeScript (tslab)", language: "typescript" }));
     workspace.kernelSearchPath = [path.join(workspace.dataDir, "kernels"), "/usr/share/jupyter/kernels"];
   });
   after(() => {

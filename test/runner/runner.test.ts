@@ -177,6 +177,18 @@ describe("executing a notebook", () => {
   });
 });
 
+describe("a weaker kernel: tslab's", () => {
+  test("parameters work, and an error reply without ename/evalue/traceback is reported from the cell's stderr", async () => {
+    const file = notebook("tslab.ipynb", [{ source: "let n = 1;", tags: ["parameters"] }, 'console.log("n is", n);', 'throw new RangeError("weak " + n);'], { kernel: "tslab" });
+    const result = await runNotebook(file, { kernelSearchPath: workspace.kernelSearchPath, parameters: { n: 5 }, cellTimeout: 120 });
+    const cells = result.notebook?.cells.filter((c): c is CodeCell => c.cell_type === "code") ?? [];
+    assert.equal(text(cells[2]), "n is 5\n");
+    assert.deepEqual([result.failure?.kind, result.failure?.ename, result.failure?.evalue, result.failure?.cellId], ["error", "RangeError", "weak 5", "cell-2"]);
+    assert.ok(result.failure?.traceback.some((line) => /at evalmachine/.test(line)), JSON.stringify(result.failure?.traceback));
+    assert.match(failureReport(result), /\n {2}RangeError: weak 5\n/);
+  });
+});
+
 describe("the runner's own kernel", () => {
   test("without an installed stepwise kernelspec, the runner uses its own installation's kernel", async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), "stepwise-no-kernels-"));
