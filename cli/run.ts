@@ -87,6 +87,7 @@ export function registerRunCommand(program: Command): void {
       process.on("SIGTERM", onSignal);
       let results: NotebookResult[];
       let planned = 0;
+      const startedAt = new Date();
       try {
         results = await runNotebooks(paths, {
           kernel: flags.kernel,
@@ -122,7 +123,7 @@ export function registerRunCommand(program: Command): void {
       else process.stdout.write(`${summaryTable(results)}\n`);
       if (flags.junit) {
         await fs.mkdir(path.dirname(path.resolve(flags.junit)), { recursive: true });
-        await writeFileAtomic(flags.junit, junitXml(results));
+        await writeFileAtomic(flags.junit, junitXml(results, { timestamp: startedAt }));
       }
       if (results.length < planned) process.stderr.write(`${planned - results.length} of ${planned} notebooks not run: the run was interrupted\n`);
       const stoppedBy = controller.signal.aborted ? (controller.signal.reason as Error).message : undefined;

@@ -8,6 +8,7 @@ export { parseNotebook, readNotebook, serializeNotebook, NotebookFormatError } f
 export type { Notebook, Cell, CodeCell, Output } from "./nbformat";
 export { injectParameters, parameterSource, parameterWarnings, parseParameterValue } from "./parameters";
 export { failureReport, summaryTable, junitXml } from "./report";
+export type { JunitOptions } from "./report";
 export { sanitize } from "./check-outputs";
 export { createRunProgress } from "./progress";
 export type { RunProgress } from "./progress";

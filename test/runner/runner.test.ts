@@ -22,7 +22,7 @@ import {
   sanitize,
   shardOf,
 } from "../../runner";
-import { CellSpec, cellText as text, haveIpykernel, notebookJson, readJson as read, useWorkspace, writeNotebook } from "./fixtures";
+import { CellSpec, PYTHON, cellText as text, haveIpykernel, notebookJson, readJson as read, useWorkspace, writeNotebook } from "./fixtures";
 
 const workspace = useWorkspace();
 
@@ -232,8 +232,8 @@ describe("collection, shards, reports", () => {
     const xml = junitXml([
       { path: "lessons/a.ipynb", status: "passed", seconds: 1.5, codeCells: 2, executedCells: 2, warnings: [] },
       { path: "lessons/b.ipynb", status: "failed", seconds: 0.5, codeCells: 2, executedCells: 1, warnings: [], failure: { kind: "error", cellIndex: 1, cellId: "x", sourceHead: "if (a < b && c) {", ename: "Error", evalue: 'bad "quote" \u001b[31mred\u001b[0m', traceback: [] } },
-    ]);
-    assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites tests="2" failures="1" time="2\.000">\n<testsuite name="stepwise run" tests="2" failures="1"/);
+    ], { timestamp: new Date("2026-01-02T03:04:05.678Z"), hostname: "ci-1" });
+    assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites tests="2" failures="1" time="2\.000">\n<testsuite name="stepwise run" tests="2" failures="1" errors="0" skipped="0" time="2\.000" timestamp="2026-01-02T03:04:05" hostname="ci-1">\n/);
     assert.equal((xml.match(/<testcase /g) ?? []).length, 2);
     assert.match(xml, /<testcase classname="lessons" name="lessons\/b\.ipynb" time="0\.500">\n {4}<failure type="error" message="Error: bad &quot;quote&quot; red">/);
     assert.match(xml, /\| if \(a &lt; b &amp;&amp; c\) \{/);
@@ -304,14 +304,39 @@ describe("the command line", () => {
     assert.match(pass.stdout, /^status +time +cells +notebook\npassed .*ok\.ipynb\n1 passed, 0 failed/);
     assert.equal(text(read(path.join(out("cli"), "cli", "ok.ipynb")).cells[2] as CodeCell), "70");
     assert.match(fs.readFileSync(out("cli/junit.xml"), "utf8"), /<testsuite name="stepwise run" tests="1" failures="0"/);
-    const fail = spawnSync(process.execPath, [bin, "run", ok, bad, "--output-dir", out("cli")], { env, encoding: "utf8", cwd: workspace.work });
+    const fail = spawnSync(process.execPath, [bin, "run", ok, bad, "--jobs", "2", "--output-dir", out("cli"), "--junit", out("cli/junit-fail.xml")], { env, encoding: "utf8", cwd: workspace.work });
     assert.equal(fail.status, 1);
     assert.match(fail.stderr, /FAILED .*bad\.ipynb: a cell raised an error[\s\S]*Error: cli failure/);
+    if (fs.existsSync(PYTHON)) {
+      // an independent XML parser (Python's ElementTree) reads the report as a CI system would
+      const parse = spawnSync(PYTHON, ["-c", JUNIT_STRUCTURE, out("cli/junit-fail.xml")], { encoding: "utf8" });
+      assert.equal(parse.status, 0, parse.stderr);
+      assert.deepEqual(JSON.parse(parse.stdout), {
+        root: "testsuites",
+        suites: [{ name: "stepwise run", tests: "2", failures: "1", errors: "0" }],
+        cases: [
+          { name: path.join("cli", "ok.ipynb"), classname: "cli", failure: null },
+          { name: path.join("cli", "bad.ipynb"), classname: "cli", failure: { type: "error", message: "Error: cli failure", text: "FAILED cli/bad.ipynb: a cell raised an error" } },
+        ],
+      });
+    }
     const usage = spawnSync(process.execPath, [bin, "run", ok, "--jobs", "0"], { env, encoding: "utf8", cwd: workspace.work });
     assert.notEqual(usage.status, 0);
     assert.match(usage.stderr, /--jobs must be an integer >= 1, got "0"/);
   });
 });
+
+/** Python's ElementTree: the JUnit file's structure as JSON (the failure's text: its first line). */
+const JUNIT_STRUCTURE = `
+import json, sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [{k: s.get(k) for k in ("name", "tests", "failures", "errors")} for s in root.iter("testsuite")]
+def failure(case):
+    f = case.find("failure")
+    return None if f is None else {"type": f.get("type"), "message": f.get("message"), "text": f.text.split("\\n")[0]}
+cases = [{"name": c.get("name"), "classname": c.get("classname"), "failure": failure(c)} for c in root.iter("testcase")]
+print(json.dumps({"root": root.tag, "suites": suites, "cases": cases}))
+`;
 
 if (haveIpykernel) {
   describe("another kernel: Debian's ipykernel", () => {
