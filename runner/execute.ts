@@ -41,6 +41,12 @@ export interface RunNotebookOptions {
   startupTimeout?: number;
   /** Seconds an interrupted cell gets to end before the kernel is killed. */
   interruptGrace?: number;
+  /**
+   * Seconds between saves of the notebook in progress to `outputPath` (papermill's autosave), so a run
+   * killed from outside (a CI job's time limit) still leaves the outputs so far; 0: write only at the end.
+   * Default 30.
+   */
+  autosave?: number;
   /** Extra environment for the kernel. */
   env?: Record<string, string>;
   /**
@@ -94,8 +100,14 @@ export interface NotebookResult {
 
 const DEFAULT_STARTUP_SECONDS = 60;
 const DEFAULT_GRACE_SECONDS = 5;
+const DEFAULT_AUTOSAVE_SECONDS = 30;
 
 export async function runNotebook(file: string, options: RunNotebookOptions = {}): Promise<NotebookResult> {
+  checkSeconds("cellTimeout", options.cellTimeout, false);
+  checkSeconds("notebookTimeout", options.notebookTimeout, false);
+  checkSeconds("startupTimeout", options.startupTimeout, false);
+  checkSeconds("interruptGrace", options.interruptGrace, false);
+  checkSeconds("autosave", options.autosave, true);
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
   let nb: Notebook;
@@ -121,17 +133,29 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
     version: null,
   } as JsonObject;
   const result: NotebookResult = { path: file, outputPath: options.outputPath, status: "passed", seconds: 0, codeCells: 0, executedCells: 0, warnings: [], notebook: nb };
+  // writes go one after another, each a snapshot taken when asked for, so an autosave never lands after the final write
+  let writes: Promise<void> = Promise.resolve();
+  const writeOutput = (): Promise<void> => {
+    const outputPath = options.outputPath;
+    if (!outputPath) return Promise.resolve();
+    const text = serializeNotebook(nb);
+    const write = writes.then(async () => {
+      await fs.mkdir(path.dirname(outputPath), { recursive: true });
+      await writeFileAtomic(outputPath, text);
+    });
+    writes = write.catch(() => undefined);
+    return write;
+  };
+  let autosave: NodeJS.Timeout | undefined;
   const finish = async (failure?: CellFailure): Promise<NotebookResult> => {
+    clearInterval(autosave);
     result.failure = failure;
     result.status = failure ? "failed" : "passed";
     result.seconds = seconds();
     const end = new Date();
     Object.assign(nb.metadata.papermill as JsonObject, { end_time: end.toISOString(), duration: (end.getTime() - startTime.getTime()) / 1000, exception: failure !== undefined });
     if (failure?.cellIndex !== undefined) markFailedCell(nb, failure.cellIndex);
-    if (options.outputPath) {
-      await fs.mkdir(path.dirname(options.outputPath), { recursive: true });
-      await writeFileAtomic(options.outputPath, serializeNotebook(nb));
-    }
+    await writeOutput();
     return result;
   };
 
@@ -173,6 +197,8 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
 
   const notebookDeadline = options.notebookTimeout ? started + options.notebookTimeout * 1000 : Infinity;
   const displays: DisplayIndex = new Map();
+  const autosaveMs = (options.autosave ?? DEFAULT_AUTOSAVE_SECONDS) * 1000;
+  if (options.outputPath && autosaveMs > 0) autosave = setInterval(() => void writeOutput().catch(() => undefined), autosaveMs).unref();
   try {
     for (const [index, cell] of nb.cells.entries()) {
       if (cell.cell_type !== "code") continue;
@@ -187,6 +213,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
         continue;
       }
       options.onCell?.({ notebook: file, index: position, total: codeCells.length, phase: "start" });
+      Object.assign(cell.metadata.papermill as JsonObject, { status: "running", start_time: new Date().toISOString() });
       let timeoutSeconds: number | undefined;
       try {
         timeoutSeconds = cellTimeoutOf(cell) ?? notebookExecution.timeout ?? options.cellTimeout;
@@ -221,6 +248,7 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
     }
     return await finish();
   } finally {
+    clearInterval(autosave);
     await kernel.shutdown(3000).catch(() => undefined);
   }
 }
@@ -405,6 +433,13 @@ function sourceHead(cell: CodeCell, lines = 5): string {
 function plainFailure(kind: FailureKind, error: unknown): CellFailure {
   const e = error instanceof Error ? error : new Error(String(error));
   return { kind, ename: e.name, evalue: e.message, traceback: [] };
+}
+
+function checkSeconds(name: string, value: number | undefined, zeroAllowed: boolean): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || Number.isNaN(value) || (zeroAllowed ? value < 0 : value <= 0)) {
+    throw new Error(`runNotebook: ${name} must be a number of seconds ${zeroAllowed ? ">= 0" : "> 0"}, got ${JSON.stringify(value)}`);
+  }
 }
 
 function delay(ms: number): Promise<void> {

@@ -131,6 +131,27 @@ describe("executing a notebook", () => {
     assert.match(notebookLimit.failure?.evalue ?? "", /^the cell ran past the notebook timeout of 2 s/);
   });
 
+  test("a long run autosaves its progress as papermill does: finished cells with outputs, the running cell marked running", async () => {
+    const file = notebook("autosave.ipynb", ['console.log("first")', 'await new Promise((r) => setTimeout(r, 2000));\n"done"']);
+    const output = out("autosave.ipynb");
+    let settled = false;
+    const run = runNotebook(file, { kernelSearchPath: workspace.kernelSearchPath, outputPath: output, autosave: 0.2 }).finally(() => (settled = true));
+    let snapshot: ReturnType<typeof read> | undefined;
+    while (!snapshot && !settled) {
+      const saved = fs.existsSync(output) ? read(output) : undefined;
+      if ((saved?.cells[1].metadata.papermill as Record<string, unknown> | undefined)?.status === "running") snapshot = saved;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(snapshot, "an autosave showed the second cell running");
+    const [first, second] = snapshot.cells as CodeCell[];
+    assert.deepEqual([text(first), (first.metadata.papermill as Record<string, unknown>).status, second.outputs], ["first\n", "completed", []]);
+    const result = await run;
+    assert.equal(result.status, "passed", failureReport(result));
+    const final = read(output).cells[1] as CodeCell;
+    assert.deepEqual([text(final), (final.metadata.papermill as Record<string, unknown>).status], ["'done'", "completed"]);
+    await assert.rejects(runNotebook(file, { autosave: -1 }), /runNotebook: autosave must be a number of seconds >= 0, got -1/);
+  });
+
   test("a kernel that dies is reported with the cell that killed it; the next notebook gets a fresh kernel", async () => {
     const dying = notebook("dies.ipynb", ['console.log("last words")', "process.exit(3)", '"never"']);
     const healthy = notebook("healthy.ipynb", ["typeof process"]);
