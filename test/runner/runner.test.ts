@@ -249,6 +249,21 @@ describe("collection, shards, reports", () => {
     assert.throws(() => parseShard("4/3"), /--shard must be I\/N with 1 <= I <= N/);
   });
 
+  test("a run's shard is that slice of its collected notebooks, the same on every call", async () => {
+    const root = path.join(workspace.work, "shards");
+    for (let i = 0; i < 7; i++) notebook(path.join("shards", `s${i}`, "n.ipynb"), ["1"]);
+    const planned = async () => {
+      let plan: readonly string[] = [];
+      // an aborted signal: the run plans its notebooks, then starts none
+      const results = await runNotebooks([root], { shard: { index: 2, count: 3 }, signal: AbortSignal.abort(), outputDir: out("shards"), onPlan: (p) => (plan = p) });
+      assert.deepEqual(results, []);
+      return plan.map((f) => path.relative(root, path.resolve(f)));
+    };
+    const expected = ["s1/n.ipynb", "s4/n.ipynb"];
+    assert.deepEqual(await planned(), expected);
+    assert.deepEqual(await planned(), expected);
+  });
+
   test("JUnit XML: a testcase per notebook, failures with the escaped report", () => {
     const xml = junitXml([
       { path: "lessons/a.ipynb", status: "passed", seconds: 1.5, codeCells: 2, executedCells: 2, warnings: [] },
