@@ -4,9 +4,14 @@
  *
  *   npm run build && node dist/bench/runner.js [--cells 200] [--repeats 3]
  *
- * A notebook of N trivial cells is executed by each client; start-up is the time from spawning the kernel
- * to its first kernel_info reply with iopub flowing; per cell = the time from the first cell's start to the
- * last cell's end, divided by N (nbclient: from its recorded iopub busy/idle timestamps).
+ * A notebook of N trivial cells (`1`) is executed by each client. Both clients record nbclient's per-cell
+ * timing (`metadata.execution`: the kernel's own header dates of status busy, execute_input, execute_reply,
+ * status idle), so both are measured on the kernel's clock the same way:
+ * - per cell: from the first cell's busy to the last cell's idle, divided by N;
+ * - client gap: median over cells of idle(n) → busy(n+1), the time the kernel waits for the client to take
+ *   in the finished cell and send the next one — the runner's own per-cell overhead;
+ * - kernel: median busy → idle of one cell (the kernel's work, the same for both clients up to noise).
+ * Start-up is the time from spawning the kernel to its first kernel_info reply with iopub flowing.
  * Kernels: the stepwise TypeScript kernel, and ipykernel where Debian's python3-ipykernel is installed.
  * Medians over the repeats are printed.
  */
@@ -30,12 +35,29 @@ t = time.perf_counter(); km, kc = start_new_kernel(kernel_name=kernel, startup_t
 kc.stop_channels(); km.shutdown_kernel(now=True)
 nb = nbformat.read(path, as_version=4)
 t = time.perf_counter(); NotebookClient(nb, kernel_name=kernel, timeout=600).execute(); total = time.perf_counter() - t
-from datetime import datetime
-stamp = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
-first, last = nb.cells[0].metadata.execution, nb.cells[-1].metadata.execution
-cells = stamp(last["iopub.status.idle"]) - stamp(first["iopub.status.busy"])
-print(json.dumps({"startup": startup, "total": total, "cells": cells}))
+print(json.dumps({"startup": startup, "total": total, "timings": [c.metadata.execution for c in nb.cells]}))
 `;
+
+/** nbclient's per-cell timing record, as both clients write it. */
+type Timing = Record<"iopub.status.busy" | "iopub.status.idle", string>;
+
+/** Microseconds since the epoch of a kernel header date (ISO 8601 with up to 6 fractional digits). */
+function micros(iso: string): number {
+  const fraction = /\.(\d+)/.exec(iso)?.[1] ?? "";
+  return Date.parse(iso.replace(/\.\d+/, "")) * 1000 + Number(fraction.padEnd(6, "0").slice(0, 6));
+}
+
+/** Per cell, client gap and kernel time (seconds) from the cells' timing records. */
+function fromTimings(timings: Timing[]): Pick<Sample, "perCell" | "gap" | "kernel"> {
+  const busy = timings.map((t) => micros(t["iopub.status.busy"]));
+  const idle = timings.map((t) => micros(t["iopub.status.idle"]));
+  const n = timings.length;
+  return {
+    perCell: (idle[n - 1] - busy[0]) / 1e6 / n,
+    gap: median(busy.slice(1).map((b, i) => b - idle[i])) / 1e6,
+    kernel: median(idle.map((d, i) => d - busy[i])) / 1e6,
+  };
+}
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,8 +84,9 @@ function writeNotebook(dir: string, kernel: string, language: string, cells: num
 interface Sample {
   startup: number;
   total: number;
-  /** Seconds from the first cell's start to the last cell's end. */
-  cells: number;
+  perCell: number;
+  gap: number;
+  kernel: number;
 }
 
 async function ours(file: string, kernel: string, searchPath: string[]): Promise<Sample> {
@@ -73,23 +96,17 @@ async function ours(file: string, kernel: string, searchPath: string[]): Promise
   const startup = (performance.now() - t) / 1000;
   await process_.shutdown(3000);
   t = performance.now();
-  let first = 0;
-  let last = 0;
-  const result = await runNotebook(file, {
-    kernelSearchPath: searchPath,
-    onCell: (event) => {
-      if (event.phase === "start" && event.index === 0) first = performance.now();
-      if (event.phase === "end") last = performance.now();
-    },
-  });
-  if (result.status !== "passed") throw new Error(`${file}: ${result.failure?.evalue}`);
-  return { startup, total: (performance.now() - t) / 1000, cells: (last - first) / 1000 };
+  const result = await runNotebook(file, { kernelSearchPath: searchPath });
+  if (result.status !== "passed" || !result.notebook) throw new Error(`${file}: ${result.failure?.evalue}`);
+  const timings = result.notebook.cells.map((cell) => cell.metadata.execution as Timing);
+  return { startup, total: (performance.now() - t) / 1000, ...fromTimings(timings) };
 }
 
 function theirs(file: string, kernel: string, env: NodeJS.ProcessEnv): Sample {
   const run = spawnSync(PYTHON, ["-c", NBCLIENT_SCRIPT, file, kernel], { env, encoding: "utf8", timeout: 600_000 });
   if (run.status !== 0) throw new Error(`nbclient failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
+  const measured = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as { startup: number; total: number; timings: Timing[] };
+  return { startup: measured.startup, total: measured.total, ...fromTimings(measured.timings) };
 }
 
 async function main(): Promise<void> {
@@ -103,7 +120,8 @@ async function main(): Promise<void> {
   const kernels: Array<[string, string]> = [["stepwise", "typescript"]];
   if (hasNbclient && fs.existsSync("/usr/share/jupyter/kernels/python3")) kernels.push(["python3", "python"]);
   console.log(`runner benchmark: ${cells} trivial cells, median of ${repeats}, ${os.availableParallelism()} cores${hasNbclient ? "" : " (nbclient not installed: stepwise only)"}`);
-  console.log("kernel     client          start-up    per cell    whole run");
+  console.log("kernel     client          start-up    per cell  client gap    kernel   whole run");
+  const ms = (seconds: number, digits = 2) => `${(seconds * 1000).toFixed(digits).padStart(7)} ms`;
   for (const [kernel, language] of kernels) {
     const file = writeNotebook(dir, kernel, language, cells);
     const clients: Array<[string, () => Promise<Sample>]> = [["stepwise run", () => ours(file, kernel, searchPath)]];
@@ -111,10 +129,8 @@ async function main(): Promise<void> {
     for (const [client, measure] of clients) {
       const samples: Sample[] = [];
       for (let r = 0; r < repeats; r++) samples.push(await measure());
-      const startup = median(samples.map((s) => s.startup));
-      const total = median(samples.map((s) => s.total));
-      const perCell = median(samples.map((s) => s.cells / cells));
-      console.log(`${kernel.padEnd(10)} ${client.padEnd(15)} ${(startup * 1000).toFixed(0).padStart(6)} ms  ${(perCell * 1000).toFixed(2).padStart(7)} ms  ${total.toFixed(2).padStart(8)} s`);
+      const m = (key: keyof Sample) => median(samples.map((s) => s[key]));
+      console.log(`${kernel.padEnd(10)} ${client.padEnd(15)} ${ms(m("startup"), 0)} ${ms(m("perCell"))} ${ms(m("gap"))} ${ms(m("kernel"))} ${m("total").toFixed(2).padStart(9)} s`);
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });

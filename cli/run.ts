@@ -1,13 +1,15 @@
 /**
  * `stepwise run <notebooks or folders...>`: execute notebooks headlessly through their Jupyter kernels.
- * Exit code 0 only when every notebook passes.
+ * Exit code 0 only when every notebook passes, 1 when any fails, 128 + the signal number when stopped by a
+ * signal (130 for Ctrl-C: the running kernels are stopped and the partial notebooks written first).
  */
 import { Command, InvalidArgumentError } from "commander";
 import * as fs from "node:fs/promises";
+import * as os from "node:os";
 import * as path from "node:path";
-import * as cliProgress from "cli-progress";
 import { parseShard } from "../runner/collect";
 import { NotebookResult } from "../runner/execute";
+import { createRunProgress } from "../runner/progress";
 import { JsonValue } from "../runner/nbformat";
 import { checkParameterName, parseParameterValue } from "../runner/parameters";
 import { failureReport, junitXml, summaryTable } from "../runner/report";
@@ -72,39 +74,60 @@ export function registerRunCommand(program: Command): void {
     .addHelpText("after", "\nParameters, as papermill:\n  -p, --parameter NAME VALUE  set a parameter (repeatable); VALUE is JSON when it parses (3, 0.1, true, [1,2], \"x\"), else a string\n")
     .action(async (paths: string[], flags: RunFlags, command: Command) => {
       const parameters = await collectParameters(command, flags);
-      const tty = process.stderr.isTTY && !flags.quiet;
-      const bar = tty ? new cliProgress.SingleBar({ format: "{bar} {value}/{total} cells | {notebook}", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
-      const results = await runNotebooks(paths, {
-        kernel: flags.kernel,
-        parameters,
-        outputDir: flags.outputDir,
-        inplace: flags.inplace,
-        cellTimeout: flags.timeout,
-        notebookTimeout: flags.notebookTimeout,
-        startupTimeout: flags.startupTimeout,
-        allowErrors: flags.allowErrors,
-        jobs: flags.jobs,
-        shard: flags.shard,
-        checkOutputs: flags.checkOutputs,
-        onCell: bar && flags.jobs === 1
-          ? (event) => {
-              if (event.index === 0 && event.phase === "start") bar.start(event.total, 0, { notebook: event.notebook });
-              if (event.phase === "end") bar.update(event.index + 1, { notebook: event.notebook });
-            }
-          : undefined,
-        onNotebook: (result: NotebookResult) => {
-          bar?.stop();
-          if (result.status === "failed") process.stderr.write(`${failureReport(result)}\n\n`);
-          else if (!flags.quiet) process.stderr.write(`passed ${result.path} (${result.seconds.toFixed(1)} s)\n`);
-        },
-      });
+      // bars only on a terminal; CI logs get one line per notebook (or, with --quiet, only failures)
+      const progress = createRunProgress(process.stderr, process.stderr.isTTY === true && !flags.quiet);
+      // Ctrl-C or a cancelled CI job: stop the kernels and write the partial notebooks; a second signal quits at once
+      const controller = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (controller.signal.aborted) process.exit(128 + os.constants.signals[signal]);
+        progress.log(`stepwise run: ${signal}: stopping the kernels and writing partial notebooks (${signal} again quits at once)`);
+        controller.abort(new Error(signal));
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      let results: NotebookResult[];
+      let planned = 0;
+      const startedAt = new Date();
+      try {
+        results = await runNotebooks(paths, {
+          kernel: flags.kernel,
+          parameters,
+          outputDir: flags.outputDir,
+          inplace: flags.inplace,
+          cellTimeout: flags.timeout,
+          notebookTimeout: flags.notebookTimeout,
+          startupTimeout: flags.startupTimeout,
+          allowErrors: flags.allowErrors,
+          jobs: flags.jobs,
+          shard: flags.shard,
+          checkOutputs: flags.checkOutputs,
+          signal: controller.signal,
+          onPlan: (notebooks) => {
+            planned = notebooks.length;
+            progress.plan(notebooks);
+          },
+          onCell: (event) => progress.cell(event),
+          onNotebook: (result: NotebookResult) => {
+            const lines = result.warnings.map((warning) => `warning: ${result.path}: ${warning}`);
+            if (result.status === "failed") lines.push(`${failureReport(result)}\n`);
+            else if (!flags.quiet) lines.push(`passed ${result.path} (${result.seconds.toFixed(1)} s)`);
+            progress.finished(result.path, lines.length ? lines.join("\n") : undefined);
+          },
+        });
+      } finally {
+        progress.stop();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
       if (results.length === 0) process.stderr.write("no notebooks to run\n");
       else process.stdout.write(`${summaryTable(results)}\n`);
       if (flags.junit) {
         await fs.mkdir(path.dirname(path.resolve(flags.junit)), { recursive: true });
-        await writeFileAtomic(flags.junit, junitXml(results));
+        await writeFileAtomic(flags.junit, junitXml(results, { timestamp: startedAt }));
       }
-      process.exitCode = results.every((r) => r.status === "passed") ? 0 : 1;
+      if (results.length < planned) process.stderr.write(`${planned - results.length} of ${planned} notebooks not run: the run was interrupted\n`);
+      const stoppedBy = controller.signal.aborted ? (controller.signal.reason as Error).message : undefined;
+      process.exitCode = stoppedBy ? 128 + os.constants.signals[stoppedBy as NodeJS.Signals] : results.every((r) => r.status === "passed") ? 0 : 1;
     });
 }
 

@@ -1,10 +1,13 @@
-/** Which notebooks a run covers: files and folders expanded, sorted, and a deterministic shard of them. */
+/**
+ * Which notebooks a run covers, in a deterministic order: the inputs as given, each folder expanded to the
+ * notebooks under it in path order (as pytest collects), duplicates dropped; and a shard of that list.
+ */
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 
 const SKIPPED_FOLDERS = new Set([".ipynb_checkpoints", "node_modules", ".git"]);
 
-/** Expand folders to the .ipynb files under them (recursively, skipping checkpoints and `exclude`), sorted. */
+/** Expand folders to the .ipynb files under them (recursively, skipping checkpoints and `exclude`, in path order). */
 export async function collectNotebooks(inputs: readonly string[], exclude: readonly string[] = []): Promise<string[]> {
   if (inputs.length === 0) throw new Error("run: name at least one notebook or folder");
   const excluded = exclude.map((e) => path.resolve(e));
@@ -20,11 +23,20 @@ export async function collectNotebooks(inputs: readonly string[], exclude: reado
   for (const input of inputs) {
     const stat = await fs.stat(input).catch(() => undefined);
     if (!stat) throw new Error(`run: ${input} does not exist`);
-    if (stat.isDirectory()) await walk(path.resolve(input));
-    else found.push(path.resolve(input));
+    if (stat.isDirectory()) {
+      const start = found.length;
+      await walk(path.resolve(input));
+      found.push(...found.splice(start).sort(byPath));
+    } else {
+      found.push(path.resolve(input));
+    }
   }
-  const relative = [...new Set(found)].map((f) => path.relative(process.cwd(), f) || f);
-  return relative.sort();
+  return [...new Set(found)].map((f) => path.relative(process.cwd(), f) || f);
+}
+
+/** Code-point order of the paths (locale-independent, so every CI machine shards the same way). */
+function byPath(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** "I/N" → [I, N] with 1 <= I <= N. */
@@ -36,7 +48,7 @@ export function parseShard(text: string): { index: number; count: number } {
   return { index, count };
 }
 
-/** The notebooks of shard I of N: every N-th of the sorted list, starting at I (round-robin, stable). */
-export function shardOf<T>(sorted: readonly T[], shard: { index: number; count: number }): T[] {
-  return sorted.filter((_, i) => i % shard.count === shard.index - 1);
+/** The notebooks of shard I of N: every N-th of the collected list, starting at I (round-robin, stable). */
+export function shardOf<T>(notebooks: readonly T[], shard: { index: number; count: number }): T[] {
+  return notebooks.filter((_, i) => i % shard.count === shard.index - 1);
 }

@@ -1,7 +1,12 @@
 /**
- * Iopub messages of one cell into nbformat outputs, as nbclient builds them: consecutive stream text of the
- * same name merged, `update_display_data` rewriting every output with that display_id (in any cell),
- * `clear_output` (with `wait`: on the next output), results and errors.
+ * Iopub messages of one cell into nbformat outputs, as nbclient builds them:
+ * - consecutive stream text of the same name merged into one output (as JupyterLab saves it);
+ * - `display_data` / `execute_result` appended; one carrying a display_id also replaces the data of every
+ *   earlier output with that id, in any cell (nbclient's `_update_display_id`);
+ * - `update_display_data` replaces the data of every output with its display_id, appending nothing;
+ * - `clear_output` empties the cell's outputs, with `wait` only when the next output arrives;
+ * - `error` appended; `execute_input` gives the cell its execution count;
+ * - the message dates nbclient records as timing (`metadata.execution["iopub.status.busy"]`, …).
  */
 import { Message } from "../jupyter/messages";
 import { CodeCell, DisplayDataOutput, ExecuteResultOutput, JsonObject, Output } from "./nbformat";
@@ -9,28 +14,51 @@ import { CodeCell, DisplayDataOutput, ExecuteResultOutput, JsonObject, Output } 
 /** Where each display_id's outputs live, across the notebook's cells. */
 export type DisplayIndex = Map<string, Array<{ cell: CodeCell; index: number }>>;
 
+/** The keys of nbclient's per-cell timing record (`record_timing`), which JupyterLab's execute-time display reads. */
+export type TimingKey = "iopub.status.busy" | "iopub.execute_input" | "shell.execute_reply" | "iopub.status.idle";
+const TIMING_KEYS: readonly TimingKey[] = ["iopub.status.busy", "iopub.execute_input", "shell.execute_reply", "iopub.status.idle"];
+
 export class OutputCollector {
   private clearPending = false;
+  /** The msg_id of the execute_request the messages answer (learned from the first one). */
+  requestId: string | undefined;
 
   constructor(
     private readonly cell: CodeCell,
     private readonly displays: DisplayIndex,
-  ) {}
+  ) {
+    // a re-executed notebook's old timings must not survive; other execution keys (timeout) stay
+    const execution = cell.metadata.execution;
+    if (execution && typeof execution === "object" && !Array.isArray(execution)) for (const key of TIMING_KEYS) delete execution[key];
+  }
 
   handle(message: Message): void {
     const content = message.content as Record<string, unknown>;
+    const parent = (message.parent_header as { msg_id?: unknown }).msg_id;
+    if (this.requestId === undefined && typeof parent === "string") this.requestId = parent;
     switch (message.header.msg_type) {
+      case "status":
+        if (content.execution_state === "busy") this.recordTime("iopub.status.busy", message.header.date);
+        else if (content.execution_state === "idle") this.recordTime("iopub.status.idle", message.header.date);
+        break;
+      case "execute_input":
+        this.recordTime("iopub.execute_input", message.header.date);
+        if (typeof content.execution_count === "number") this.cell.execution_count = content.execution_count;
+        break;
       case "stream":
         this.stream(content.name === "stderr" ? "stderr" : "stdout", String(content.text ?? ""));
         break;
       case "display_data":
       case "execute_result": {
+        const data = (content.data ?? {}) as JsonObject;
+        const metadata = (content.metadata ?? {}) as JsonObject;
+        const displayId = displayIdOf(content);
+        if (displayId) this.updateDisplay(displayId, data, metadata);
         const output =
           message.header.msg_type === "display_data"
-            ? ({ output_type: "display_data", data: (content.data ?? {}) as JsonObject, metadata: (content.metadata ?? {}) as JsonObject } satisfies DisplayDataOutput)
-            : ({ output_type: "execute_result", execution_count: (content.execution_count as number) ?? null, data: (content.data ?? {}) as JsonObject, metadata: (content.metadata ?? {}) as JsonObject } satisfies ExecuteResultOutput);
+            ? ({ output_type: "display_data", data, metadata } satisfies DisplayDataOutput)
+            : ({ output_type: "execute_result", execution_count: (content.execution_count as number) ?? null, data, metadata } satisfies ExecuteResultOutput);
         const index = this.push(output);
-        const displayId = (content.transient as { display_id?: string } | undefined)?.display_id;
         if (displayId) {
           const list = this.displays.get(displayId) ?? [];
           list.push({ cell: this.cell, index });
@@ -39,14 +67,8 @@ export class OutputCollector {
         break;
       }
       case "update_display_data": {
-        const displayId = (content.transient as { display_id?: string } | undefined)?.display_id;
-        for (const target of (displayId && this.displays.get(displayId)) || []) {
-          const output = target.cell.outputs[target.index] as DisplayDataOutput | undefined;
-          if (output && (output.output_type === "display_data" || output.output_type === "execute_result")) {
-            output.data = (content.data ?? {}) as JsonObject;
-            output.metadata = (content.metadata ?? {}) as JsonObject;
-          }
-        }
+        const displayId = displayIdOf(content);
+        if (displayId) this.updateDisplay(displayId, (content.data ?? {}) as JsonObject, (content.metadata ?? {}) as JsonObject);
         break;
       }
       case "error":
@@ -57,7 +79,26 @@ export class OutputCollector {
         else this.clear();
         break;
       default:
-        break; // status, execute_input, comms: not outputs
+        break; // comms: not outputs
+    }
+  }
+
+  /** Record one of nbclient's timing keys (an ISO date) under the cell's `metadata.execution`. */
+  recordTime(key: TimingKey, date: string | undefined): void {
+    if (!date) return;
+    const existing = this.cell.metadata.execution;
+    const execution: JsonObject = existing && typeof existing === "object" && !Array.isArray(existing) ? existing : {};
+    execution[key] = date;
+    this.cell.metadata.execution = execution;
+  }
+
+  private updateDisplay(displayId: string, data: JsonObject, metadata: JsonObject): void {
+    for (const target of this.displays.get(displayId) ?? []) {
+      const output = target.cell.outputs[target.index];
+      if (output && (output.output_type === "display_data" || output.output_type === "execute_result")) {
+        output.data = data;
+        output.metadata = metadata;
+      }
     }
   }
 
@@ -86,4 +127,9 @@ export class OutputCollector {
       else this.displays.delete(id);
     }
   }
+}
+
+function displayIdOf(content: Record<string, unknown>): string | undefined {
+  const id = (content.transient as { display_id?: unknown } | undefined)?.display_id;
+  return typeof id === "string" && id ? id : undefined;
 }

@@ -4,7 +4,7 @@
  * cell tagged `parameters` (or first, when there is none), written in the kernel's language.
  */
 import * as crypto from "node:crypto";
-import { Cell, CodeCell, JsonValue, Notebook, tagsOf } from "./nbformat";
+import { Cell, CodeCell, JsonValue, Notebook, sourceText, tagsOf } from "./nbformat";
 
 export type Parameters = Record<string, JsonValue>;
 
@@ -70,4 +70,21 @@ export function injectParameters(nb: Notebook, parameters: Parameters, language:
   const at = cells.findIndex((cell: Cell) => tagsOf(cell).includes("parameters"));
   cells.splice(at + 1, 0, injected);
   return { ...nb, cells };
+}
+
+/**
+ * What papermill warns about before a run: a notebook without a cell tagged `parameters` (the values are
+ * injected first instead), and passed names the parameters cell never assigns — usually a typo, which
+ * would otherwise run the notebook silently with its defaults. A name counts as declared when the cell
+ * assigns it (`let n = 1`, `const n: number = 1`, `a = 1, n = 2`, Python's `n = 1` / `n: int = 1`).
+ */
+export function parameterWarnings(nb: Notebook, parameters: Parameters): string[] {
+  const names = Object.keys(parameters);
+  if (names.length === 0) return [];
+  const cell = nb.cells.find((c) => tagsOf(c).includes("parameters"));
+  if (!cell) return ["the notebook has no cell tagged \"parameters\"; the parameters are injected before the first cell"];
+  const source = sourceText(cell.source);
+  return names
+    .filter((name) => !new RegExp(`(^|[^\\w$.])${name.replace(/\$/g, "\\$")}\\s*(:[^=;\\n]*)?=(?!=)`, "m").test(source))
+    .map((name) => `passed unknown parameter ${JSON.stringify(name)}: the parameters cell does not assign it`);
 }

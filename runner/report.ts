@@ -1,10 +1,12 @@
 /** What a person reads after a run: failure reports, the summary table, and JUnit XML for CI systems. */
+import * as os from "node:os";
 import { NotebookResult } from "./execute";
 
 const KIND_TEXT = {
   error: "a cell raised an error",
   timeout: "a cell timed out",
   "kernel-died": "the kernel died",
+  interrupted: "the run was interrupted",
   "missing-exception": "a cell tagged raises-exception raised nothing",
   "invalid-notebook": "the file is not a valid notebook",
   "kernel-start": "the kernel could not start",
@@ -20,10 +22,16 @@ export function failureReport(result: NotebookResult): string {
   const f = result.failure;
   if (!f) return "";
   const lines = [`FAILED ${result.path}: ${KIND_TEXT[f.kind]}`];
-  if (f.cellIndex !== undefined) lines.push(`  cell ${f.cellIndex}${f.cellId ? ` (id ${f.cellId})` : ""}:`);
+  if (f.cellIndex !== undefined) {
+    const about = [f.cellId && `id ${f.cellId}`, f.executionCount !== undefined && `In [${f.executionCount}]`].filter(Boolean).join(", ");
+    lines.push(`  cell ${f.cellIndex}${about ? ` (${about})` : ""}:`);
+  }
   if (f.sourceHead) lines.push(...f.sourceHead.split("\n").map((l) => `    | ${l}`));
-  lines.push(`  ${f.ename}: ${f.evalue}`);
+  const headline = `${f.ename}: ${f.evalue}`;
+  lines.push(`  ${headline}`);
   const traceback = f.traceback.map(stripAnsi).join("\n").split("\n").filter((l) => l.trim() !== "");
+  // most kernels' tracebacks open with the same "ename: evalue" line
+  if (traceback[0]?.trim() === headline) traceback.shift();
   if (traceback.length) lines.push(...traceback.slice(-30).map((l) => `    ${l}`));
   if (result.outputPath) lines.push(`  executed notebook (partial): ${result.outputPath}`);
   return lines.join("\n");
@@ -39,8 +47,19 @@ export function summaryTable(results: readonly NotebookResult[]): string {
   return [format(header), ...rows.map(format), `${passed} passed, ${results.length - passed} failed, ${total.toFixed(1)} s of notebook time`].join("\n");
 }
 
-/** One testsuite, one testcase per notebook (classname: its folder), failures with the full report. */
-export function junitXml(results: readonly NotebookResult[], suiteName = "stepwise run"): string {
+export interface JunitOptions {
+  suiteName?: string;
+  /** When the run started; default: now. */
+  timestamp?: Date;
+  hostname?: string;
+}
+
+/**
+ * JUnit XML as CI systems read it (Ant's schema): one testsuite for the run, one testcase per notebook
+ * (classname: its folder, dotted), a failure carrying "ename: evalue" as its message and the full
+ * failure report as its text.
+ */
+export function junitXml(results: readonly NotebookResult[], options: JunitOptions = {}): string {
   const failures = results.filter((r) => r.status === "failed").length;
   const time = results.reduce((s, r) => s + r.seconds, 0);
   const cases = results.map((r) => {
@@ -51,10 +70,13 @@ export function junitXml(results: readonly NotebookResult[], suiteName = "stepwi
     const message = f ? `${f.ename}: ${f.evalue}` : "failed";
     return `  <testcase ${attrs}>\n    <failure type="${xml(f?.kind ?? "error")}" message="${xml(message)}">${xml(failureReport(r))}</failure>\n  </testcase>`;
   });
+  // Ant's schema: a local date-time without zone
+  const timestamp = (options.timestamp ?? new Date()).toISOString().slice(0, 19);
+  const hostname = options.hostname ?? os.hostname();
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites tests="${results.length}" failures="${failures}" time="${time.toFixed(3)}">`,
-    `<testsuite name="${xml(suiteName)}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${time.toFixed(3)}">`,
+    `<testsuite name="${xml(options.suiteName ?? "stepwise run")}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${time.toFixed(3)}" timestamp="${timestamp}" hostname="${xml(hostname)}">`,
     ...cases,
     "</testsuite>",
     "</testsuites>",
