@@ -91,7 +91,7 @@ describe("conv2d gradients on wasm match cpu", () => {
     }
   });
 
-  test("direct kernels: NCHW, numeric pads with every rounding mode, and batches above the patch budget", async () => {
+  test("direct kernels: NCHW, numeric pads with every rounding mode, batches above the patch budget, wide channels", async () => {
     const random = seeded(3);
     const cases: Array<{ x: Shape4; f: Shape4; strides: [number, number]; pad: Pad; round?: "floor" | "round" | "ceil"; format: "NHWC" | "NCHW" }> = [
       { x: [2, 3, 9, 8], f: [3, 3, 3, 4], strides: [2, 1], pad: "same", format: "NCHW" },
@@ -100,6 +100,11 @@ describe("conv2d gradients on wasm match cpu", () => {
       { x: [1, 12, 10, 2], f: [3, 2, 2, 3], strides: [3, 2], pad: 2, round: "round", format: "NHWC" },
       { x: [1, 12, 10, 2], f: [3, 2, 2, 3], strides: [3, 3], pad: 1, round: "floor", format: "NHWC" },
       { x: [600, 30, 30, 1], f: [2, 2, 1, 2], strides: [1, 1], pad: "valid", format: "NHWC" }, // 2 chunks of patches
+      // the SIMD kernel's 4×8 and 1×8 register tiles with channel tails, padding and strides
+      { x: [3, 9, 11, 7], f: [3, 2, 7, 13], strides: [2, 1], pad: "same", format: "NHWC" },
+      { x: [2, 10, 10, 16], f: [3, 3, 16, 20], strides: [1, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]], format: "NHWC" },
+      { x: [2, 8, 9, 5], f: [3, 3, 5, 8], strides: [3, 3], pad: 1, round: "ceil", format: "NHWC" },
+      { x: [2, 12, 5, 6], f: [3, 3, 12, 17], strides: [1, 1], pad: "same", format: "NCHW" },
     ];
     for (const c of cases) {
       const dataFormat = c.format === "NCHW" ? "channelsFirst" : "channelsLast";

@@ -1,9 +1,11 @@
 /**
  * Conv2DBackpropFilter for the wasm backend: the gradient of conv2d with respect to its filter,
  *
- *   dW[i, j, c, o] = Σ_{n, p, q} x[n, p·sh + i − top, q·sw + j − left, c] · dy[n, p, q, o],
+ *   dW[i, j, c, o] = Σ_{n, p, q} x[n, p·sh + i·dh − top, q·sw + j·dw − left, c] · dy[n, p, q, o].
  *
- * in one of two formulations, both running on XNNPACK through the wasm backend's own kernels:
+ * Where the runtime has wasm SIMD (Node does), assembly/index.ts computes that sum directly, image by image
+ * in register tiles, reading x and dy in place (bench/kernels.ts: several times faster than the
+ * compositions below). Without SIMD it takes one of two formulations on the wasm backend's own kernels:
  *
  * - im2col: unfold x into patches P ∈ R^{M × C·kh·kw} (M = N·oh·ow; see im2col.ts), then dW = Pᵀ · dy,
  *   one GEMM (P is transposed explicitly: the wasm backend's transposed-operand product is a scalar loop).
@@ -22,6 +24,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core
 import { convGeometry, explicitPads, type ConvGeometry } from "./geometry";
 import { cropUnread, im2col } from "./im2col";
 import { composed, type KernelScope } from "./scope";
+import { heapOffset, simdKernels, type SimdKernels } from "./simd";
 
 /** The most patch values (floats) materialised at once: 64 MiB. */
 export const PATCH_BUDGET = 1 << 24;
@@ -60,12 +63,22 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
       dy = scope.transpose(dy, [0, 2, 3, 1]);
     }
     const g = convGeometry(info);
+    const kernels = simdKernels(scope.backend);
+    if (kernels) return filterGradientSimd(kernels, scope, x, dy, g, info.outChannels);
     return useIm2col(g) ? filterGradientIm2col(scope, x, dy, g, info.outChannels) : filterGradientConv(scope, x, dy, g);
   });
 };
 
 export function useIm2col(g: ConvGeometry): boolean {
   return g.c * g.kh * g.kw < IM2COL_MAX_ROWS;
+}
+
+/** dW ∈ [kh, kw, c, o] by the SIMD kernel, from NHWC x and dy. */
+export function filterGradientSimd(kernels: SimdKernels, scope: KernelScope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, outChannels: number): TensorInfo {
+  const dW = scope.output([g.kh, g.kw, g.c, outChannels], "float32");
+  const at = (info: TensorInfo) => heapOffset(scope.backend, info);
+  kernels.conv2dFilterGrad(at(x), at(dy), at(dW), g.n, g.h, g.w, g.c, g.oh, g.ow, outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left);
+  return dW;
 }
 
 /** dW ∈ [kh, kw, c, o] = Pᵀ · dy, P = im2col(x), from NHWC x and dy. */

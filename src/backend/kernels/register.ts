@@ -9,6 +9,8 @@ import { conv2DBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwise-backprop";
 import { sharingCastConfig, sharingIdentityConfig } from "./forward";
 import { maxPoolGradConfig } from "./max-pool-grad";
+import { simdKernelsAvailable } from "./simd";
+import { leadingSumConfig } from "./sum";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
@@ -20,7 +22,10 @@ export const missingWasmKernels: readonly KernelConfig[] = [
 ];
 
 /** Kernels it has, replaced by faster compositions (see each module). */
-export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInputConfig, maxPoolGradConfig];
+export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInputConfig];
+
+/** Kernels it has, replaced by stepwise's SIMD kernels (assembly/index.ts) where the runtime has wasm SIMD. */
+export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig];
 
 let registered = false;
 
@@ -37,11 +42,12 @@ export function registerWasmTrainingKernels(): void {
   for (const config of missingWasmKernels) {
     if (!tf.getKernel(config.kernelName, "wasm")) tf.registerKernel(config);
   }
-  for (const config of replacedWasmKernels) {
+  for (const config of [...replacedWasmKernels, ...(simdKernelsAvailable() ? simdWasmKernels : [])]) {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   }
-  for (const [name, wrap] of [["Identity", sharingIdentityConfig], ["Cast", sharingCastConfig]] as const) {
+  const wrappers = [["Identity", sharingIdentityConfig], ["Cast", sharingCastConfig], ...(simdKernelsAvailable() ? ([["Sum", leadingSumConfig]] as const) : [])] as const;
+  for (const [name, wrap] of wrappers) {
     const original = tf.getKernel(name, "wasm");
     if (!original) continue;
     tf.unregisterKernel(name, "wasm");

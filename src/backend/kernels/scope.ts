@@ -15,6 +15,8 @@ export interface WasmBackendLike extends KernelBackend {
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: ArrayLike<number>): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  /** per tensor: where its data starts in the wasm heap (bytes) */
+  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
 }
 
 export class KernelScope {
@@ -38,6 +40,11 @@ export class KernelScope {
   /** A new float32/int32 tensor on the backend filled from `values`. */
   tensor(shape: number[], dtype: "float32" | "int32", values: Float32Array | Int32Array): TensorInfo {
     return this.track(this.backend.makeOutput(shape, dtype, undefined, values));
+  }
+
+  /** A new, uninitialised tensor on the backend (for kernels that write their output themselves). */
+  output(shape: number[], dtype: "float32" | "int32"): TensorInfo {
+    return this.track(this.backend.makeOutput(shape, dtype));
   }
 
   reshape(x: TensorInfo, shape: number[]): TensorInfo {

@@ -1,0 +1,314 @@
+/**
+ * stepwise's SIMD kernels for tfjs's wasm backend, in AssemblyScript (compiled by `npm run build:wasm`).
+ *
+ * The module imports the wasm backend's own memory: every pointer is a tensor's offset in that heap, so
+ * kernels read their inputs and write their outputs in place, without copies. It therefore must own no
+ * memory itself: no data segments, no allocation, no shadow stack (scripts/build-wasm.mjs checks the
+ * binary for data segments). Scratch space, where a kernel needs it, is passed in by the caller.
+ *
+ * All arrays are float32, row-major (NHWC for images).
+ */
+
+// ---------------------------------------------------------------------------------------------------------
+// Max-pool gradient
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * dx for a 2×2, stride-2, unpadded max pool: each window's gradient goes to its first maximum in
+ * row-major window order (strictly greater wins; −∞ and NaN never win), as tfjs's cpu backend does.
+ * Windows do not overlap, so every position gets at most one window's gradient; uncovered trailing
+ * rows/columns (odd sizes) get zero.
+ */
+export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32): void {
+  memory.fill(dx, 0, <usize>batch * height * width * channels * 4);
+  const rowStride = <usize>width * channels * 4;
+  const colStride = <usize>channels * 4;
+  const vectorChannels = channels & ~3;
+  const minusInf = f32x4.splat(-Infinity);
+  let g = dy;
+  for (let n = 0; n < batch; n++) {
+    const image = <usize>n * height * rowStride;
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const p0 = image + <usize>(2 * oh) * rowStride + <usize>(2 * ow) * colStride;
+        let c = 0;
+        for (; c < vectorChannels; c += 4) {
+          const o = <usize>c * 4;
+          const v0 = v128.load(x + p0 + o);
+          const v1 = v128.load(x + p0 + colStride + o);
+          const v2 = v128.load(x + p0 + rowStride + o);
+          const v3 = v128.load(x + p0 + rowStride + colStride + o);
+          const m0 = f32x4.gt(v0, minusInf);
+          let best = v128.bitselect(v0, minusInf, m0);
+          const m1 = f32x4.gt(v1, best);
+          best = v128.bitselect(v1, best, m1);
+          const m2 = f32x4.gt(v2, best);
+          best = v128.bitselect(v2, best, m2);
+          const m3 = f32x4.gt(v3, best);
+          // the last position that won a comparison is the first maximum
+          const w3 = m3;
+          const w2 = v128.andnot(m2, m3);
+          const w1 = v128.andnot(v128.andnot(m1, m2), m3);
+          const w0 = v128.andnot(v128.andnot(v128.andnot(m0, m1), m2), m3);
+          const grad = v128.load(g + o);
+          v128.store(dx + p0 + o, v128.and(grad, w0));
+          v128.store(dx + p0 + colStride + o, v128.and(grad, w1));
+          v128.store(dx + p0 + rowStride + o, v128.and(grad, w2));
+          v128.store(dx + p0 + rowStride + colStride + o, v128.and(grad, w3));
+        }
+        for (; c < channels; c++) {
+          const o = <usize>c * 4;
+          const at0 = p0 + o;
+          const at1 = at0 + colStride;
+          const at2 = at0 + rowStride;
+          const at3 = at2 + colStride;
+          let at: isize = -1;
+          let best: f32 = -Infinity;
+          let v = load<f32>(x + at0);
+          if (v > best) { best = v; at = <isize>at0; }
+          v = load<f32>(x + at1);
+          if (v > best) { best = v; at = <isize>at1; }
+          v = load<f32>(x + at2);
+          if (v > best) { best = v; at = <isize>at2; }
+          v = load<f32>(x + at3);
+          if (v > best) at = <isize>at3;
+          if (at >= 0) store<f32>(dx + <usize>at, load<f32>(g + o));
+        }
+        g += colStride;
+      }
+    }
+  }
+}
+
+/**
+ * dx for any max pool (windows may overlap, padding is −∞): each window's gradient is added at its first
+ * maximum, as in maxPoolGrad2x2.
+ */
+export function maxPoolGrad(
+  x: usize, dy: usize, dx: usize,
+  batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
+  strideHeight: i32, strideWidth: i32, filterHeight: i32, filterWidth: i32, padTop: i32, padLeft: i32,
+): void {
+  memory.fill(dx, 0, <usize>batch * height * width * channels * 4);
+  let g = dy;
+  for (let n = 0; n < batch; n++) {
+    const image = <usize>n * height * width * channels;
+    for (let oh = 0; oh < outHeight; oh++) {
+      const h0 = oh * strideHeight - padTop;
+      for (let ow = 0; ow < outWidth; ow++) {
+        const w0 = ow * strideWidth - padLeft;
+        for (let c = 0; c < channels; c++) {
+          let best: f32 = -Infinity;
+          let at: isize = -1;
+          for (let i = 0; i < filterHeight; i++) {
+            const h = h0 + i;
+            if (h < 0 || h >= height) continue;
+            for (let j = 0; j < filterWidth; j++) {
+              const w = w0 + j;
+              if (w < 0 || w >= width) continue;
+              const index = image + (<usize>h * width + w) * channels + c;
+              const v = load<f32>(x + index * 4);
+              if (v > best) { best = v; at = <isize>index; }
+            }
+          }
+          if (at >= 0) {
+            const target = dx + <usize>at * 4;
+            store<f32>(target, load<f32>(target) + load<f32>(g + <usize>c * 4));
+          }
+        }
+        g += <usize>channels * 4;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sums over leading axes (bias gradients)
+// ---------------------------------------------------------------------------------------------------------
+
+/** out[c] = Σ_r x[r, c] for x of shape [rows, cols], summed in row order. */
+export function sumRows(x: usize, out: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols * 4;
+  let c = 0;
+  for (; c + 16 <= cols; c += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let p = x + <usize>c * 4;
+    for (let r = 0; r < rows; r++) {
+      a0 = f32x4.add(a0, v128.load(p));
+      a1 = f32x4.add(a1, v128.load(p, 16));
+      a2 = f32x4.add(a2, v128.load(p, 32));
+      a3 = f32x4.add(a3, v128.load(p, 48));
+      p += rowBytes;
+    }
+    const o = out + <usize>c * 4;
+    v128.store(o, a0);
+    v128.store(o, a1, 16);
+    v128.store(o, a2, 32);
+    v128.store(o, a3, 48);
+  }
+  for (; c + 4 <= cols; c += 4) {
+    let a = f32x4.splat(0);
+    let p = x + <usize>c * 4;
+    for (let r = 0; r < rows; r++) {
+      a = f32x4.add(a, v128.load(p));
+      p += rowBytes;
+    }
+    v128.store(out + <usize>c * 4, a);
+  }
+  for (; c < cols; c++) {
+    let a: f32 = 0;
+    let p = x + <usize>c * 4;
+    for (let r = 0; r < rows; r++) {
+      a += load<f32>(p);
+      p += rowBytes;
+    }
+    store<f32>(out + <usize>c * 4, a);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Convolution filter gradient
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * dW[i, j, c, o] = Σ_{n, p, q} x[n, p·sh + i·dh − top, q·sw + j·dw − left, c] · dy[n, p, q, o]
+ * for NHWC x [n, h, w, c], dy [n, oh, ow, o] and dW [kh, kw, c, o]; positions outside x read zero.
+ *
+ * Image by image (its x and dy stay in cache), tap by tap, in register tiles of 4 input × 8 output
+ * channels accumulated over the image's output positions and added into dW.
+ */
+export function conv2dFilterGrad(
+  x: usize, dy: usize, dW: usize,
+  batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, top: i32, left: i32,
+): void {
+  memory.fill(dW, 0, <usize>kh * kw * channels * outChannels * 4);
+  const xRow = <usize>width * channels * 4;
+  const dyRow = <usize>outWidth * outChannels * 4;
+  const xImage = <usize>height * xRow;
+  const dyImage = <usize>outHeight * dyRow;
+  const c4 = channels & ~3;
+  const o8 = outChannels & ~7;
+  for (let n = 0; n < batch; n++) {
+    const xn = x + <usize>n * xImage;
+    const dyn = dy + <usize>n * dyImage;
+    for (let i = 0; i < kh; i++) {
+      // output rows p whose input row p·sh + i·dh − top lies inside the image
+      const offH = i * dh - top;
+      const pBegin = offH >= 0 ? 0 : (-offH + sh - 1) / sh;
+      const pEnd = min(outHeight, offH >= height ? 0 : (height - 1 - offH) / sh + 1);
+      if (pBegin >= pEnd) continue;
+      for (let j = 0; j < kw; j++) {
+        const offW = j * dw - left;
+        const qBegin = offW >= 0 ? 0 : (-offW + sw - 1) / sw;
+        const qEnd = min(outWidth, offW >= width ? 0 : (width - 1 - offW) / sw + 1);
+        if (qBegin >= qEnd) continue;
+        const tap = dW + <usize>(i * kw + j) * channels * outChannels * 4;
+        let c = 0;
+        for (; c < c4; c += 4) {
+          let o = 0;
+          for (; o < o8; o += 8) {
+            tile4x8(xn, dyn, tap, c, o, pBegin, pEnd, qBegin, qEnd, offH, offW, sh, sw, xRow, dyRow, channels, outChannels);
+          }
+          for (; o < outChannels; o++) {
+            for (let k = 0; k < 4; k++) scalarTap(xn, dyn, tap, c + k, o, pBegin, pEnd, qBegin, qEnd, offH, offW, sh, sw, xRow, dyRow, channels, outChannels);
+          }
+        }
+        for (; c < channels; c++) {
+          let o = 0;
+          for (; o < o8; o += 8) {
+            tile1x8(xn, dyn, tap, c, o, pBegin, pEnd, qBegin, qEnd, offH, offW, sh, sw, xRow, dyRow, channels, outChannels);
+          }
+          for (; o < outChannels; o++) {
+            scalarTap(xn, dyn, tap, c, o, pBegin, pEnd, qBegin, qEnd, offH, offW, sh, sw, xRow, dyRow, channels, outChannels);
+          }
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function tile4x8(
+  xn: usize, dyn: usize, tap: usize, c: i32, o: i32,
+  pBegin: i32, pEnd: i32, qBegin: i32, qEnd: i32, offH: i32, offW: i32, sh: i32, sw: i32,
+  xRow: usize, dyRow: usize, channels: i32, outChannels: i32,
+): void {
+  const w0 = tap + (<usize>c * outChannels + o) * 4;
+  const oStride = <usize>outChannels * 4;
+  let a00 = v128.load(w0), a01 = v128.load(w0, 16);
+  let a10 = v128.load(w0 + oStride), a11 = v128.load(w0 + oStride, 16);
+  let a20 = v128.load(w0 + 2 * oStride), a21 = v128.load(w0 + 2 * oStride, 16);
+  let a30 = v128.load(w0 + 3 * oStride), a31 = v128.load(w0 + 3 * oStride, 16);
+  const xStep = <usize>sw * channels * 4;
+  const dyStep = <usize>outChannels * 4;
+  for (let p = pBegin; p < pEnd; p++) {
+    let xp = xn + <usize>(p * sh + offH) * xRow + <usize>(qBegin * sw + offW) * channels * 4 + <usize>c * 4;
+    let dp = dyn + <usize>p * dyRow + <usize>qBegin * dyStep + <usize>o * 4;
+    for (let q = qBegin; q < qEnd; q++) {
+      const g0 = v128.load(dp);
+      const g1 = v128.load(dp, 16);
+      const x0 = v128.load32_splat(xp);
+      const x1 = v128.load32_splat(xp, 4);
+      const x2 = v128.load32_splat(xp, 8);
+      const x3 = v128.load32_splat(xp, 12);
+      a00 = f32x4.add(a00, f32x4.mul(x0, g0));
+      a01 = f32x4.add(a01, f32x4.mul(x0, g1));
+      a10 = f32x4.add(a10, f32x4.mul(x1, g0));
+      a11 = f32x4.add(a11, f32x4.mul(x1, g1));
+      a20 = f32x4.add(a20, f32x4.mul(x2, g0));
+      a21 = f32x4.add(a21, f32x4.mul(x2, g1));
+      a30 = f32x4.add(a30, f32x4.mul(x3, g0));
+      a31 = f32x4.add(a31, f32x4.mul(x3, g1));
+      xp += xStep;
+      dp += dyStep;
+    }
+  }
+  v128.store(w0, a00); v128.store(w0, a01, 16);
+  v128.store(w0 + oStride, a10); v128.store(w0 + oStride, a11, 16);
+  v128.store(w0 + 2 * oStride, a20); v128.store(w0 + 2 * oStride, a21, 16);
+  v128.store(w0 + 3 * oStride, a30); v128.store(w0 + 3 * oStride, a31, 16);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile1x8(
+  xn: usize, dyn: usize, tap: usize, c: i32, o: i32,
+  pBegin: i32, pEnd: i32, qBegin: i32, qEnd: i32, offH: i32, offW: i32, sh: i32, sw: i32,
+  xRow: usize, dyRow: usize, channels: i32, outChannels: i32,
+): void {
+  const w0 = tap + (<usize>c * outChannels + o) * 4;
+  let a0 = v128.load(w0), a1 = v128.load(w0, 16);
+  const xStep = <usize>sw * channels * 4;
+  const dyStep = <usize>outChannels * 4;
+  for (let p = pBegin; p < pEnd; p++) {
+    let xp = xn + <usize>(p * sh + offH) * xRow + <usize>(qBegin * sw + offW) * channels * 4 + <usize>c * 4;
+    let dp = dyn + <usize>p * dyRow + <usize>qBegin * dyStep + <usize>o * 4;
+    for (let q = qBegin; q < qEnd; q++) {
+      const x0 = v128.load32_splat(xp);
+      a0 = f32x4.add(a0, f32x4.mul(x0, v128.load(dp)));
+      a1 = f32x4.add(a1, f32x4.mul(x0, v128.load(dp, 16)));
+      xp += xStep;
+      dp += dyStep;
+    }
+  }
+  v128.store(w0, a0);
+  v128.store(w0, a1, 16);
+}
+
+function scalarTap(
+  xn: usize, dyn: usize, tap: usize, c: i32, o: i32,
+  pBegin: i32, pEnd: i32, qBegin: i32, qEnd: i32, offH: i32, offW: i32, sh: i32, sw: i32,
+  xRow: usize, dyRow: usize, channels: i32, outChannels: i32,
+): void {
+  const w0 = tap + (<usize>c * outChannels + o) * 4;
+  let a = load<f32>(w0);
+  for (let p = pBegin; p < pEnd; p++) {
+    for (let q = qBegin; q < qEnd; q++) {
+      const xv = load<f32>(xn + <usize>(p * sh + offH) * xRow + (<usize>(q * sw + offW) * channels + c) * 4);
+      a += xv * load<f32>(dyn + <usize>p * dyRow + (<usize>q * outChannels + o) * 4);
+    }
+  }
+  store<f32>(w0, a);
+}

@@ -1,0 +1,97 @@
+/**
+ * stepwise's SIMD kernels (assembly/index.ts, built into dist/wasm by scripts/build-wasm.mjs), attached to
+ * the running wasm backend's own memory: they take tensors' heap offsets and work in place, so a kernel
+ * costs no copies in or out.
+ *
+ * Two binaries: one importing a shared memory (tfjs's threaded build), one an ordinary memory (its SIMD
+ * build). A runtime without wasm SIMD cannot compile either; `simdKernelsAvailable()` is then false and
+ * the callers keep tfjs's or the composed kernels.
+ */
+import type { TensorInfo } from "@tensorflow/tfjs-core";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { WasmBackendLike } from "./scope";
+
+/** The exports of assembly/index.ts; every pointer is a byte offset in the wasm backend's heap. */
+export interface SimdKernels {
+  maxPoolGrad2x2(x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;
+  maxPoolGrad(
+    x: number, dy: number, dx: number,
+    batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    strideHeight: number, strideWidth: number, filterHeight: number, filterWidth: number, padTop: number, padLeft: number,
+  ): void;
+  sumRows(x: number, out: number, rows: number, cols: number): void;
+  conv2dFilterGrad(
+    x: number, dy: number, dW: number,
+    batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
+  ): void;
+}
+
+/** The parts of the WebAssembly JS API used here (TypeScript declares it only in the DOM library). */
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+type WasmModule = object;
+interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: object };
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+interface EmscriptenModule {
+  /** the threaded build's memory, created by its glue */
+  wasmMemory?: WasmMemory;
+  /** the single-threaded build's exports, its memory among them */
+  asm?: { memory?: WasmMemory };
+}
+
+const WASM_DIR = path.resolve(__dirname, "..", "..", "..", "wasm");
+
+const compiled = new Map<string, WasmModule | null>();
+const attached = new WeakMap<WasmMemory, SimdKernels>();
+
+function compile(file: string): WasmModule | null {
+  let module = compiled.get(file);
+  if (module === undefined) {
+    const location = path.join(WASM_DIR, file);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(location);
+    } catch {
+      throw new Error(`stepwise: ${location} is missing; build the package (npm run build) to compile assembly/index.ts`);
+    }
+    module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled.set(file, module);
+  }
+  return module;
+}
+
+/** Whether this runtime can run the kernels (it validates wasm SIMD). */
+export function simdKernelsAvailable(): boolean {
+  return compile("kernels.wasm") !== null;
+}
+
+/** The kernels bound to `backend`'s heap, or undefined where the runtime lacks wasm SIMD. */
+export function simdKernels(backend: WasmBackendLike): SimdKernels | undefined {
+  const emscripten = (backend as unknown as { wasm: EmscriptenModule }).wasm;
+  const memory = emscripten.wasmMemory ?? emscripten.asm?.memory;
+  if (!memory) throw new Error("stepwise: cannot find the wasm backend's memory (an unexpected tfjs-backend-wasm build)");
+  let kernels = attached.get(memory);
+  if (!kernels) {
+    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    const module = compile(shared ? "kernels-shared.wasm" : "kernels.wasm");
+    if (!module) return undefined;
+    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    attached.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/** A tensor's byte offset in the wasm heap. */
+export function heapOffset(backend: WasmBackendLike, info: TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error("stepwise: a tensor passed to a wasm kernel has no data on the wasm backend");
+  return data.memoryOffset;
+}
