@@ -312,3 +312,77 @@ function scalarTap(
   }
   store<f32>(w0, a);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Optimizer arithmetic
+// ---------------------------------------------------------------------------------------------------------
+
+/** Σ x² over n floats, squares rounded to f32 as tfjs's Square does, summed in f64. */
+export function sumSquares(x: usize, n: i32): f64 {
+  let lo = f64x2.splat(0);
+  let hi = f64x2.splat(0);
+  const vectorEnd = x + (<usize>(n & ~3) << 2);
+  let p = x;
+  for (; p < vectorEnd; p += 16) {
+    const v = v128.load(p);
+    const squares = f32x4.mul(v, v);
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(squares));
+    hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(squares, squares, 2, 3, 0, 1)));
+  }
+  let total = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
+  const end = x + (<usize>n << 2);
+  for (; p < end; p += 4) {
+    const v = load<f32>(p);
+    total += <f64>(v * v);
+  }
+  return total;
+}
+
+/**
+ * One Adam (or AMSGrad) step over n parameters, in the order of operations of stepwise's composed rule
+ * (src/optim/rules/adam.ts), each in f32:
+ *
+ *   m' = m·β₁ + g·(1 − β₁);  v' = v·β₂ + g²·(1 − β₂);  s = amsgrad ? max(v̂, v') : v'
+ *   θ' = θ − (m' / (√s / √(1 − β₂ᵗ) + ε)) · stepSize
+ *
+ * Outputs go to new buffers (tfjs tensors are immutable); vMax/outVMax are ignored unless amsgrad.
+ */
+export function adamStep(
+  param: usize, grad: usize, m: usize, v: usize, vMax: usize,
+  outParam: usize, outM: usize, outV: usize, outVMax: usize, n: i32,
+  beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, correction2: f32, eps: f32, stepSize: f32, amsgrad: i32,
+): void {
+  const b1 = f32x4.splat(beta1), c1 = f32x4.splat(oneMinusBeta1);
+  const b2 = f32x4.splat(beta2), c2 = f32x4.splat(oneMinusBeta2);
+  const k2 = f32x4.splat(correction2), e = f32x4.splat(eps), lr = f32x4.splat(stepSize);
+  const vectorBytes = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < vectorBytes; i += 16) {
+    const g = v128.load(grad + i);
+    const m1 = f32x4.add(f32x4.mul(v128.load(m + i), b1), f32x4.mul(g, c1));
+    const v1 = f32x4.add(f32x4.mul(v128.load(v + i), b2), f32x4.mul(f32x4.mul(g, g), c2));
+    v128.store(outM + i, m1);
+    v128.store(outV + i, v1);
+    let second = v1;
+    if (amsgrad) {
+      second = f32x4.max(v128.load(vMax + i), v1);
+      v128.store(outVMax + i, second);
+    }
+    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(second), k2), e);
+    v128.store(outParam + i, f32x4.sub(v128.load(param + i), f32x4.mul(f32x4.div(m1, denominator), lr)));
+  }
+  const bytes = <usize>n << 2;
+  for (; i < bytes; i += 4) {
+    const g = load<f32>(grad + i);
+    const m1 = load<f32>(m + i) * beta1 + g * oneMinusBeta1;
+    const v1 = load<f32>(v + i) * beta2 + g * g * oneMinusBeta2;
+    store<f32>(outM + i, m1);
+    store<f32>(outV + i, v1);
+    let second = v1;
+    if (amsgrad) {
+      second = max(load<f32>(vMax + i), v1);
+      store<f32>(outVMax + i, second);
+    }
+    store<f32>(outParam + i, load<f32>(param + i) - (m1 / (sqrt<f32>(second) / correction2 + eps)) * stepSize);
+  }
+}

@@ -21,7 +21,8 @@ import {
   LastWindowPolicy,
   NoiseScaleEstimate,
 } from "../accumulate";
-import { ClipOptions, checkClipOptions, clipGradients, squaredGlobalNorm } from "./clip";
+import { ClipOptions, checkClipOptions, clipGradients } from "./clip";
+import { squaredNormValue } from "./fused";
 import { WeightAverage, EmaOptions } from "./ema";
 import {
   GroupOptions,
@@ -278,7 +279,7 @@ export class Optimizer extends tf.Optimizer {
       if (!group.frozen) entries.push({ name, variable: variableNamed(name), group, grad });
     }
     if (entries.length === 0) return;
-    const gradientNorm = Math.sqrt(tf.tidy(() => squaredGlobalNorm(entries.map((e) => e.grad)).dataSync()[0]));
+    const gradientNorm = Math.sqrt(squaredNormValue(entries.map((e) => e.grad)));
     if (!Number.isFinite(gradientNorm)) {
       if (this.nonFinite === "skip") {
         this.skipped += 1;

@@ -9,6 +9,7 @@ import { conv2DBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwise-backprop";
 import { sharingCastConfig, sharingIdentityConfig } from "./forward";
 import { maxPoolGradConfig } from "./max-pool-grad";
+import { adamStepConfig } from "./optimizer-steps";
 import { simdKernelsAvailable } from "./simd";
 import { leadingSumConfig } from "./sum";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
@@ -24,8 +25,11 @@ export const missingWasmKernels: readonly KernelConfig[] = [
 /** Kernels it has, replaced by faster compositions (see each module). */
 export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInputConfig];
 
-/** Kernels it has, replaced by stepwise's SIMD kernels (assembly/index.ts) where the runtime has wasm SIMD. */
-export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig];
+/**
+ * Kernels it has, replaced by stepwise's SIMD kernels (assembly/index.ts), and stepwise's fused optimizer
+ * step: registered where the runtime has wasm SIMD.
+ */
+export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig];
 
 let registered = false;
 

@@ -21,6 +21,12 @@ export interface SimdKernels {
     strideHeight: number, strideWidth: number, filterHeight: number, filterWidth: number, padTop: number, padLeft: number,
   ): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
+  sumSquares(x: number, n: number): number;
+  adamStep(
+    param: number, grad: number, m: number, v: number, vMax: number,
+    outParam: number, outM: number, outV: number, outVMax: number, n: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, correction2: number, eps: number, stepSize: number, amsgrad: number,
+  ): void;
   conv2dFilterGrad(
     x: number, dy: number, dW: number,
     batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,

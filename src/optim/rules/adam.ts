@@ -5,8 +5,13 @@
  *   v ← β₂·v + (1 − β₂)·g²
  *   AMSGrad:  v̂ ← max(v̂, v)  and use v̂ below instead of v
  *   θ ← θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+ *
+ * On wasm the whole step is one SIMD kernel (src/backend/kernels/optimizer-steps.ts) with the same f32
+ * operations in the same order; elsewhere it is composed from tfjs ops.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ADAM_STEP_KERNEL, type AdamStepAttrs } from "../../backend/kernels/optimizer-steps";
+import { runFusedStep } from "../fused";
 import { Slots, UpdateRule, check } from "../rule";
 
 export function adamRule(flags: { amsgrad?: boolean } = {}): UpdateRule {
@@ -26,6 +31,14 @@ export function adamRule(flags: { amsgrad?: boolean } = {}): UpdateRule {
     }),
     update({ param, grad, slots, hyper, step }) {
       const { lr, beta1, beta2, eps } = hyper;
+      const stepSize = lr / (1 - Math.pow(beta1, step));
+      const correction2 = Math.sqrt(1 - Math.pow(beta2, step));
+      const attrs: AdamStepAttrs = { beta1, beta2, eps, correction2, stepSize, amsgrad };
+      const fused = runFusedStep(ADAM_STEP_KERNEL, { param, grad, m: slots.m, v: slots.v, ...(amsgrad ? { vMax: slots.vMax } : {}) }, attrs);
+      if (fused) {
+        const [nextParam, m, v, vMax] = fused;
+        return { param: nextParam, slots: amsgrad ? { m, v, vMax } : { m, v } };
+      }
       const m = slots.m.mul(beta1).add(grad.mul(1 - beta1));
       const v = slots.v.mul(beta2).add(grad.square().mul(1 - beta2));
       const next: Slots = { m, v };
@@ -34,8 +47,7 @@ export function adamRule(flags: { amsgrad?: boolean } = {}): UpdateRule {
         next.vMax = tf.maximum(slots.vMax, v);
         second = next.vMax;
       }
-      const stepSize = lr / (1 - Math.pow(beta1, step));
-      const denominator = second.sqrt().div(Math.sqrt(1 - Math.pow(beta2, step))).add(eps);
+      const denominator = second.sqrt().div(correction2).add(eps);
       return { param: param.sub(m.div(denominator).mul(stepSize)), slots: next };
     },
   };

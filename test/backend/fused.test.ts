@@ -1,0 +1,73 @@
+/**
+ * stepwise's SIMD Sum over leading axes and its fused optimizer arithmetic on wasm, against tfjs's cpu
+ * backend running the composed ops (the independent reference), with leak checks.
+ */
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { adam, amsgrad } from "../../src/optim";
+import { assertAllClose, normals, onCpuAndWasm, seeded, setUpWasm } from "./helpers";
+
+before(setUpWasm);
+
+describe("Sum on wasm matches cpu", () => {
+  test("leading axes (the bias gradients), with keepDims, negative axes and odd widths; other sums unchanged", async () => {
+    const random = seeded(11);
+    const cases: Array<{ shape: number[]; axis: number | number[]; keepDims?: boolean; dtype?: "int32" }> = [
+      { shape: [64, 26, 26, 16], axis: [0, 1, 2] },
+      { shape: [64, 11, 11, 32], axis: [0, 1, 2], keepDims: true },
+      { shape: [7, 5, 3], axis: 0 },
+      { shape: [9, 21], axis: [-2] },
+      { shape: [4, 3, 6], axis: [1, 0] },
+      { shape: [1000, 3], axis: 0 },
+      { shape: [5, 19], axis: [0], keepDims: true },
+      { shape: [6, 4, 5], axis: [1, 2] }, // trailing: the original kernel
+      { shape: [6, 4, 5], axis: [0, 2] }, // mixed: the original kernel
+      { shape: [6, 4], axis: [0, 1] }, // all axes: the original kernel
+      { shape: [8, 4], axis: 0, dtype: "int32" },
+      { shape: [0, 4], axis: 0 },
+    ];
+    for (const c of cases) {
+      const size = c.shape.reduce((a, b) => a * b, 1);
+      const values = c.dtype === "int32" ? Int32Array.from({ length: size }, (_, i) => (i * 7919) % 23) : normals(random, size);
+      const results = await onCpuAndWasm(() => tf.sum(tf.tensor(values, c.shape, c.dtype ?? "float32"), c.axis, c.keepDims ?? false));
+      assertAllClose(results, 1e-5, `sum ${c.shape} over ${JSON.stringify(c.axis)}${c.keepDims ? " keepDims" : ""}`);
+      const shapes = await onCpuAndWasm(() => tf.tensor(Array.from(tf.sum(tf.zeros(c.shape), c.axis, c.keepDims ?? false).shape)));
+      assert.deepEqual(shapes.wasm, shapes.cpu, `shape of sum ${c.shape} over ${JSON.stringify(c.axis)}`);
+    }
+  });
+});
+
+describe("fused optimizer arithmetic on wasm matches the composed rule on cpu", () => {
+  for (const [name, make] of [
+    ["adam", () => adam({ lr: 0.01, weightDecay: 0.01 })],
+    ["amsgrad", () => amsgrad({ lr: 0.01, beta1: 0.8, beta2: 0.99, clip: { globalNorm: 5 } })],
+  ] as const) {
+    test(`${name}: 12 steps on 1,003 + 4 + 1 parameters (SIMD lanes and tails), and the reported gradient norm`, async () => {
+      const random = seeded(12);
+      const shapes = [[17, 59], [4], [1]];
+      const initial = shapes.map((s) => normals(random, s.reduce((a, b) => a * b, 1)));
+      const grads = Array.from({ length: 12 }, () => shapes.map((s) => normals(random, s.reduce((a, b) => a * b, 1))));
+      const norms: number[][] = [];
+      const train = () => {
+        const variables = initial.map((v, i) => tf.variable(tf.tensor(v, shapes[i])));
+        const optimizer = make();
+        const reported: number[] = [];
+        for (const step of grads) {
+          tf.tidy(() => optimizer.applyGradients(Object.fromEntries(variables.map((v, i) => [v.name, tf.tensor(step[i], shapes[i])]))));
+          reported.push(optimizer.lastUpdate!.gradientNorm);
+        }
+        norms.push(reported);
+        const out = variables.map((v) => v.clone());
+        optimizer.dispose();
+        tf.dispose(variables);
+        return out;
+      };
+      // cpu runs the composed rule, wasm the fused kernel
+      assert.ok(tf.getKernel("StepwiseAdamStep", "wasm"), "the fused Adam kernel is registered for wasm");
+      assertAllClose(await onCpuAndWasm(train), 1e-5, `${name} parameters after 12 steps`);
+      const [cpu, wasm] = norms;
+      cpu.forEach((n, i) => assert.ok(Math.abs(n - wasm[i]) <= 1e-6 * n, `${name} step ${i + 1}: gradient norm ${wasm[i]} on wasm, ${n} on cpu`));
+    });
+  }
+});
