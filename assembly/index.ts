@@ -386,3 +386,26 @@ export function adamStep(
     store<f32>(outParam + i, load<f32>(param + i) - (m1 / (sqrt<f32>(second) / correction2 + eps)) * stepSize);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Gather
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * out[b, o, i, :] = x[b, o, indices[b, i], :] for x [batch, outer, dim, slice] and int32 indices
+ * [batch, perBatch] (already checked to lie in [0, dim)), slices of `sliceBytes` bytes copied whole.
+ */
+export function gather(x: usize, indices: usize, out: usize, batch: i32, outer: i32, dim: i32, perBatch: i32, sliceBytes: i32): void {
+  const slice = <usize>sliceBytes;
+  let target = out;
+  for (let b = 0; b < batch; b++) {
+    const row = indices + (<usize>b * perBatch << 2);
+    for (let o = 0; o < outer; o++) {
+      const source = x + (<usize>b * outer + o) * dim * slice;
+      for (let i = 0; i < perBatch; i++) {
+        memory.copy(target, source + <usize>load<i32>(row + (<usize>i << 2)) * slice, slice);
+        target += slice;
+      }
+    }
+  }
+}

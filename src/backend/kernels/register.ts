@@ -12,6 +12,7 @@ import { maxPoolGradConfig } from "./max-pool-grad";
 import { adamStepConfig } from "./optimizer-steps";
 import { simdKernelsAvailable } from "./simd";
 import { leadingSumConfig } from "./sum";
+import { sliceGatherConfig } from "./gather";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
@@ -50,7 +51,7 @@ export function registerWasmTrainingKernels(): void {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   }
-  const wrappers = [["Identity", sharingIdentityConfig], ["Cast", sharingCastConfig], ...(simdKernelsAvailable() ? ([["Sum", leadingSumConfig]] as const) : [])] as const;
+  const wrappers = [["Identity", sharingIdentityConfig], ["Cast", sharingCastConfig], ...(simdKernelsAvailable() ? ([["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig]] as const) : [])] as const;
   for (const [name, wrap] of wrappers) {
     const original = tf.getKernel(name, "wasm");
     if (!original) continue;
