@@ -71,3 +71,36 @@ describe("fused optimizer arithmetic on wasm matches the composed rule on cpu", 
     });
   }
 });
+
+describe("GatherV2 on wasm matches cpu", () => {
+  test("rows, inner axes, batch dimensions, int32 and bool data, repeated and empty indices", async () => {
+    const random = seeded(13);
+    const cases: Array<{ shape: number[]; indices: number[]; indexShape?: number[]; axis: number; batchDims?: number; dtype?: "int32" | "bool" }> = [
+      { shape: [512, 784], indices: [5, 0, 511, 5, 17], axis: 0 },
+      { shape: [4, 6, 3], indices: [5, 1, 1], axis: 1 },
+      { shape: [4, 6, 3], indices: [2, 0], axis: -1 },
+      { shape: [3, 5, 2], indices: [0, 4, 1, 2, 3, 3], indexShape: [3, 2], axis: 1, batchDims: 1 },
+      { shape: [6, 2], indices: [3, 1, 3], axis: 0, dtype: "int32" },
+      { shape: [6, 2], indices: [5, 0], axis: 0, dtype: "bool" },
+      { shape: [6, 2], indices: [], axis: 0 },
+    ];
+    for (const c of cases) {
+      const size = c.shape.reduce((a, b) => a * b, 1);
+      const values = c.dtype === undefined ? normals(random, size) : Int32Array.from({ length: size }, (_, i) => (c.dtype === "bool" ? i % 3 === 0 : i * 31) as number);
+      const results = await onCpuAndWasm(() =>
+        tf.gather(tf.tensor(values, c.shape, c.dtype ?? "float32"), tf.tensor(c.indices, c.indexShape ?? [c.indices.length], "int32"), c.axis, c.batchDims ?? 0).toFloat(),
+      );
+      assertAllClose(results, 0, `gather ${c.shape} axis ${c.axis} indices ${c.indices}`);
+      const shapes = await onCpuAndWasm(() =>
+        tf.tensor(tf.gather(tf.zeros(c.shape, c.dtype ?? "float32"), tf.tensor(c.indices, c.indexShape ?? [c.indices.length], "int32"), c.axis, c.batchDims ?? 0).shape),
+      );
+      assert.deepEqual(shapes.wasm, shapes.cpu, `shape of gather ${c.shape} axis ${c.axis}`);
+    }
+  });
+
+  test("an index out of range is an error naming it and the allowed range, as on cpu", async () => {
+    await tf.setBackend("wasm");
+    assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([4, 2]), tf.tensor1d([1, 4], "int32"))), /GatherV2: the index value 4 is not in \[0, 3\]/);
+    assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([4, 2]), tf.tensor1d([-1], "int32"))), /GatherV2: the index value -1 is not in \[0, 3\]/);
+  });
+});
