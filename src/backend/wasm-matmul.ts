@@ -1,8 +1,16 @@
 /**
- * The wasm backend multiplies transposed operands (`transposeA`/`transposeB`) through a slow generic loop,
- * about 10× slower than its XNNPACK path, and backpropagation through every dense layer needs exactly those
- * products (xᵀ·dy and dy·Wᵀ). This wrapper transposes explicitly with the backend's own Transpose kernel and
- * then multiplies untransposed, for BatchMatMul and _FusedMatMul alike.
+ * BatchMatMul and _FusedMatMul on wasm, arranged for XNNPACK.
+ *
+ * 1. Transposed operands. The wasm backend multiplies `transposeA`/`transposeB` operands through a slow
+ *    generic loop, about 10× slower than its XNNPACK path, and backpropagation through every dense layer
+ *    needs exactly those products (xᵀ·dy and dy·Wᵀ). They are transposed explicitly with the backend's own
+ *    Transpose kernel and then multiplied untransposed.
+ * 2. A new right operand. XNNPACK packs the right operand B into its own layout when it first sees it, and
+ *    the backend caches that packing per tensor. In training the weights are a new tensor after every
+ *    update, so the forward product x·W packs all of W each step (784×256: ~0.6 ms, longer than the
+ *    product). For a single product whose B has not been multiplied before and is much larger than A,
+ *    C = (Bᵀ·Aᵀ)ᵀ packs Aᵀ instead, for the price of three transposes. A B seen before (the same weights
+ *    across accumulated micro-batches, or at inference) takes the direct, cached path.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
@@ -16,6 +24,9 @@ type KernelArgs = Parameters<KernelFunc>[0];
 
 let installed = false;
 
+/** Right operands already multiplied once (their packing is cached by the backend from the second use). */
+const seenRightOperands = new WeakSet<object>();
+
 export function installWasmMatMulTransposes(): void {
   if (installed) return;
   for (const kernelName of ["BatchMatMul", "_FusedMatMul"]) {
@@ -26,30 +37,52 @@ export function installWasmMatMulTransposes(): void {
       kernelName,
       backendName: "wasm",
       setupFunc: original.setupFunc, // the original's setup binds its wasm function; it must still run at backend start
-      kernelFunc: (args: KernelArgs) => untransposed(args, original.kernelFunc),
+      kernelFunc: (args: KernelArgs) => arranged(kernelName, args, original.kernelFunc),
     };
     tf.registerKernel(config);
   }
   installed = true;
 }
 
-function untransposed(args: KernelArgs, multiply: KernelFunc): TensorInfo | TensorInfo[] {
+function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): TensorInfo | TensorInfo[] {
   const attrs = args.attrs as unknown as MatMulAttrs;
-  if (!attrs.transposeA && !attrs.transposeB) return multiply(args);
+  const backend = args.backend as { disposeData(dataId: object): void };
   const transpose = tf.getKernel("Transpose", "wasm")!.kernelFunc;
-  const swapLast = (x: TensorInfo): TensorInfo => {
+  const made: TensorInfo[] = [];
+  /** x with its last two axes swapped; an intermediate unless it is the result (`keep`). */
+  const swapLast = (x: TensorInfo, keep = false): TensorInfo => {
     const rank = x.shape.length;
     const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
-    return transpose({ inputs: { x }, backend: args.backend, attrs: { perm } }) as TensorInfo;
+    const out = transpose({ inputs: { x }, backend: args.backend, attrs: { perm } }) as TensorInfo;
+    if (!keep) made.push(out);
+    return out;
   };
   const inputs = { ...args.inputs } as Record<string, TensorInfo>;
-  const made: TensorInfo[] = [];
-  if (attrs.transposeA) made.push((inputs.a = swapLast(inputs.a)));
-  if (attrs.transposeB) made.push((inputs.b = swapLast(inputs.b)));
   try {
-    return multiply({ ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+    if (attrs.transposeA) inputs.a = swapLast(inputs.a);
+    if (attrs.transposeB) inputs.b = swapLast(inputs.b);
+    const plain = { ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } };
+    if (kernelName === "BatchMatMul" && packsLessSwapped(inputs.a, inputs.b)) {
+      // Cᵀ = Bᵀ·Aᵀ: XNNPACK packs Aᵀ, the smaller operand
+      const swapped = multiply({ ...plain, inputs: { a: swapLast(inputs.b), b: swapLast(inputs.a) } }) as TensorInfo;
+      made.push(swapped);
+      return swapLast(swapped, true);
+    }
+    if (!seenRightOperands.has(inputs.b.dataId)) seenRightOperands.add(inputs.b.dataId);
+    return multiply(plain);
   } finally {
-    const backend = args.backend as { disposeData(dataId: object): void };
     for (const info of made) backend.disposeData(info.dataId);
   }
+}
+
+/**
+ * Whether B is new (never multiplied as a right operand) and packing it would cost much more than packing
+ * Aᵀ: one product (batch 1) with B at least 4× larger than A. B is remembered, so its next use takes the
+ * direct path, whose packing the backend then caches.
+ */
+function packsLessSwapped(a: TensorInfo, b: TensorInfo): boolean {
+  if (seenRightOperands.has(b.dataId)) return false;
+  seenRightOperands.add(b.dataId);
+  const batch = a.shape.slice(0, -2).reduce((x, y) => x * y, 1) * b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  return batch === 1 && a.dtype === "float32" && tf.util.sizeFromShape(b.shape) >= 4 * tf.util.sizeFromShape(a.shape);
 }

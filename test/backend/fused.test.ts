@@ -104,3 +104,35 @@ describe("GatherV2 on wasm matches cpu", () => {
     assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([4, 2]), tf.tensor1d([-1], "int32"))), /GatherV2: the index value -1 is not in \[0, 3\]/);
   });
 });
+
+describe("matMul on wasm matches cpu", () => {
+  test("every transpose combination, a new large right operand (multiplied as (Bᵀ·Aᵀ)ᵀ), its reuse, batches and fused bias", async () => {
+    const random = seeded(14);
+    const cases: Array<{ a: number[]; b: number[]; ta?: boolean; tb?: boolean }> = [
+      { a: [16, 784], b: [784, 256] }, // B ≥ 4·A: swapped on first use
+      { a: [64, 30], b: [30, 9] },
+      { a: [30, 64], b: [30, 9], ta: true },
+      { a: [64, 30], b: [9, 30], tb: true },
+      { a: [30, 5], b: [70, 30], ta: true, tb: true },
+      { a: [3, 4, 6], b: [3, 6, 40] }, // batched: never swapped
+      { a: [1, 2, 50], b: [1, 50, 60] },
+    ];
+    for (const c of cases) {
+      const av = normals(random, c.a.reduce((x, y) => x * y, 1));
+      const bv = normals(random, c.b.reduce((x, y) => x * y, 1));
+      const results = await onCpuAndWasm(() => {
+        const b = tf.tensor(bv, c.b);
+        const a = tf.tensor(av, c.a);
+        // the same B twice: the first product may take the swapped path, the second the direct one
+        return [tf.matMul(a, b, c.ta, c.tb), tf.matMul(a.mul(2), b, c.ta, c.tb)];
+      });
+      assertAllClose(results, 1e-5, `matMul ${c.a}${c.ta ? "ᵀ" : ""} · ${c.b}${c.tb ? "ᵀ" : ""}`);
+    }
+    const bias = normals(random, 256);
+    const [a, b] = [normals(random, 16 * 784), normals(random, 784 * 256)];
+    const fused = await onCpuAndWasm(() =>
+      tf.fused.matMul({ a: tf.tensor(a, [16, 784]), b: tf.tensor(b, [784, 256]), bias: tf.tensor(bias), activation: "relu" }),
+    );
+    assertAllClose(fused, 1e-5, "fused matMul with bias and relu");
+  });
+});
