@@ -20,7 +20,8 @@
  * rows/columns (odd sizes) get zero.
  */
 export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32): void {
-  memory.fill(dx, 0, <usize>batch * height * width * channels * 4);
+  // every position of an even-sized image belongs to exactly one window and is written below
+  if (height != 2 * outHeight || width != 2 * outWidth) memory.fill(dx, 0, <usize>batch * height * width * channels * 4);
   const rowStride = <usize>width * channels * 4;
   const colStride = <usize>channels * 4;
   const vectorChannels = channels & ~3;
@@ -406,6 +407,100 @@ export function gather(x: usize, indices: usize, out: usize, batch: i32, outer: 
         memory.copy(target, source + <usize>load<i32>(row + (<usize>i << 2)) * slice, slice);
         target += slice;
       }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bias addition
+// ---------------------------------------------------------------------------------------------------------
+
+/** out[r, c] = x[r, c] + bias[c] for x of shape [rows, cols]. */
+export function addRowVector(x: usize, bias: usize, out: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  const vectorBytes = <usize>(cols & ~3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const offset = <usize>r * rowBytes;
+    let c: usize = 0;
+    for (; c < vectorBytes; c += 16) v128.store(out + offset + c, f32x4.add(v128.load(x + offset + c), v128.load(bias + c)));
+    for (; c < rowBytes; c += 4) store<f32>(out + offset + c, load<f32>(x + offset + c) + load<f32>(bias + c));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Matrix product
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * C = A·B for row-major A [m, k], B [k, n], C [m, n], reading B in place (XNNPACK first packs B into its
+ * own layout, which costs more than the product when B is new, as the weights are after every update).
+ * Register tiles of 4 rows × 8 columns accumulate over k; a column block of B (k × 8) stays in cache while
+ * every row tile passes over it.
+ */
+export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
+  const aRow = <usize>k << 2;
+  const bRow = <usize>n << 2;
+  const m4 = m & ~3;
+  const n8 = n & ~7;
+  for (let col = 0; col < n8; col += 8) {
+    const bColumn = b + (<usize>col << 2);
+    let row = 0;
+    for (; row < m4; row += 4) {
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      let pa = a + <usize>row * aRow;
+      let pb = bColumn;
+      for (let i = 0; i < k; i++) {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const a0 = v128.load32_splat(pa);
+        const a1 = v128.load32_splat(pa + aRow);
+        const a2 = v128.load32_splat(pa + 2 * aRow);
+        const a3 = v128.load32_splat(pa + 3 * aRow);
+        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+        c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+        c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+        c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+        c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+        pa += 4;
+        pb += bRow;
+      }
+      const pc = c + (<usize>row * n + col) * 4;
+      v128.store(pc, c00); v128.store(pc, c01, 16);
+      v128.store(pc + bRow, c10); v128.store(pc + bRow, c11, 16);
+      v128.store(pc + 2 * bRow, c20); v128.store(pc + 2 * bRow, c21, 16);
+      v128.store(pc + 3 * bRow, c30); v128.store(pc + 3 * bRow, c31, 16);
+    }
+    for (; row < m; row++) {
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+      let pa = a + <usize>row * aRow;
+      let pb = bColumn;
+      for (let i = 0; i < k; i++) {
+        const a0 = v128.load32_splat(pa);
+        c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
+        c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
+        pa += 4;
+        pb += bRow;
+      }
+      const pc = c + (<usize>row * n + col) * 4;
+      v128.store(pc, c0);
+      v128.store(pc, c1, 16);
+    }
+  }
+  for (let col = n8; col < n; col++) {
+    for (let row = 0; row < m; row++) {
+      let sum: f32 = 0;
+      let pa = a + <usize>row * aRow;
+      let pb = b + (<usize>col << 2);
+      for (let i = 0; i < k; i++) {
+        sum += load<f32>(pa) * load<f32>(pb);
+        pa += 4;
+        pb += bRow;
+      }
+      store<f32>(c + (<usize>row * n + col) * 4, sum);
     }
   }
 }

@@ -43,14 +43,27 @@ function runWorker(backend: string, model: string): WorkerResult {
   }
 }
 
-/** PyTorch's samples/s per model, from its own script's output ("torch mlp 6300 samples/s threads=2"). */
-function runTorch(script: string): Record<string, number> | string {
+const TORCH_RUNS = 5;
+
+/**
+ * PyTorch's samples/s per model: the median of TORCH_RUNS runs of its own script ("torch mlp 6300
+ * samples/s threads=2"), with the range. One run times only 24 steps, and on a shared 2-core machine its
+ * MLP figure alone swings several-fold between runs; stepwise's figures are medians of 5 rounds as well.
+ */
+function runTorch(script: string): Record<string, { median: number; min: number; max: number }> | string {
   if (!fs.existsSync(PYTHON) || spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return "PyTorch not installed (apt-get install python3-torch)";
-  const child = spawnSync(PYTHON, [script], { encoding: "utf8", timeout: 600_000 });
-  if (child.status !== 0) return `torch_bench.py failed: ${child.stderr.trim().split("\n").pop()}`;
-  const found: Record<string, number> = {};
-  for (const match of child.stdout.matchAll(/^torch (\w+) (\d+(?:\.\d+)?) samples\/s/gm)) found[match[1]] = Number(match[2]);
-  return found;
+  const runs: Record<string, number[]> = {};
+  for (let i = 0; i < TORCH_RUNS; i++) {
+    const child = spawnSync(PYTHON, [script], { encoding: "utf8", timeout: 600_000 });
+    if (child.status !== 0) return `torch_bench.py failed: ${child.stderr.trim().split("\n").pop()}`;
+    for (const match of child.stdout.matchAll(/^torch (\w+) (\d+(?:\.\d+)?) samples\/s/gm)) (runs[match[1]] ??= []).push(Number(match[2]));
+  }
+  return Object.fromEntries(
+    Object.entries(runs).map(([model, values]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return [model, { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] }];
+    }),
+  );
 }
 
 function main(): void {
@@ -70,7 +83,7 @@ function main(): void {
   }
   const torchScript = findTorchBench();
   const torch = torchScript ? runTorch(torchScript) : "shared/peers/torch_bench.py not found";
-  const torchRate = (model: string) => (typeof torch === "object" ? torch[model] : undefined);
+  const torchRate = (model: string) => (typeof torch === "object" ? torch[model]?.median : undefined);
 
   console.log("training speed, samples/s (higher is better)");
   console.log(`${"backend".padEnd(11)}${"model".padEnd(6)}${"tf.train.adam".padStart(14)}${"stepwise adam".padStart(15)}${"vs PyTorch".padStart(12)}`);
@@ -85,26 +98,40 @@ function main(): void {
     console.log(`${row.backend.padEnd(11)}${row.model.padEnd(6)}${tfjs.toFixed(0).padStart(14)}${ours.toFixed(0).padStart(15)}${(peer ? `${(ours / peer).toFixed(2)}x` : "-").padStart(12)}`);
   }
   if (typeof torch === "object") {
-    for (const model of MODELS) if (torch[model]) console.log(`${"pytorch".padEnd(11)}${model.padEnd(6)}${torch[model].toFixed(0).padStart(14)}   (torch_bench.py, CPU, all cores)`);
+    for (const model of MODELS) {
+      const rate = torch[model];
+      if (rate) {
+        console.log(
+          `${"pytorch".padEnd(11)}${model.padEnd(6)}${rate.median.toFixed(0).padStart(14)}   (torch_bench.py, CPU, all cores: median of ${TORCH_RUNS} runs, range ${rate.min.toFixed(0)}–${rate.max.toFixed(0)})`,
+        );
+      }
+    }
   } else {
     console.log(`pytorch    ${torch}`);
   }
 
   console.log("\nstepwise over tfjs's Adam, and accumulation (4 micro-batches of 16 vs one batch of 64)");
-  console.log(`${"backend".padEnd(11)}${"model".padEnd(6)}${"optimizer".padStart(11)}${"accum. time".padStart(13)}${"peak MB 64".padStart(12)}${"peak MB 4x16".padStart(14)}`);
+  console.log(
+    `${"backend".padEnd(11)}${"model".padEnd(6)}${"optimizer".padStart(11)}${"accum. time".padStart(13)}${"batch 16".padStart(10)}${"peak MB 64".padStart(12)}${"peak MB 4x16".padStart(14)}`,
+  );
   for (const row of rows) {
     if (!row.results) continue;
     const r = row.results;
     const tfjs = r["tf.train.adam"].samplesPerSecond;
     const ours = r["stepwise adam"].samplesPerSecond;
     const accumulated = r["stepwise adam, 4 × 16 accumulated"];
+    const small = r["stepwise adam, batch 16"];
     const pct = (slow: number, fast: number) => `${((fast / slow - 1) * 100).toFixed(0).replace(/^(?!-)/, "+")}%`;
     console.log(
       `${row.backend.padEnd(11)}${row.model.padEnd(6)}${pct(ours, tfjs).padStart(11)}${pct(accumulated.samplesPerSecond, ours).padStart(13)}` +
+        `${pct(small.samplesPerSecond, ours).padStart(10)}` +
         `${(r["stepwise adam"].peakBytes / 2 ** 20).toFixed(1).padStart(12)}${(accumulated.peakBytes / 2 ** 20).toFixed(1).padStart(14)}`,
     );
   }
-  console.log("(optimizer: extra time per sample of stepwise's adam over tf.train.adam; accum. time: of 4x16 accumulated over one batch of 64)");
+  console.log(
+    "(optimizer: extra time per sample of stepwise's adam over tf.train.adam; accum. time: of 4x16 accumulated over one batch of 64;\n" +
+      " batch 16: of plain batches of 16, no accumulation, over one batch of 64 — the cost of the micro-batch size alone)",
+  );
   for (const row of rows) if (row.device) console.log(`device: ${row.device}`);
 }
 

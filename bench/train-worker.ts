@@ -25,6 +25,8 @@ const VARIANTS: Record<string, Variant> = {
   "tf.train.adam": { optimizer: () => tf.train.adam(1e-3), batchSize: BATCH },
   "stepwise adam": { optimizer: () => adam({ lr: 1e-3 }), batchSize: BATCH },
   "stepwise adam, 4 × 16 accumulated": { optimizer: () => adam({ lr: 1e-3, accumulate: { steps: 4 } }), batchSize: BATCH / 4 },
+  // the same micro-batches without accumulation: what running batches of 16 costs by itself
+  "stepwise adam, batch 16": { optimizer: () => adam({ lr: 1e-3 }), batchSize: BATCH / 4 },
 };
 
 interface Prepared {

@@ -136,3 +136,22 @@ describe("matMul on wasm matches cpu", () => {
     assertAllClose(fused, 1e-5, "fused matMul with bias and relu");
   });
 });
+
+describe("Add of a bias vector on wasm matches cpu", () => {
+  test("x [..., C] + b [C] either way round, b [1, 1, C], odd widths; other adds unchanged", async () => {
+    const random = seeded(15);
+    const cases: Array<[number[], number[]]> = [
+      [[64, 26, 26, 16], [16]],
+      [[16], [8, 5, 16]],
+      [[7, 3, 5], [1, 1, 5]],
+      [[9, 6], [6]],
+      [[4, 6], [4, 1]], // a column: the original kernel
+      [[5, 3], [5, 3]], // same shape: the original kernel
+      [[3], [3]],
+    ];
+    for (const [a, b] of cases) {
+      const [av, bv] = [normals(random, a.reduce((x, y) => x * y, 1)), normals(random, b.reduce((x, y) => x * y, 1))];
+      assertAllClose(await onCpuAndWasm(() => tf.add(tf.tensor(av, a), tf.tensor(bv, b))), 0, `add ${a} + ${b}`);
+    }
+  });
+});

@@ -4,7 +4,8 @@
  *   dx[n, h, w, c] = Σ_{p, q, i, j, o : h = p·sh + i − top, w = q·sw + j − left} dy[n, p, q, o] · W[i, j, c, o],
  *
  * computed as XNNPACK's convolution of the zero-stuffed, padded dy with the filter flipped in space and
- * with its channel axes swapped (see transposed-conv.ts). tfjs-backend-wasm 4.22 registers its own
+ * with its channel axes swapped (see transposed-conv.ts); with stride 1 nothing is stuffed and the
+ * convolution's own padding replaces the padded copy. tfjs-backend-wasm 4.22 registers its own
  * Conv2DBackpropInput, a scalar loop about 20x slower on the reference CNN's second layer (bench/kernels.ts);
  * this one replaces it. NCHW tensors are transposed to NHWC and back.
  */
@@ -13,7 +14,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core
 import type { PadAttr } from "./conv2d-backprop-filter";
 import { convGeometry } from "./geometry";
 import { composed } from "./scope";
-import { flipSpatial, stuffAndPad } from "./transposed-conv";
+import { flippedFilter, stuffAndPad, transposedPads } from "./transposed-conv";
 
 interface Conv2DBackpropInputAttrs {
   strides: number | [number, number];
@@ -41,11 +42,13 @@ export const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     );
     if (channelsFirst) dy = scope.transpose(dy, [0, 2, 3, 1]);
     const g = convGeometry(info);
-    const flipped = scope.transpose(flipSpatial(scope, filter), [0, 1, 3, 2]); // [kh, kw, o, c]
+    const flipped = flippedFilter(scope, filter); // [kh, kw, o, c]
+    // stride 1 needs no zero stuffing: the convolution pads dy itself (no padded copy)
+    const pads = g.sh === 1 && g.sw === 1 ? transposedPads(g) : undefined;
     const dx = scope.run(
       "Conv2D",
-      { x: stuffAndPad(scope, dy, g), filter: flipped },
-      { strides: [1, 1], dilations: [g.dh, g.dw], pad: "valid", dataFormat: "NHWC", dimRoundingMode: undefined },
+      { x: pads ? dy : stuffAndPad(scope, dy, g), filter: flipped },
+      { strides: [1, 1], dilations: [g.dh, g.dw], pad: pads ?? "valid", dataFormat: "NHWC", dimRoundingMode: undefined },
     );
     return channelsFirst ? scope.transpose(dx, [0, 3, 1, 2]) : dx;
   });

@@ -13,6 +13,7 @@ import { adamStepConfig } from "./optimizer-steps";
 import { simdKernelsAvailable } from "./simd";
 import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
+import { biasAddConfig } from "./bias-add";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
@@ -51,7 +52,7 @@ export function registerWasmTrainingKernels(): void {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   }
-  const wrappers = [["Identity", sharingIdentityConfig], ["Cast", sharingCastConfig], ...(simdKernelsAvailable() ? ([["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig]] as const) : [])] as const;
+  const wrappers = [["Identity", sharingIdentityConfig], ["Cast", sharingCastConfig], ...(simdKernelsAvailable() ? ([["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig]] as const) : [])] as const;
   for (const [name, wrap] of wrappers) {
     const original = tf.getKernel(name, "wasm");
     if (!original) continue;

@@ -50,6 +50,44 @@ export function stuffAndPad(scope: KernelScope, dy: TensorInfo, g: ConvGeometry)
   return scope.slice(padded, [0, Math.max(0, -top), Math.max(0, -left), 0], [n, rows, cols, k]);
 }
 
+/**
+ * The pads around dy for which a 'valid' stride-1 convolution yields dx without zero stuffing (stride 1),
+ * or undefined where one would be negative (a crop, left to stuffAndPad).
+ */
+export function transposedPads(g: ConvGeometry): [[number, number], [number, number], [number, number], [number, number]] | undefined {
+  const top = (g.kh - 1) * g.dh - g.top;
+  const left = (g.kw - 1) * g.dw - g.left;
+  const bottom = g.h + g.top - g.oh;
+  const right = g.w + g.left - g.ow;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) return undefined;
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+}
+
+/**
+ * W [kh, kw, c, o] flipped in both spatial axes with its channel axes swapped: W'[i, j, o, c] =
+ * W[kh − 1 − i, kw − 1 − j, c, o]. One pass over the (small) filter instead of Reverse and Transpose
+ * kernels, which cost ~0.3 ms on the reference CNN's 3×3×16×32 filter.
+ */
+export function flippedFilter(scope: KernelScope, filter: TensorInfo): TensorInfo {
+  const [kh, kw, c, o] = filter.shape;
+  const out = scope.output([kh, kw, o, c], "float32");
+  const source = scope.backend.typedArrayFromHeap(filter); // after the allocation, which may grow the heap
+  const target = scope.backend.typedArrayFromHeap(out);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const from = ((kh - 1 - i) * kw + (kw - 1 - j)) * c * o;
+      const to = (i * kw + j) * o * c;
+      for (let ci = 0; ci < c; ci++) for (let oi = 0; oi < o; oi++) target[to + oi * c + ci] = source[from + ci * o + oi];
+    }
+  }
+  return out;
+}
+
 /** W [kh, kw, ...] flipped in both spatial axes. */
 export function flipSpatial(scope: KernelScope, filter: TensorInfo): TensorInfo {
   if (filter.shape[0] === 1 && filter.shape[1] === 1) return filter;
