@@ -8,12 +8,15 @@
  * 2. A new right operand. XNNPACK packs the right operand B into its own layout when it first sees it, and
  *    the backend caches that packing per tensor. In training the weights are a new tensor after every
  *    update, so the forward product x·W packs all of W each step (784×256: ~0.6 ms, longer than the
- *    product). For a single product whose B has not been multiplied before and is much larger than A,
- *    C = (Bᵀ·Aᵀ)ᵀ packs Aᵀ instead, for the price of three transposes. A B seen before (the same weights
- *    across accumulated micro-batches, or at inference) takes the direct, cached path.
+ *    product itself). A single product whose B has not been multiplied before and is much larger than A
+ *    runs on stepwise's SIMD kernel instead (assembly/index.ts `matMul`), which reads B in place. A B seen
+ *    before (the same weights across accumulated micro-batches, or at inference) takes XNNPACK's path,
+ *    whose packing the backend then caches.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import type { WasmBackendLike } from "./kernels/scope";
+import { heapOffset, simdKernels, type SimdKernels } from "./kernels/simd";
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -49,12 +52,11 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
   const backend = args.backend as { disposeData(dataId: object): void };
   const transpose = tf.getKernel("Transpose", "wasm")!.kernelFunc;
   const made: TensorInfo[] = [];
-  /** x with its last two axes swapped; an intermediate unless it is the result (`keep`). */
-  const swapLast = (x: TensorInfo, keep = false): TensorInfo => {
+  const swapLast = (x: TensorInfo): TensorInfo => {
     const rank = x.shape.length;
     const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
     const out = transpose({ inputs: { x }, backend: args.backend, attrs: { perm } }) as TensorInfo;
-    if (!keep) made.push(out);
+    made.push(out);
     return out;
   };
   const inputs = { ...args.inputs } as Record<string, TensorInfo>;
@@ -62,13 +64,8 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
     if (attrs.transposeA) inputs.a = swapLast(inputs.a);
     if (attrs.transposeB) inputs.b = swapLast(inputs.b);
     const plain = { ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } };
-    if (kernelName === "BatchMatMul" && packsLessSwapped(inputs.a, inputs.b)) {
-      // Cᵀ = Bᵀ·Aᵀ: XNNPACK packs Aᵀ, the smaller operand
-      const swapped = multiply({ ...plain, inputs: { a: swapLast(inputs.b), b: swapLast(inputs.a) } }) as TensorInfo;
-      made.push(swapped);
-      return swapLast(swapped, true);
-    }
-    if (!seenRightOperands.has(inputs.b.dataId)) seenRightOperands.add(inputs.b.dataId);
+    const kernels = kernelName === "BatchMatMul" && isNewLargeRightOperand(inputs.a, inputs.b) ? simdKernels(args.backend as unknown as WasmBackendLike) : undefined;
+    if (kernels) return multiplyInPlace(kernels, args.backend as unknown as WasmBackendLike, inputs.a, inputs.b);
     return multiply(plain);
   } finally {
     for (const info of made) backend.disposeData(info.dataId);
@@ -76,13 +73,23 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
 }
 
 /**
- * Whether B is new (never multiplied as a right operand) and packing it would cost much more than packing
- * Aᵀ: one product (batch 1) with B at least 4× larger than A. B is remembered, so its next use takes the
- * direct path, whose packing the backend then caches.
+ * Whether B is new (never multiplied as a right operand before), float32 like A, one product (batch 1), and
+ * at least 4× larger than A: then packing it would cost more than the product. B is remembered, so its next
+ * use goes to XNNPACK, whose packing the backend then keeps.
  */
-function packsLessSwapped(a: TensorInfo, b: TensorInfo): boolean {
+function isNewLargeRightOperand(a: TensorInfo, b: TensorInfo): boolean {
   if (seenRightOperands.has(b.dataId)) return false;
   seenRightOperands.add(b.dataId);
-  const batch = a.shape.slice(0, -2).reduce((x, y) => x * y, 1) * b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
-  return batch === 1 && a.dtype === "float32" && tf.util.sizeFromShape(b.shape) >= 4 * tf.util.sizeFromShape(a.shape);
+  const batch = tf.util.sizeFromShape(a.shape.slice(0, -2)) * tf.util.sizeFromShape(b.shape.slice(0, -2));
+  return batch === 1 && a.dtype === "float32" && b.dtype === "float32" && tf.util.sizeFromShape(b.shape) >= 4 * tf.util.sizeFromShape(a.shape);
+}
+
+/** A·B (batch 1, untransposed) by the SIMD kernel, shaped as the backend's BatchMatMul shapes it. */
+function multiplyInPlace(kernels: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const [m, k] = a.shape.slice(-2);
+  const n = b.shape[b.shape.length - 1];
+  const ones = Array<number>(Math.max(a.shape.length, b.shape.length) - 2).fill(1);
+  const out = backend.makeOutput([...ones, m, n], "float32");
+  kernels.matMul(heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), m, k, n);
+  return out;
 }

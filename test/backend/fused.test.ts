@@ -106,10 +106,12 @@ describe("GatherV2 on wasm matches cpu", () => {
 });
 
 describe("matMul on wasm matches cpu", () => {
-  test("every transpose combination, a new large right operand (multiplied as (Bᵀ·Aᵀ)ᵀ), its reuse, batches and fused bias", async () => {
+  test("every transpose combination, a new large right operand (stepwise's SIMD product), its reuse, batches and fused bias", async () => {
     const random = seeded(14);
     const cases: Array<{ a: number[]; b: number[]; ta?: boolean; tb?: boolean }> = [
-      { a: [16, 784], b: [784, 256] }, // B ≥ 4·A: swapped on first use
+      { a: [16, 784], b: [784, 256] }, // B ≥ 4·A: the SIMD product on first use, XNNPACK on the second
+      { a: [3, 50], b: [50, 13] }, // row and column tails of its register tiles
+      { a: [6, 40], b: [40, 70] },
       { a: [64, 30], b: [30, 9] },
       { a: [30, 64], b: [30, 9], ta: true },
       { a: [64, 30], b: [9, 30], tb: true },
@@ -123,7 +125,7 @@ describe("matMul on wasm matches cpu", () => {
       const results = await onCpuAndWasm(() => {
         const b = tf.tensor(bv, c.b);
         const a = tf.tensor(av, c.a);
-        // the same B twice: the first product may take the swapped path, the second the direct one
+        // the same B twice: the first product may take the SIMD kernel, the second XNNPACK
         return [tf.matMul(a, b, c.ta, c.tb), tf.matMul(a.mul(2), b, c.ta, c.tb)];
       });
       assertAllClose(results, 1e-5, `matMul ${c.a}${c.ta ? "ᵀ" : ""} · ${c.b}${c.tb ? "ᵀ" : ""}`);
