@@ -78,4 +78,37 @@ describe("useBestBackend", () => {
     assert.match(bundle["text/plain"], /^backend {9}wasm\ndevice {10}.+\nwasm {12}SIMD on, \d threads?\ntfjs {12}4\.22/);
     assert.match(bundle["text/html"], /^<table class="stepwise-backend"><tr><th[^>]*>backend<\/th><td[^>]*>wasm<\/td><\/tr>/);
   });
+
+  test("stepwise's SIMD kernels attach to the single-threaded build's (unshared) memory as well", () => {
+    // gradients of a small CNN (max-pool gradient, filter gradient, bias sums, gathers) on wasm with one
+    // thread against cpu, and an Adam step through the fused kernel
+    const script = `
+      const backend = require(${JSON.stringify(BACKEND_MODULE)});
+      const { adam } = require(${JSON.stringify(path.join(__dirname, "..", "..", "src", "optim"))});
+      const tf = require("@tensorflow/tfjs");
+      const run = () => {
+        const x = tf.tensor(Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.sin(i)), [2, 8, 8, 3]);
+        const w = tf.variable(tf.tensor(Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i)), [3, 3, 3, 8]));
+        const b = tf.variable(tf.zeros([8]));
+        const loss = () => tf.maxPool(tf.relu(tf.add(tf.conv2d(tf.gather(x, [1, 0]), w, 1, "valid"), b)), 2, 2, "valid").square().sum();
+        const optimizer = adam({ lr: 0.1 });
+        for (let i = 0; i < 3; i++) optimizer.minimize(loss);
+        return [...w.dataSync(), ...b.dataSync()];
+      };
+      backend.useBestBackend("wasm").then(async (info) => {
+        const onWasm = run();
+        await tf.setBackend("cpu");
+        const onCpu = run();
+        const worst = Math.max(...onCpu.map((v, i) => Math.abs(v - onWasm[i]) / Math.max(1, Math.abs(v))));
+        process.stdout.write(JSON.stringify({ threads: info.threads, kernel: Boolean(tf.getKernel("StepwiseAdamStep", "wasm")), worst }));
+      });
+    `;
+    const child = spawnSync(process.execPath, ["-e", script], { env: { ...process.env, STEPWISE_BACKEND: "", STEPWISE_WASM_THREADS: "1" }, encoding: "utf8", timeout: 60_000 });
+    assert.equal(child.status, 0, child.stderr);
+    const result = JSON.parse(child.stdout.slice(child.stdout.indexOf("{"))) as { threads: number; kernel: boolean; worst: number };
+    assert.equal(result.threads, 1);
+    assert.ok(result.kernel, "the fused Adam kernel is registered");
+    assert.ok(result.worst < 1e-5, `parameters after 3 steps differ from cpu by ${result.worst} (relative)`);
+  });
 });
+
