@@ -1,7 +1,8 @@
 /**
  * Start a kernel from its kernel spec with a fresh connection file, as jupyter_client's KernelManager does:
  * substitute `{connection_file}` and `{resource_dir}` in argv, spawn, connect a client, wait until ready.
- * Shutdown is polite first (shutdown_request on control), then SIGTERM, then SIGKILL.
+ * Shutdown is polite first (shutdown_request on control), then SIGTERM, then SIGKILL. Like jupyter_client,
+ * the kernel gets its own session and JPY_PARENT_PID, so it ends with this process even after a SIGKILL.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -66,7 +67,11 @@ export class KernelProcess {
     );
     const child = spawn(argv[0], argv.slice(1), {
       cwd: options.cwd,
-      env: { ...process.env, ...spec.spec.env, ...options.env },
+      // JPY_PARENT_PID: kernels (ipykernel, ours) exit when this process dies without shutting them down
+      env: { ...process.env, ...spec.spec.env, ...options.env, JPY_PARENT_PID: String(process.pid) },
+      // a session of its own, as jupyter_client starts kernels: a terminal's Ctrl-C reaches only this
+      // process, which interrupts and stops its kernels itself
+      detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
     const spawned = new Promise<void>((resolve, reject) => {

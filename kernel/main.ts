@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * The kernel process, as a kernelspec starts it: `node dist/kernel/main.js -f <connection_file>`.
- * SIGINT interrupts the running cell (interrupt_mode "signal"); shutdown_request ends the process.
+ * SIGINT interrupts the running cell (interrupt_mode "signal"); shutdown_request ends the process, and so
+ * does the death of the client that started it (JPY_PARENT_PID, see parent-watch.ts).
  */
 import { readConnectionFile } from "../jupyter/connection";
 import { Kernel } from "./kernel";
+import { watchParent } from "./parent-watch";
 
 export function connectionFileArgument(argv: readonly string[]): string {
   const at = argv.findIndex((arg) => arg === "-f" || arg === "--connection-file");
@@ -18,6 +20,10 @@ async function main(): Promise<void> {
   const connection = await readConnectionFile(connectionFileArgument(process.argv.slice(2)));
   const kernel = await Kernel.start(connection, { onShutdown: () => process.exit(0) });
   process.on("SIGINT", () => kernel.interrupt("SIGINT"));
+  watchParent(process.env, () => {
+    process.stderr.write("stepwise kernel: the client that started this kernel is gone; exiting\n");
+    process.exit(0);
+  });
   // compile the engine now rather than in the first cell; requests arriving meanwhile wait in ZeroMQ
   setImmediate(() => kernel.warm());
 }
