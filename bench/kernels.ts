@@ -6,7 +6,8 @@
  * Shapes are those of the reference CNN (shared/peers/torch_bench.py) at batch 64, NHWC:
  * Conv2d(1,16,3) -> ReLU -> MaxPool2d(2) -> Conv2d(16,32,3) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(800,10).
  *
- * For the filter gradient it times every formulation considered (the registered one is "im2col, dyᵀ·P"):
+ * For the filter gradient it times the registered kernel (stepwise's SIMD kernel where wasm SIMD runs) and
+ * every composed formulation considered before it:
  *   - im2col, dyᵀ·P     patches by XNNPACK depthwise conv with an identity filter, dy transposed, one GEMM
  *   - im2col, Pᵀ·dy     the same patches, transposed instead of dy (the larger operand)
  *   - slices, Pᵀ·dy     patches built transposed from kh·kw strided slices of the CNHW input, one GEMM
@@ -18,6 +19,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { TensorInfo } from "@tensorflow/tfjs-core";
 import { convGeometry, explicitPads, type ConvGeometry } from "../src/backend/kernels/geometry";
 import { cropUnread, im2col } from "../src/backend/kernels/im2col";
+import { filterGradientIm2col } from "../src/backend/kernels/conv2d-backprop-filter";
 import { composed, type KernelScope } from "../src/backend/kernels/scope";
 import { registerWasmTrainingKernels } from "../src/backend/kernels/register";
 import { startWasm } from "../src/backend/wasm";
@@ -26,10 +28,11 @@ import { benchData, buildModel } from "./models";
 type Variant = (scope: KernelScope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, oc: number) => TensorInfo;
 
 const filterVariants: Record<string, Variant> = {
-  "im2col, dyᵀ·P (registered)": (scope, x, dy) => {
+  "registered (SIMD direct)": (scope, x, dy) => {
     const out = scope.run("Conv2DBackpropFilter", { x, dy }, attrsFor(x, dy, currentFilterShape));
     return out;
   },
+  "im2col, dyᵀ·P": (scope, x, dy, g, oc) => filterGradientIm2col(scope, x, dy, g, oc),
   "im2col, Pᵀ·dy": (scope, x, dy, g, oc) => {
     const rows = g.n * g.oh * g.ow;
     const patches = scope.reshape(im2col(scope, cropUnread(scope, x, g), g), [rows, g.c * g.kh * g.kw]);

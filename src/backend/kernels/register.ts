@@ -39,7 +39,9 @@ let registered = false;
  * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum for the
  * wasm backend, so that CNN and embedding training run on wasm, and replaces its scalar-loop
  * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
- * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool).
+ * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). Where the
+ * runtime has wasm SIMD, stepwise's own kernels (simd.ts) take the max-pool and filter gradients, bias
+ * sums and additions, gathers, products with new weights, and the fused Adam step.
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
 export function registerWasmTrainingKernels(): void {
@@ -52,7 +54,12 @@ export function registerWasmTrainingKernels(): void {
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   }
-  const wrappers = [["Identity", sharingIdentityConfig], ["Cast", sharingCastConfig], ...(simdKernelsAvailable() ? ([["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig]] as const) : [])] as const;
+  // wrappers of the backend's own kernels: each handles its case and hands every other to the original
+  const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
+    ["Identity", sharingIdentityConfig],
+    ["Cast", sharingCastConfig],
+  ];
+  if (simdKernelsAvailable()) wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig]);
   for (const [name, wrap] of wrappers) {
     const original = tf.getKernel(name, "wasm");
     if (!original) continue;
