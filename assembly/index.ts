@@ -504,3 +504,18 @@ export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): vo
     }
   }
 }
+
+/** out = sum + grad·scale (or grad·scale without a sum), in f32: one micro-batch into an accumulation buffer. */
+export function scaledAdd(sum: usize, grad: usize, out: usize, n: i32, scale: f32, hasSum: i32): void {
+  const s = f32x4.splat(scale);
+  const vectorBytes = <usize>(n & ~3) << 2;
+  const bytes = <usize>n << 2;
+  let i: usize = 0;
+  if (hasSum) {
+    for (; i < vectorBytes; i += 16) v128.store(out + i, f32x4.add(v128.load(sum + i), f32x4.mul(v128.load(grad + i), s)));
+    for (; i < bytes; i += 4) store<f32>(out + i, load<f32>(sum + i) + load<f32>(grad + i) * scale);
+  } else {
+    for (; i < vectorBytes; i += 16) v128.store(out + i, f32x4.mul(v128.load(grad + i), s));
+    for (; i < bytes; i += 4) store<f32>(out + i, load<f32>(grad + i) * scale);
+  }
+}

@@ -15,8 +15,11 @@
  * epoch is dropped, rescaled (averaged over the items it really holds) or carried into the next epoch.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ACCUMULATE_KERNEL } from "../backend/kernels/optimizer-steps";
+import { runFusedStep } from "../optim/fused";
 import { EncodedTensor, decodeTensor, encodeTensor } from "../optim/tensor-codec";
 import { NoiseScaleEstimate, NoiseScaleTracker } from "./noise-scale";
+import { SquaredNorm, addSquaredNorms, disposeSquaredNorm, readSquaredNorms, squaredNorm } from "./squared-norm";
 
 export type LastWindowPolicy = "drop" | "rescale" | "carry";
 export const LAST_WINDOW_POLICIES: readonly LastWindowPolicy[] = ["drop", "rescale", "carry"];
@@ -43,14 +46,14 @@ interface Window {
   sums: Map<string, tf.Tensor>;
   items: number;
   microBatches: number;
-  /** Σᵢ |gᵢ|² over the window's micro-batches, kept on the device until read. */
-  smallSquaredNorms: tf.Scalar | undefined;
+  /** Σᵢ |gᵢ|² over the window's micro-batches (on the device until read, or a number on wasm). */
+  smallSquaredNorms: SquaredNorm | undefined;
 }
 
 interface PendingNorms {
   group: string;
-  small: tf.Scalar;
-  big: tf.Scalar;
+  small: SquaredNorm;
+  big: SquaredNorm;
   microBatches: number;
   items: number;
 }
@@ -60,7 +63,7 @@ export interface AccumulatorState {
   noise: Record<string, { gradientSquaredNorm: number; traceCovariance: number; windows: number }>;
 }
 
-/** Norms are read from the device in batches, so tracking the noise scale adds no per-step synchronisation. */
+/** Device norms are read in batches, so tracking the noise scale adds no per-step synchronisation. */
 const MAX_PENDING_NORMS = 32;
 
 export class GradientAccumulator {
@@ -91,16 +94,15 @@ export class GradientAccumulator {
       const window = this.windowFor(group);
       tf.tidy(() => {
         for (const name of names) {
-          const weighted = grads[name].mul(items);
           const previous = window.sums.get(name);
-          window.sums.set(name, tf.keep(previous ? previous.add(weighted) : weighted));
+          // Σ nᵢ·gᵢ: one fused kernel where the backend has it (wasm), else a product and a sum
+          const fused = runFusedStep(ACCUMULATE_KERNEL, previous ? { grad: grads[name], sum: previous } : { grad: grads[name] }, { scale: items });
+          const weighted = fused ? fused[0] : previous ? previous.add(grads[name].mul(items)) : grads[name].mul(items);
+          window.sums.set(name, tf.keep(weighted));
           previous?.dispose();
         }
         if (this.options.trackNoiseScale) {
-          const squared = tf.addN(names.map((name) => grads[name].square().sum())) as tf.Scalar;
-          const previous = window.smallSquaredNorms;
-          window.smallSquaredNorms = tf.keep(previous ? previous.add<tf.Scalar>(squared) : squared);
-          previous?.dispose();
+          window.smallSquaredNorms = addSquaredNorms(window.smallSquaredNorms, squaredNorm(names.map((name) => grads[name])));
         }
       });
       window.items += items;
@@ -162,7 +164,7 @@ export class GradientAccumulator {
 
   dispose(): void {
     for (const [group, window] of [...this.windows]) this.discard(group, window);
-    for (const pending of this.pendingNorms.splice(0)) tf.dispose([pending.small, pending.big]);
+    for (const pending of this.pendingNorms.splice(0)) [pending.small, pending.big].forEach(disposeSquaredNorm);
   }
 
   private windowFor(group: string): Window {
@@ -182,7 +184,7 @@ export class GradientAccumulator {
     });
     if (window.smallSquaredNorms && window.microBatches > 1) {
       // kept: this may run inside a caller's tidy (model.fit), and the norm is read later
-      const big = tf.keep(tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())) as tf.Scalar));
+      const big = squaredNorm(Object.values(grads));
       this.pendingNorms.push({ group, small: window.smallSquaredNorms, big, microBatches: window.microBatches, items });
       window.smallSquaredNorms = undefined;
       if (this.pendingNorms.length >= MAX_PENDING_NORMS) this.readPendingNorms();
@@ -194,14 +196,14 @@ export class GradientAccumulator {
 
   private discard(group: string, window: Window): void {
     for (const sum of window.sums.values()) sum.dispose();
-    window.smallSquaredNorms?.dispose();
+    disposeSquaredNorm(window.smallSquaredNorms);
     this.windows.delete(group);
   }
 
   private readPendingNorms(): void {
     if (this.pendingNorms.length === 0) return;
     const pending = this.pendingNorms.splice(0);
-    const values = tf.tidy(() => tf.stack(pending.flatMap((p) => [p.small, p.big])).dataSync());
+    const values = readSquaredNorms(pending.flatMap((p) => [p.small, p.big]));
     pending.forEach((p, i) => {
       this.trackerFor(p.group).add({
         smallSquaredNorm: values[2 * i] / p.microBatches,
@@ -209,7 +211,6 @@ export class GradientAccumulator {
         smallBatch: p.items / p.microBatches,
         bigBatch: p.items,
       });
-      tf.dispose([p.small, p.big]);
     });
   }
 

@@ -157,3 +157,30 @@ describe("Add of a bias vector on wasm matches cpu", () => {
     }
   });
 });
+
+describe("gradient accumulation on wasm (fused kernel, norms read from the heap) matches cpu", () => {
+  test("parameters after 3 windows of 4 unequal micro-batches, and the noise-scale estimate", async () => {
+    const random = seeded(16);
+    const shapes = [[33, 7], [7], [1]];
+    const initial = shapes.map((s) => normals(random, s.reduce((a, b) => a * b, 1)));
+    const microBatches = Array.from({ length: 12 }, (_, k) => ({ items: 8 + (k % 3) * 4, grads: shapes.map((s) => normals(random, s.reduce((a, b) => a * b, 1))) }));
+    const estimates: string[] = [];
+    const train = () => {
+      const variables = initial.map((v, i) => tf.variable(tf.tensor(v, shapes[i])));
+      const optimizer = adam({ lr: 0.05, accumulate: { steps: 4 } });
+      for (const { items, grads } of microBatches) {
+        tf.tidy(() => optimizer.applyGradients(Object.fromEntries(variables.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])])), { itemCount: items }));
+      }
+      const estimate = Object.values(optimizer.noiseScale())[0];
+      assert.ok(estimate, "a noise-scale estimate after 3 windows");
+      estimates.push(JSON.stringify(estimate, (_, v: unknown) => (typeof v === "number" ? Number(v.toPrecision(5)) : v)));
+      const out = variables.map((v) => v.clone());
+      optimizer.dispose();
+      tf.dispose(variables);
+      return out;
+    };
+    assert.ok(tf.getKernel("StepwiseAccumulate", "wasm"), "the fused accumulation kernel is registered for wasm");
+    assertAllClose(await onCpuAndWasm(train), 1e-5, "parameters after 3 accumulated windows");
+    assert.equal(estimates[1], estimates[0], "noise-scale estimate on wasm vs cpu (5 significant digits)");
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Optimizer arithmetic on wasm in one pass (assembly/index.ts): an Adam step as one kernel instead of the
- * thirteen elementwise kernels (and six scalar uploads) of the composed rule, and the squared global
- * gradient norm read straight from the heap instead of Square, Sum and AddN kernels and a dataSync.
+ * thirteen elementwise kernels (and six scalar uploads) of the composed rule, a micro-batch added into its
+ * accumulation buffer as one kernel instead of two, and squared gradient norms read straight from the heap
+ * instead of Square, Sum and AddN kernels and a dataSync.
  * On the MLP of the bench the composed Adam costs about as much as the model's own backward pass.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -45,6 +46,25 @@ const adamStep: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 export const adamStepConfig: KernelConfig = { kernelName: ADAM_STEP_KERNEL, backendName: "wasm", kernelFunc: adamStep };
+
+/** Inputs grad (and sum, when the window has one); output sum + grad·scale: one micro-batch accumulated. */
+export const ACCUMULATE_KERNEL = "StepwiseAccumulate";
+
+const accumulate: KernelFunc = ({ inputs, backend, attrs }) => {
+  const wasm = backend as unknown as WasmBackendLike;
+  const kernels = simdKernels(wasm);
+  if (!kernels) throw new Error(`stepwise ${ACCUMULATE_KERNEL}: this runtime lacks wasm SIMD`);
+  const { grad, sum } = inputs as Record<string, TensorInfo | undefined>;
+  const { scale } = attrs as unknown as { scale: number };
+  if (!grad || grad.dtype !== "float32" || (sum && (sum.dtype !== "float32" || !tf.util.arraysEqual(sum.shape, grad.shape)))) {
+    throw new Error(`stepwise ${ACCUMULATE_KERNEL}: grad (and sum) must be float32 tensors of one shape`);
+  }
+  const out = wasm.makeOutput(grad.shape.slice(), "float32");
+  kernels.scaledAdd(sum ? heapOffset(wasm, sum) : 0, heapOffset(wasm, grad), heapOffset(wasm, out), tf.util.sizeFromShape(grad.shape), scale, sum ? 1 : 0);
+  return out;
+};
+
+export const accumulateConfig: KernelConfig = { kernelName: ACCUMULATE_KERNEL, backendName: "wasm", kernelFunc: accumulate };
 
 /**
  * Σ x² over `tensors` read in place from the wasm heap, or undefined where that is not possible (another

@@ -9,7 +9,7 @@ import { conv2DBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwise-backprop";
 import { sharingCastConfig, sharingIdentityConfig } from "./forward";
 import { maxPoolGradConfig } from "./max-pool-grad";
-import { adamStepConfig } from "./optimizer-steps";
+import { accumulateConfig, adamStepConfig } from "./optimizer-steps";
 import { simdKernelsAvailable } from "./simd";
 import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
@@ -31,7 +31,7 @@ export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInput
  * Kernels it has, replaced by stepwise's SIMD kernels (assembly/index.ts), and stepwise's fused optimizer
  * step: registered where the runtime has wasm SIMD.
  */
-export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig];
+export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, accumulateConfig];
 
 let registered = false;
 
@@ -41,7 +41,7 @@ let registered = false;
  * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
  * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). Where the
  * runtime has wasm SIMD, stepwise's own kernels (simd.ts) take the max-pool and filter gradients, bias
- * sums and additions, gathers, products with new weights, and the fused Adam step.
+ * sums and additions, gathers, products with new weights, and the fused Adam and accumulation steps.
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
 export function registerWasmTrainingKernels(): void {

@@ -22,6 +22,7 @@ export interface SimdKernels {
   ): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
   sumSquares(x: number, n: number): number;
+  scaledAdd(sum: number, grad: number, out: number, n: number, scale: number, hasSum: number): void;
   matMul(a: number, b: number, c: number, m: number, k: number, n: number): void;
   addRowVector(x: number, bias: number, out: number, rows: number, cols: number): void;
   gather(x: number, indices: number, out: number, batch: number, outer: number, dim: number, perBatch: number, sliceBytes: number): void;
