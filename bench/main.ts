@@ -43,7 +43,7 @@ function runWorker(backend: string, model: string): WorkerResult {
   }
 }
 
-const TORCH_RUNS = 5;
+const TORCH_RUNS = 9;
 
 /**
  * PyTorch's samples/s per model: the median of TORCH_RUNS runs of its own script ("torch mlp 6300
