@@ -1,12 +1,14 @@
 /**
- * stepwise's SIMD kernels for tfjs's wasm backend, in AssemblyScript (compiled by `npm run build:wasm`).
+ * stepwise's SIMD kernels for tfjs's wasm backend, in AssemblyScript (compiled by `npm run build`, through
+ * scripts/build-wasm.mjs).
  *
  * The module imports the wasm backend's own memory: every pointer is a tensor's offset in that heap, so
  * kernels read their inputs and write their outputs in place, without copies. It therefore must own no
- * memory itself: no data segments, no allocation, no shadow stack (scripts/build-wasm.mjs checks the
- * binary for data segments). Scratch space, where a kernel needs it, is passed in by the caller.
+ * memory itself: no data segments, no globals, no allocation, no shadow stack (scripts/build-wasm.mjs
+ * refuses a binary with data, global or start sections). Scratch space, where a kernel needs it, is passed
+ * in by the caller.
  *
- * All arrays are float32, row-major (NHWC for images).
+ * Arrays are float32 unless a kernel says otherwise, row-major (NHWC for images).
  */
 
 // ---------------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ let installed = false;
 /** Right operands already multiplied once (their packing is cached by the backend from the second use). */
 const seenRightOperands = new WeakSet<object>();
 
-export function installWasmMatMulTransposes(): void {
+export function installWasmMatMul(): void {
   if (installed) return;
   for (const kernelName of ["BatchMatMul", "_FusedMatMul"]) {
     const original = tf.getKernel(kernelName, "wasm");

@@ -3,7 +3,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig } from "@tensorflow/tfjs-core";
-import { installWasmMatMulTransposes } from "../wasm-matmul";
+import { installWasmMatMul } from "../wasm-matmul";
 import { conv2DBackpropFilterConfig } from "./conv2d-backprop-filter";
 import { conv2DBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwise-backprop";
@@ -66,6 +66,6 @@ export function registerWasmTrainingKernels(): void {
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel(wrap(original));
   }
-  installWasmMatMulTransposes();
+  installWasmMatMul();
   registered = true;
 }
