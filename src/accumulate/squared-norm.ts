@@ -4,13 +4,13 @@
  * scalar on the device elsewhere, read later in batches so that tracking adds no per-step synchronisation.
  */
 import * as tf from "@tensorflow/tfjs";
-import { squaredNormOnHeap } from "../optim/fused";
+import { wasmSquaredNorm } from "../backend/kernels/optimizer-steps";
 
 export type SquaredNorm = number | tf.Scalar;
 
 /** Σ‖t‖² over `tensors`; a tensor result is kept (it outlives the caller's tidy). */
 export function squaredNorm(tensors: readonly tf.Tensor[]): SquaredNorm {
-  return squaredNormOnHeap(tensors) ?? tf.keep(tf.tidy(() => tf.addN(tensors.map((t) => t.square().sum())) as tf.Scalar));
+  return wasmSquaredNorm(tensors) ?? tf.keep(tf.tidy(() => tf.addN(tensors.map((t) => t.square().sum())) as tf.Scalar));
 }
 
 /** a + b; tensor operands are disposed (a kept tensor is returned when either was one). */

@@ -14,12 +14,7 @@ export function runFusedStep(kernelName: string, inputs: Record<string, tf.Tenso
   return Array.isArray(outputs) ? outputs : [outputs]; // a kernel with one output gives a tensor, not a list
 }
 
-/** Σ‖t‖² over `tensors` read in place where the backend allows it (wasm with SIMD), else undefined. */
-export function squaredNormOnHeap(tensors: readonly tf.Tensor[]): number | undefined {
-  return wasmSquaredNorm(tensors);
-}
-
 /** Σ‖t‖² over `tensors` as a number: read in place on wasm, else reduced on the device and read once. */
 export function squaredNormValue(tensors: readonly tf.Tensor[]): number {
-  return squaredNormOnHeap(tensors) ?? tf.tidy(() => squaredGlobalNorm(tensors).dataSync()[0]);
+  return wasmSquaredNorm(tensors) ?? tf.tidy(() => squaredGlobalNorm(tensors).dataSync()[0]);
 }

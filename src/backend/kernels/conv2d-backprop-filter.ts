@@ -19,9 +19,8 @@
  *
  * im2col runs in batch chunks that keep P under PATCH_BUDGET floats. NCHW inputs are transposed to NHWC.
  */
-import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { convGeometry, explicitPads, type ConvGeometry } from "./geometry";
+import { backpropConvInfo, convGeometry, explicitPads, type Conv2DBackpropAttrs, type ConvGeometry } from "./geometry";
 import { cropUnread, im2col } from "./im2col";
 import { composed, type KernelScope } from "./scope";
 import { heapOffset, simdKernels, type SimdKernels } from "./simd";
@@ -32,33 +31,17 @@ export const PATCH_BUDGET = 1 << 24;
 /** im2col below this many GEMM rows (C·kh·kw), the convolution formulation from there on. */
 export const IM2COL_MAX_ROWS = 64;
 
-export type PadAttr = "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-
-interface Conv2DBackpropFilterAttrs {
-  strides: number | [number, number];
-  pad: PadAttr;
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
+interface Conv2DBackpropFilterAttrs extends Conv2DBackpropAttrs {
   filterShape: [number, number, number, number];
 }
 
 export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const filterAttrs = attrs as unknown as Conv2DBackpropFilterAttrs;
   return composed(backend, (scope) => {
     let x = inputs.x as TensorInfo;
     let dy = inputs.dy as TensorInfo;
-    const channelsFirst = dataFormat === "NCHW";
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      channelsFirst ? "channelsFirst" : "channelsLast",
-    );
-    if (channelsFirst) {
+    const info = backpropConvInfo(x.shape, filterAttrs.filterShape, filterAttrs);
+    if (filterAttrs.dataFormat === "NCHW") {
       x = scope.transpose(x, [0, 2, 3, 1]);
       dy = scope.transpose(dy, [0, 2, 3, 1]);
     }

@@ -9,37 +9,22 @@
  * Conv2DBackpropInput, a scalar loop about 20x slower on the reference CNN's second layer (bench/kernels.ts);
  * this one replaces it. NCHW tensors are transposed to NHWC and back.
  */
-import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import type { PadAttr } from "./conv2d-backprop-filter";
-import { convGeometry } from "./geometry";
+import { backpropConvInfo, convGeometry, type Conv2DBackpropAttrs } from "./geometry";
 import { composed } from "./scope";
 import { flippedFilter, stuffAndPad, transposedPads } from "./transposed-conv";
 
-interface Conv2DBackpropInputAttrs {
-  strides: number | [number, number];
-  pad: PadAttr;
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
+interface Conv2DBackpropInputAttrs extends Conv2DBackpropAttrs {
   inputShape: [number, number, number, number];
 }
 
 export const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
+  const inputAttrs = attrs as unknown as Conv2DBackpropInputAttrs;
   return composed(backend, (scope) => {
     let dy = inputs.dy as TensorInfo;
     const filter = inputs.filter as TensorInfo;
-    const channelsFirst = dataFormat === "NCHW";
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      channelsFirst ? "channelsFirst" : "channelsLast",
-    );
+    const channelsFirst = inputAttrs.dataFormat === "NCHW";
+    const info = backpropConvInfo(inputAttrs.inputShape, filter.shape, inputAttrs);
     if (channelsFirst) dy = scope.transpose(dy, [0, 2, 3, 1]);
     const g = convGeometry(info);
     const flipped = flippedFilter(scope, filter); // [kh, kw, o, c]

@@ -18,8 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import type { PadAttr } from "./conv2d-backprop-filter";
-import { convGeometry, explicitPads } from "./geometry";
+import { convGeometry, explicitPads, type PadAttr } from "./geometry";
 import { cropUnread } from "./im2col";
 import { composed } from "./scope";
 import { flipSpatial, stuffAndPad } from "./transposed-conv";

@@ -35,6 +35,30 @@ export interface ConvGeometry {
 
 export type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
+export type PadAttr = "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+
+/** The attributes Conv2DBackpropFilter and Conv2DBackpropInput share. */
+export interface Conv2DBackpropAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+/** The forward convolution's info for a backprop kernel's attributes (no dilation: tfjs has none in gradients). */
+export function backpropConvInfo(xShape: readonly number[], filterShape: readonly number[], attrs: Conv2DBackpropAttrs): Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    attrs.dataFormat === "NCHW" ? "channelsFirst" : "channelsLast",
+  );
+}
+
 /** The geometry of `info`, which must describe an NHWC convolution. */
 export function convGeometry(info: Conv2DInfo): ConvGeometry {
   const { padInfo } = info;
