@@ -304,7 +304,8 @@ describe("collection, shards, reports", () => {
 describe("the command line", () => {
   test("Ctrl-C: the running kernel is stopped, the partial notebook written, the rest not run, exit code 130", async () => {
     const pidFile = path.join(workspace.work, "interrupted-kernel.pid");
-    const running = notebook(path.join("sigint", "a.ipynb"), [`import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));`, "await new Promise(() => {})"]);
+    // the cell that hangs writes the pid file itself, so the interrupt cannot land while cell 0 is still finishing
+    const running = notebook(path.join("sigint", "a.ipynb"), ['import { writeFileSync } from "node:fs";', `writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nawait new Promise(() => {})`]);
     notebook(path.join("sigint", "b.ipynb"), ['"not run"']);
     const bin = path.join(__dirname, "..", "..", "..", "bin", "stepwise.js");
     const env = { ...process.env, JUPYTER_PATH: workspace.dataDir, JUPYTER_DATA_DIR: workspace.dataDir };
