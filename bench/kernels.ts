@@ -181,8 +181,8 @@ async function main(): Promise<void> {
   console.log("\ntraining step (Adam, batch 64)");
   for (const name of ["mlp", "cnn"] as const) {
     const model = buildModel(name);
-    // logits and integer labels, as PyTorch's CrossEntropyLoss
-    model.compile({ optimizer: tf.train.adam(), loss: (t: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(t, p) });
+    // the model ends in a softmax (models.ts): cross-entropy of its probabilities, as PyTorch's CrossEntropyLoss of logits
+    model.compile({ optimizer: tf.train.adam(), loss: "categoricalCrossentropy" });
     const { x, y } = benchData(name, 512);
     const yf = tf.oneHot(y, 10);
     await model.fit(x, yf, { batchSize: 64, epochs: 1, verbose: 0 });

@@ -1,18 +1,24 @@
 /**
  * `npm run bench`: training speed of the MLP and CNN of shared/peers/torch_bench.py on every backend this
  * machine can load, beside PyTorch on the same machine when Debian's python3-torch is installed; plus what
- * stepwise's optimizer and gradient accumulation cost over tfjs's own Adam (see train-worker.ts).
+ * stepwise's optimizer and gradient accumulation cost over tfjs's own Adam (see train-worker.ts), beside what
+ * micro-batches and accumulation cost PyTorch itself (torch_accumulation.py). On a machine with more than one
+ * core the wasm backend runs twice, with its default thread pool and single-threaded: which is faster depends
+ * on the model (XNNPACK's thread hand-offs cost more than they save on small layers).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BACKEND_ORDER } from "../src/backend";
+import { defaultWasmThreads } from "../src/backend/wasm";
 
 const PYTHON = "/usr/bin/python3";
 const MODELS = ["mlp", "cnn"] as const;
 
 interface WorkerResult {
+  /** the backend as the tables name it ("wasm, 1 thread" for the single-threaded run) */
+  label: string;
   backend: string;
   model: string;
   device?: string;
@@ -33,13 +39,15 @@ function findTorchBench(): string | undefined {
   }
 }
 
-function runWorker(backend: string, model: string): WorkerResult {
-  const child = spawnSync(process.execPath, [path.join(__dirname, "train-worker.js"), backend, model], { encoding: "utf8", timeout: 600_000 });
+function runWorker(backend: string, model: string, wasmThreads?: number): WorkerResult {
+  const env = wasmThreads === undefined ? process.env : { ...process.env, STEPWISE_WASM_THREADS: String(wasmThreads) };
+  const label = wasmThreads === undefined ? backend : `${backend}, ${wasmThreads} thread${wasmThreads === 1 ? "" : "s"}`;
+  const child = spawnSync(process.execPath, [path.join(__dirname, "train-worker.js"), backend, model], { encoding: "utf8", env, timeout: 600_000 });
   const line = child.stdout.trim().split("\n").pop() ?? "";
   try {
-    return JSON.parse(line) as WorkerResult;
+    return { ...(JSON.parse(line) as Omit<WorkerResult, "label">), label };
   } catch {
-    return { backend, model, error: `worker failed (${child.signal ?? `exit ${child.status}`}): ${child.stderr.trim().split("\n").slice(-3).join(" ")}` };
+    return { label, backend, model, error: `worker failed (${child.signal ?? `exit ${child.status}`}): ${child.stderr.trim().split("\n").slice(-3).join(" ")}` };
   }
 }
 
@@ -66,17 +74,37 @@ function runTorch(script: string): Record<string, { median: number; min: number;
   );
 }
 
+type TorchAccumulation = Record<string, { batch64: number; batch16: number; accumulated4x16: number }>;
+
+/** PyTorch's samples/s at batch 64, batch 16 and 4×16 accumulated, per model (bench/torch_accumulation.py). */
+function runTorchAccumulation(): TorchAccumulation | string {
+  if (!fs.existsSync(PYTHON) || spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return "PyTorch not installed (apt-get install python3-torch)";
+  const script = path.resolve(__dirname, "..", "..", "bench", "torch_accumulation.py");
+  const child = spawnSync(PYTHON, [script], { encoding: "utf8", timeout: 600_000 });
+  if (child.status !== 0) return `torch_accumulation.py failed: ${child.stderr.trim().split("\n").pop()}`;
+  const rates: Record<string, Record<string, number>> = {};
+  for (const match of child.stdout.matchAll(/^torch-accumulation (\w+) (\w+) (\d+)$/gm)) (rates[match[1]] ??= {})[match[2]] = Number(match[3]);
+  return rates as TorchAccumulation;
+}
+
+/** How much longer per sample `slow` takes than `fast`, signed: "+12%", "-3%". */
+function pct(slow: number, fast: number): string {
+  return `${((fast / slow - 1) * 100).toFixed(0).replace(/^(?!-)/, "+")}%`;
+}
+
 function main(): void {
   console.log(`stepwise bench — ${os.cpus()[0]?.model.trim() ?? os.arch()}, ${os.availableParallelism()} cores, Node ${process.version}`);
   console.log("protocol of shared/peers/torch_bench.py: 512 random samples, batch 64, Adam, 1 warm-up epoch, timed rounds of 3 epochs (median of 5)\n");
   const rows: WorkerResult[] = [];
-  for (const backend of BACKEND_ORDER) {
+  const runs: Array<{ backend: string; wasmThreads?: number }> = BACKEND_ORDER.map((backend) => ({ backend }));
+  if (defaultWasmThreads() > 1) runs.splice(runs.findIndex((r) => r.backend === "wasm") + 1, 0, { backend: "wasm", wasmThreads: 1 });
+  for (const { backend, wasmThreads } of runs) {
     for (const model of MODELS) {
       if (backend === "cpu" && model === "cnn") {
-        rows.push({ backend, model, skipped: "tfjs's cpu backend is ~100x slower than wasm on convolutions" });
+        rows.push({ label: backend, backend, model, skipped: "tfjs's cpu backend is ~100x slower than wasm on convolutions" });
         continue;
       }
-      const result = runWorker(backend, model);
+      const result = runWorker(backend, model, wasmThreads);
       rows.push(result);
       if (result.skipped) break; // the backend cannot load: same reason for the next model
     }
@@ -84,35 +112,37 @@ function main(): void {
   const torchScript = findTorchBench();
   const torch = torchScript ? runTorch(torchScript) : "shared/peers/torch_bench.py not found";
   const torchRate = (model: string) => (typeof torch === "object" ? torch[model]?.median : undefined);
+  const torchAccumulation = runTorchAccumulation();
+  const W = 17; // width of the backend column
 
   console.log("training speed, samples/s (higher is better)");
-  console.log(`${"backend".padEnd(11)}${"model".padEnd(6)}${"tf.train.adam".padStart(14)}${"stepwise adam".padStart(15)}${"vs PyTorch".padStart(12)}`);
+  console.log(`${"backend".padEnd(W)}${"model".padEnd(6)}${"tf.train.adam".padStart(14)}${"stepwise adam".padStart(15)}${"vs PyTorch".padStart(12)}`);
   for (const row of rows) {
     if (row.skipped || row.error) {
-      console.log(`${row.backend.padEnd(11)}${row.model.padEnd(6)}  ${row.skipped ? "skipped" : "FAILED"}: ${(row.skipped ?? row.error ?? "").split("\n")[0].slice(0, 100)}`);
+      console.log(`${row.label.padEnd(W)}${row.model.padEnd(6)}  ${row.skipped ? "skipped" : "FAILED"}: ${(row.skipped ?? row.error ?? "").split("\n")[0].slice(0, 100)}`);
       continue;
     }
     const tfjs = row.results!["tf.train.adam"].samplesPerSecond;
     const ours = row.results!["stepwise adam"].samplesPerSecond;
     const peer = torchRate(row.model);
-    console.log(`${row.backend.padEnd(11)}${row.model.padEnd(6)}${tfjs.toFixed(0).padStart(14)}${ours.toFixed(0).padStart(15)}${(peer ? `${(ours / peer).toFixed(2)}x` : "-").padStart(12)}`);
+    console.log(`${row.label.padEnd(W)}${row.model.padEnd(6)}${tfjs.toFixed(0).padStart(14)}${ours.toFixed(0).padStart(15)}${(peer ? `${(ours / peer).toFixed(2)}x` : "-").padStart(12)}`);
   }
   if (typeof torch === "object") {
     for (const model of MODELS) {
       const rate = torch[model];
       if (rate) {
         console.log(
-          `${"pytorch".padEnd(11)}${model.padEnd(6)}${rate.median.toFixed(0).padStart(14)}   (torch_bench.py, CPU, all cores: median of ${TORCH_RUNS} runs, range ${rate.min.toFixed(0)}–${rate.max.toFixed(0)})`,
+          `${"pytorch".padEnd(W)}${model.padEnd(6)}${rate.median.toFixed(0).padStart(14)}   (torch_bench.py, CPU, all cores: median of ${TORCH_RUNS} runs, range ${rate.min.toFixed(0)}–${rate.max.toFixed(0)})`,
         );
       }
     }
   } else {
-    console.log(`pytorch    ${torch}`);
+    console.log(`${"pytorch".padEnd(W)}${torch}`);
   }
 
   console.log("\nstepwise over tfjs's Adam, and accumulation (4 micro-batches of 16 vs one batch of 64)");
   console.log(
-    `${"backend".padEnd(11)}${"model".padEnd(6)}${"optimizer".padStart(11)}${"accum. time".padStart(13)}${"batch 16".padStart(10)}${"peak MB 64".padStart(12)}${"peak MB 4x16".padStart(14)}`,
+    `${"backend".padEnd(W)}${"model".padEnd(6)}${"optimizer".padStart(11)}${"accum. time".padStart(13)}${"batch 16".padStart(10)}${"peak MB 64".padStart(12)}${"peak MB 4x16".padStart(14)}`,
   );
   for (const row of rows) {
     if (!row.results) continue;
@@ -121,18 +151,26 @@ function main(): void {
     const ours = r["stepwise adam"].samplesPerSecond;
     const accumulated = r["stepwise adam, 4 × 16 accumulated"];
     const small = r["stepwise adam, batch 16"];
-    const pct = (slow: number, fast: number) => `${((fast / slow - 1) * 100).toFixed(0).replace(/^(?!-)/, "+")}%`;
     console.log(
-      `${row.backend.padEnd(11)}${row.model.padEnd(6)}${pct(ours, tfjs).padStart(11)}${pct(accumulated.samplesPerSecond, ours).padStart(13)}` +
+      `${row.label.padEnd(W)}${row.model.padEnd(6)}${pct(ours, tfjs).padStart(11)}${pct(accumulated.samplesPerSecond, ours).padStart(13)}` +
         `${pct(small.samplesPerSecond, ours).padStart(10)}` +
         `${(r["stepwise adam"].peakBytes / 2 ** 20).toFixed(1).padStart(12)}${(accumulated.peakBytes / 2 ** 20).toFixed(1).padStart(14)}`,
     );
+  }
+  if (typeof torchAccumulation === "object") {
+    for (const model of MODELS) {
+      const r = torchAccumulation[model];
+      if (!r) continue;
+      console.log(`${"pytorch".padEnd(W)}${model.padEnd(6)}${"-".padStart(11)}${pct(r.accumulated4x16, r.batch64).padStart(13)}${pct(r.batch16, r.batch64).padStart(10)}   (torch_accumulation.py)`);
+    }
+  } else {
+    console.log(`${"pytorch".padEnd(W)}${torchAccumulation}`);
   }
   console.log(
     "(optimizer: extra time per sample of stepwise's adam over tf.train.adam; accum. time: of 4x16 accumulated over one batch of 64;\n" +
       " batch 16: of plain batches of 16, no accumulation, over one batch of 64 — the cost of the micro-batch size alone)",
   );
-  for (const row of rows) if (row.device) console.log(`device: ${row.device}`);
+  for (const device of new Set(rows.map((row) => row.device && `${row.label}: ${row.device}`))) if (device) console.log(`device: ${device}`);
 }
 
 main();

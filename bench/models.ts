@@ -1,4 +1,9 @@
-/** The models of shared/peers/torch_bench.py, layer for layer (tfjs is NHWC where PyTorch is NCHW). */
+/**
+ * The models of shared/peers/torch_bench.py, layer for layer (tfjs is NHWC where PyTorch is NCHW). The last
+ * layer ends in a softmax: tfjs-layers' "sparseCategoricalCrossentropy" takes probabilities (it divides the
+ * outputs by their sum and takes the log), so softmax + that loss is the cross-entropy of the logits, the same
+ * computation as PyTorch's nn.CrossEntropyLoss on the peer's raw outputs.
+ */
 import * as tf from "@tensorflow/tfjs";
 
 export type ModelName = "mlp" | "cnn";
@@ -10,7 +15,7 @@ export function buildModel(name: ModelName): tf.Sequential {
     return tf.sequential({
       layers: [
         tf.layers.dense({ inputShape: [784], units: 256, activation: "relu", kernelInitializer: init() }),
-        tf.layers.dense({ units: 10, kernelInitializer: init() }),
+        tf.layers.dense({ units: 10, activation: "softmax", kernelInitializer: init() }),
       ],
     });
   }
@@ -21,7 +26,7 @@ export function buildModel(name: ModelName): tf.Sequential {
       tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: "relu", kernelInitializer: init() }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
-      tf.layers.dense({ units: 10, kernelInitializer: init() }),
+      tf.layers.dense({ units: 10, activation: "softmax", kernelInitializer: init() }),
     ],
   });
 }
