@@ -161,7 +161,7 @@ function main(): void {
     for (const model of MODELS) {
       const r = torchAccumulation[model];
       if (!r) continue;
-      console.log(`${"pytorch".padEnd(W)}${model.padEnd(6)}${"-".padStart(11)}${pct(r.accumulated4x16, r.batch64).padStart(13)}${pct(r.batch16, r.batch64).padStart(10)}   (torch_accumulation.py)`);
+      console.log(`${"pytorch".padEnd(W)}${model.padEnd(6)}${"-".padStart(11)}${pct(r.accumulated4x16, r.batch64).padStart(13)}${pct(r.batch16, r.batch64).padStart(10)}   (torch_accumulation.py; batch 64: ${r.batch64} samples/s, median of 5 rounds)`);
     }
   } else {
     console.log(`${"pytorch".padEnd(W)}${torchAccumulation}`);
