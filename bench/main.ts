@@ -51,6 +51,12 @@ function runWorker(backend: string, model: string, wasmThreads?: number): Worker
   }
 }
 
+/** Why PyTorch cannot run here, if it cannot. */
+function pytorchMissing(): string | undefined {
+  if (!fs.existsSync(PYTHON) || spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return "PyTorch not installed (apt-get install python3-torch)";
+  return undefined;
+}
+
 const TORCH_RUNS = 9;
 
 /**
@@ -59,7 +65,8 @@ const TORCH_RUNS = 9;
  * MLP figure alone swings several-fold between runs; stepwise's figures are medians of 5 rounds as well.
  */
 function runTorch(script: string): Record<string, { median: number; min: number; max: number }> | string {
-  if (!fs.existsSync(PYTHON) || spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return "PyTorch not installed (apt-get install python3-torch)";
+  const missing = pytorchMissing();
+  if (missing) return missing;
   const runs: Record<string, number[]> = {};
   for (let i = 0; i < TORCH_RUNS; i++) {
     const child = spawnSync(PYTHON, [script], { encoding: "utf8", timeout: 600_000 });
@@ -78,7 +85,8 @@ type TorchAccumulation = Record<string, { batch64: number; batch16: number; accu
 
 /** PyTorch's samples/s at batch 64, batch 16 and 4×16 accumulated, per model (bench/torch_accumulation.py). */
 function runTorchAccumulation(): TorchAccumulation | string {
-  if (!fs.existsSync(PYTHON) || spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return "PyTorch not installed (apt-get install python3-torch)";
+  const missing = pytorchMissing();
+  if (missing) return missing;
   const script = path.resolve(__dirname, "..", "..", "bench", "torch_accumulation.py");
   const child = spawnSync(PYTHON, [script], { encoding: "utf8", timeout: 600_000 });
   if (child.status !== 0) return `torch_accumulation.py failed: ${child.stderr.trim().split("\n").pop()}`;
