@@ -9,7 +9,30 @@
  * in by the caller.
  *
  * Arrays are float32 unless a kernel says otherwise, row-major (NHWC for images).
+ *
+ * Every kernel is given, after its other arguments, the size in bytes of each buffer it takes (in argument
+ * order), and checks before it writes anything that what its geometry reaches lies inside each buffer and
+ * inside the memory. It returns OK when it ran, k when buffer k (1-based) is too small, or BAD_GEOMETRY
+ * when its arguments contradict each other; it writes nothing then. A wrong shape is an error, never a
+ * write into a neighbouring tensor.
  */
+
+const OK: i32 = 0;
+const BAD_GEOMETRY: i32 = -1;
+
+/** Whether `need` bytes fit in the buffer at `ptr` of `capacity` bytes, and that buffer in the memory. */
+// @ts-ignore: decorator
+@inline
+function fits(ptr: usize, need: u64, capacity: usize): bool {
+  return need <= <u64>capacity && <u64>ptr + <u64>capacity <= (<u64>memory.size() << 16);
+}
+
+/** The byte size of `count` float32 or int32 elements, in 64 bits (no wrap-around). */
+// @ts-ignore: decorator
+@inline
+function bytes4(count: u64): u64 {
+  return count << 2;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Max-pool gradient
@@ -21,7 +44,15 @@
  * Windows do not overlap, so every position gets at most one window's gradient; uncovered trailing
  * rows/columns (odd sizes) get zero.
  */
-export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32): void {
+export function maxPoolGrad2x2(
+  x: usize, dy: usize, dx: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
+  xBytes: usize, dyBytes: usize, dxBytes: usize,
+): i32 {
+  if (batch < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || 2 * <i64>outHeight > <i64>height || 2 * <i64>outWidth > <i64>width) return BAD_GEOMETRY;
+  const image = bytes4(<u64>batch * height * width * channels);
+  if (!fits(x, image, xBytes)) return 1;
+  if (!fits(dy, bytes4(<u64>batch * outHeight * outWidth * channels), dyBytes)) return 2;
+  if (!fits(dx, image, dxBytes)) return 3;
   // every position of an even-sized image belongs to exactly one window and is written below
   if (height != 2 * outHeight || width != 2 * outWidth) memory.fill(dx, 0, <usize>batch * height * width * channels * 4);
   const rowStride = <usize>width * channels * 4;
@@ -75,12 +106,18 @@ export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, batch: i32, heigh
           if (v > best) { best = v; at = <isize>at2; }
           v = load<f32>(x + at3);
           if (v > best) at = <isize>at3;
-          if (at >= 0) store<f32>(dx + <usize>at, load<f32>(g + o));
+          // every position of the window is written (dx is not cleared first when the windows tile it)
+          const grad = load<f32>(g + o);
+          store<f32>(dx + at0, at == <isize>at0 ? grad : 0);
+          store<f32>(dx + at1, at == <isize>at1 ? grad : 0);
+          store<f32>(dx + at2, at == <isize>at2 ? grad : 0);
+          store<f32>(dx + at3, at == <isize>at3 ? grad : 0);
         }
         g += colStride;
       }
     }
   }
+  return OK;
 }
 
 /**
@@ -91,7 +128,13 @@ export function maxPoolGrad(
   x: usize, dy: usize, dx: usize,
   batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
   strideHeight: i32, strideWidth: i32, filterHeight: i32, filterWidth: i32, padTop: i32, padLeft: i32,
-): void {
+  xBytes: usize, dyBytes: usize, dxBytes: usize,
+): i32 {
+  if (batch < 0 || height < 0 || width < 0 || channels < 0 || outHeight < 0 || outWidth < 0) return BAD_GEOMETRY;
+  const image = bytes4(<u64>batch * height * width * channels);
+  if (!fits(x, image, xBytes)) return 1;
+  if (!fits(dy, bytes4(<u64>batch * outHeight * outWidth * channels), dyBytes)) return 2;
+  if (!fits(dx, image, dxBytes)) return 3;
   memory.fill(dx, 0, <usize>batch * height * width * channels * 4);
   let g = dy;
   for (let n = 0; n < batch; n++) {
@@ -123,6 +166,7 @@ export function maxPoolGrad(
       }
     }
   }
+  return OK;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -130,7 +174,10 @@ export function maxPoolGrad(
 // ---------------------------------------------------------------------------------------------------------
 
 /** out[c] = Σ_r x[r, c] for x of shape [rows, cols], summed in row order. */
-export function sumRows(x: usize, out: usize, rows: i32, cols: i32): void {
+export function sumRows(x: usize, out: usize, rows: i32, cols: i32, xBytes: usize, outBytes: usize): i32 {
+  if (rows < 0 || cols < 0) return BAD_GEOMETRY;
+  if (!fits(x, bytes4(<u64>rows * cols), xBytes)) return 1;
+  if (!fits(out, bytes4(<u64>cols), outBytes)) return 2;
   const rowBytes = <usize>cols * 4;
   let c = 0;
   for (; c + 16 <= cols; c += 16) {
@@ -167,6 +214,7 @@ export function sumRows(x: usize, out: usize, rows: i32, cols: i32): void {
     }
     store<f32>(out + <usize>c * 4, a);
   }
+  return OK;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -184,7 +232,14 @@ export function conv2dFilterGrad(
   x: usize, dy: usize, dW: usize,
   batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, top: i32, left: i32,
-): void {
+  xBytes: usize, dyBytes: usize, dWBytes: usize,
+): i32 {
+  if (batch < 0 || height < 0 || width < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || outChannels < 0 || kh < 0 || kw < 0 || sh < 1 || sw < 1 || dh < 1 || dw < 1) {
+    return BAD_GEOMETRY;
+  }
+  if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
+  if (!fits(dy, bytes4(<u64>batch * outHeight * outWidth * outChannels), dyBytes)) return 2;
+  if (!fits(dW, bytes4(<u64>kh * kw * channels * outChannels), dWBytes)) return 3;
   memory.fill(dW, 0, <usize>kh * kw * channels * outChannels * 4);
   const xRow = <usize>width * channels * 4;
   const dyRow = <usize>outWidth * outChannels * 4;
@@ -229,6 +284,7 @@ export function conv2dFilterGrad(
       }
     }
   }
+  return OK;
 }
 
 // @ts-ignore: decorator
@@ -320,8 +376,9 @@ function scalarTap(
 // Optimizer arithmetic
 // ---------------------------------------------------------------------------------------------------------
 
-/** Σ x² over n floats, squares rounded to f32 as tfjs's Square does, summed in f64. */
-export function sumSquares(x: usize, n: i32): f64 {
+/** Σ x² over n floats, squares rounded to f32 as tfjs's Square does, summed in f64; −1 when x is too small. */
+export function sumSquares(x: usize, n: i32, xBytes: usize): f64 {
+  if (n < 0 || !fits(x, bytes4(<u64>n), xBytes)) return -1;
   let lo = f64x2.splat(0);
   let hi = f64x2.splat(0);
   const vectorEnd = x + (<usize>(n & ~3) << 2);
@@ -354,7 +411,20 @@ export function adamStep(
   param: usize, grad: usize, m: usize, v: usize, vMax: usize,
   outParam: usize, outM: usize, outV: usize, outVMax: usize, n: i32,
   beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, correction2: f32, eps: f32, stepSize: f32, amsgrad: i32,
-): void {
+  paramBytes: usize, gradBytes: usize, mBytes: usize, vBytes: usize, vMaxBytes: usize,
+  outParamBytes: usize, outMBytes: usize, outVBytes: usize, outVMaxBytes: usize,
+): i32 {
+  if (n < 0) return BAD_GEOMETRY;
+  const need = bytes4(<u64>n);
+  if (!fits(param, need, paramBytes)) return 1;
+  if (!fits(grad, need, gradBytes)) return 2;
+  if (!fits(m, need, mBytes)) return 3;
+  if (!fits(v, need, vBytes)) return 4;
+  if (amsgrad && !fits(vMax, need, vMaxBytes)) return 5;
+  if (!fits(outParam, need, outParamBytes)) return 6;
+  if (!fits(outM, need, outMBytes)) return 7;
+  if (!fits(outV, need, outVBytes)) return 8;
+  if (amsgrad && !fits(outVMax, need, outVMaxBytes)) return 9;
   const b1 = f32x4.splat(beta1), c1 = f32x4.splat(oneMinusBeta1);
   const b2 = f32x4.splat(beta2), c2 = f32x4.splat(oneMinusBeta2);
   const k2 = f32x4.splat(correction2), e = f32x4.splat(eps), lr = f32x4.splat(stepSize);
@@ -388,6 +458,7 @@ export function adamStep(
     }
     store<f32>(outParam + i, load<f32>(param + i) - (m1 / (sqrt<f32>(second) / correction2 + eps)) * stepSize);
   }
+  return OK;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -396,9 +467,21 @@ export function adamStep(
 
 /**
  * out[b, o, i, :] = x[b, o, indices[b, i], :] for x [batch, outer, dim, slice] and int32 indices
- * [batch, perBatch] (already checked to lie in [0, dim)), slices of `sliceBytes` bytes copied whole.
+ * [batch, perBatch], slices of `sliceBytes` bytes copied whole. An index outside [0, dim) is BAD_GEOMETRY.
  */
-export function gather(x: usize, indices: usize, out: usize, batch: i32, outer: i32, dim: i32, perBatch: i32, sliceBytes: i32): void {
+export function gather(
+  x: usize, indices: usize, out: usize, batch: i32, outer: i32, dim: i32, perBatch: i32, sliceBytes: i32,
+  xBytes: usize, indicesBytes: usize, outBytes: usize,
+): i32 {
+  if (batch < 0 || outer < 0 || dim < 0 || perBatch < 0 || sliceBytes < 0) return BAD_GEOMETRY;
+  if (!fits(x, <u64>batch * outer * dim * sliceBytes, xBytes)) return 1;
+  if (!fits(indices, bytes4(<u64>batch * perBatch), indicesBytes)) return 2;
+  if (!fits(out, <u64>batch * outer * perBatch * sliceBytes, outBytes)) return 3;
+  const count = <usize>batch * perBatch;
+  for (let i: usize = 0; i < count; i++) {
+    const index = load<i32>(indices + (i << 2));
+    if (index < 0 || index >= dim) return BAD_GEOMETRY;
+  }
   const slice = <usize>sliceBytes;
   let target = out;
   for (let b = 0; b < batch; b++) {
@@ -411,6 +494,7 @@ export function gather(x: usize, indices: usize, out: usize, batch: i32, outer: 
       }
     }
   }
+  return OK;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -418,7 +502,12 @@ export function gather(x: usize, indices: usize, out: usize, batch: i32, outer: 
 // ---------------------------------------------------------------------------------------------------------
 
 /** out[r, c] = x[r, c] + bias[c] for x of shape [rows, cols]. */
-export function addRowVector(x: usize, bias: usize, out: usize, rows: i32, cols: i32): void {
+export function addRowVector(x: usize, bias: usize, out: usize, rows: i32, cols: i32, xBytes: usize, biasBytes: usize, outBytes: usize): i32 {
+  if (rows < 0 || cols < 0) return BAD_GEOMETRY;
+  const all = bytes4(<u64>rows * cols);
+  if (!fits(x, all, xBytes)) return 1;
+  if (!fits(bias, bytes4(<u64>cols), biasBytes)) return 2;
+  if (!fits(out, all, outBytes)) return 3;
   const rowBytes = <usize>cols << 2;
   const vectorBytes = <usize>(cols & ~3) << 2;
   for (let r = 0; r < rows; r++) {
@@ -427,6 +516,7 @@ export function addRowVector(x: usize, bias: usize, out: usize, rows: i32, cols:
     for (; c < vectorBytes; c += 16) v128.store(out + offset + c, f32x4.add(v128.load(x + offset + c), v128.load(bias + c)));
     for (; c < rowBytes; c += 4) store<f32>(out + offset + c, load<f32>(x + offset + c) + load<f32>(bias + c));
   }
+  return OK;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -439,7 +529,11 @@ export function addRowVector(x: usize, bias: usize, out: usize, rows: i32, cols:
  * Register tiles of 4 rows × 8 columns accumulate over k; a column block of B (k × 8) stays in cache while
  * every row tile passes over it.
  */
-export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
+export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aBytes: usize, bBytes: usize, cBytes: usize): i32 {
+  if (m < 0 || k < 0 || n < 0) return BAD_GEOMETRY;
+  if (!fits(a, bytes4(<u64>m * k), aBytes)) return 1;
+  if (!fits(b, bytes4(<u64>k * n), bBytes)) return 2;
+  if (!fits(c, bytes4(<u64>m * n), cBytes)) return 3;
   const aRow = <usize>k << 2;
   const bRow = <usize>n << 2;
   const m4 = m & ~3;
@@ -505,10 +599,16 @@ export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): vo
       store<f32>(c + (<usize>row * n + col) * 4, sum);
     }
   }
+  return OK;
 }
 
 /** out = sum + grad·scale (or grad·scale without a sum), in f32: one micro-batch into an accumulation buffer. */
-export function scaledAdd(sum: usize, grad: usize, out: usize, n: i32, scale: f32, hasSum: i32): void {
+export function scaledAdd(sum: usize, grad: usize, out: usize, n: i32, scale: f32, hasSum: i32, sumBytes: usize, gradBytes: usize, outBytes: usize): i32 {
+  if (n < 0) return BAD_GEOMETRY;
+  const need = bytes4(<u64>n);
+  if (hasSum && !fits(sum, need, sumBytes)) return 1;
+  if (!fits(grad, need, gradBytes)) return 2;
+  if (!fits(out, need, outBytes)) return 3;
   const s = f32x4.splat(scale);
   const vectorBytes = <usize>(n & ~3) << 2;
   const bytes = <usize>n << 2;
@@ -520,4 +620,5 @@ export function scaledAdd(sum: usize, grad: usize, out: usize, n: i32, scale: f3
     for (; i < vectorBytes; i += 16) v128.store(out + i, f32x4.mul(v128.load(grad + i), s));
     for (; i < bytes; i += 4) store<f32>(out + i, load<f32>(grad + i) * scale);
   }
+  return OK;
 }

@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./kernels/scope";
-import { heapOffset, simdKernels, type SimdKernels } from "./kernels/simd";
+import { runChecked, simdKernels, type SimdKernels } from "./kernels/simd";
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -90,6 +90,8 @@ function multiplyInPlace(kernels: SimdKernels, backend: WasmBackendLike, a: Tens
   const n = b.shape[b.shape.length - 1];
   const ones = Array<number>(Math.max(a.shape.length, b.shape.length) - 2).fill(1);
   const out = backend.makeOutput([...ones, m, n], "float32");
-  kernels.matMul(heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), m, k, n);
+  runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["out", out]], [out], (left, right, product) =>
+    kernels.matMul(left.offset, right.offset, product.offset, m, k, n, left.bytes, right.bytes, product.bytes),
+  );
   return out;
 }

@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./scope";
-import { heapOffset, simdKernels } from "./simd";
+import { runChecked, simdKernels } from "./simd";
 
 /** Whether `b` is a vector along the last axis of `a`: shape [C] or [1, ..., 1, C] with C = a's last size. */
 export function isRowVectorOf(a: readonly number[], b: readonly number[]): boolean {
@@ -28,7 +28,10 @@ export function biasAddConfig(original: KernelConfig): KernelConfig {
     if (!x || !bias || !kernels || tf.util.sizeFromShape(x.shape) === 0) return original.kernelFunc(args);
     const cols = x.shape[x.shape.length - 1];
     const out = backend.makeOutput(x.shape.slice(), "float32");
-    kernels.addRowVector(heapOffset(backend, x), heapOffset(backend, bias), heapOffset(backend, out), tf.util.sizeFromShape(x.shape) / cols, cols);
+    const rows = tf.util.sizeFromShape(x.shape) / cols;
+    runChecked(backend, "Add", [["x", x], ["bias", bias], ["out", out]], [out], (input, row, sum) =>
+      kernels.addRowVector(input.offset, row.offset, sum.offset, rows, cols, input.bytes, row.bytes, sum.bytes),
+    );
     return out;
   };
   return { kernelName: "Add", backendName: "wasm", setupFunc: original.setupFunc, kernelFunc };

@@ -19,11 +19,12 @@
  *
  * im2col runs in batch chunks that keep P under PATCH_BUDGET floats. NCHW inputs are transposed to NHWC.
  */
+import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { backpropConvInfo, convGeometry, explicitPads, type Conv2DBackpropAttrs, type ConvGeometry } from "./geometry";
+import { backpropConvInfo, convGeometry, readsNoInput, requireForwardOutputShape, explicitPads, type Conv2DBackpropAttrs, type ConvGeometry } from "./geometry";
 import { cropUnread, im2col } from "./im2col";
 import { composed, type KernelScope } from "./scope";
-import { heapOffset, simdKernels, type SimdKernels } from "./simd";
+import { runChecked, simdKernels, type SimdKernels } from "./simd";
 
 /** The most patch values (floats) materialised at once: 64 MiB. */
 export const PATCH_BUDGET = 1 << 24;
@@ -41,6 +42,7 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
     let x = inputs.x as TensorInfo;
     let dy = inputs.dy as TensorInfo;
     const info = backpropConvInfo(x.shape, filterAttrs.filterShape, filterAttrs);
+    requireForwardOutputShape("Conv2DBackpropFilter", dy.shape, info);
     if (filterAttrs.dataFormat === "NCHW") {
       x = scope.transpose(x, [0, 2, 3, 1]);
       dy = scope.transpose(dy, [0, 2, 3, 1]);
@@ -48,6 +50,7 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
     const g = convGeometry(info);
     const kernels = simdKernels(scope.backend);
     if (kernels) return filterGradientSimd(kernels, scope, x, dy, g, info.outChannels);
+    if (readsNoInput(g)) return scope.tensor(filterAttrs.filterShape, "float32", new Float32Array(tf.util.sizeFromShape(filterAttrs.filterShape)));
     return useIm2col(g) ? filterGradientIm2col(scope, x, dy, g, info.outChannels) : filterGradientConv(scope, x, dy, g);
   });
 };
@@ -59,8 +62,13 @@ export function useIm2col(g: ConvGeometry): boolean {
 /** dW ∈ [kh, kw, c, o] by the SIMD kernel, from NHWC x and dy. */
 export function filterGradientSimd(kernels: SimdKernels, scope: KernelScope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, outChannels: number): TensorInfo {
   const dW = scope.output([g.kh, g.kw, g.c, outChannels], "float32");
-  const at = (info: TensorInfo) => heapOffset(scope.backend, info);
-  kernels.conv2dFilterGrad(at(x), at(dy), at(dW), g.n, g.h, g.w, g.c, g.oh, g.ow, outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left);
+  // dW belongs to the scope, which releases it if the kernel refuses its geometry
+  runChecked(scope.backend, "Conv2DBackpropFilter", [["x", x], ["dy", dy], ["dW", dW]], [], (input, gradient, filter) =>
+    kernels.conv2dFilterGrad(
+      input.offset, gradient.offset, filter.offset, g.n, g.h, g.w, g.c, g.oh, g.ow, outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left,
+      input.bytes, gradient.bytes, filter.bytes,
+    ),
+  );
   return dW;
 }
 

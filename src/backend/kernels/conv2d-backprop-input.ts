@@ -10,7 +10,7 @@
  * this one replaces it. NCHW tensors are transposed to NHWC and back.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { backpropConvInfo, convGeometry, type Conv2DBackpropAttrs } from "./geometry";
+import { backpropConvInfo, convGeometry, requireForwardOutputShape, type Conv2DBackpropAttrs } from "./geometry";
 import { composed } from "./scope";
 import { flippedFilter, stuffAndPad, transposedPads } from "./transposed-conv";
 
@@ -25,6 +25,7 @@ export const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     const filter = inputs.filter as TensorInfo;
     const channelsFirst = inputAttrs.dataFormat === "NCHW";
     const info = backpropConvInfo(inputAttrs.inputShape, filter.shape, inputAttrs);
+    requireForwardOutputShape("Conv2DBackpropInput", dy.shape, info);
     if (channelsFirst) dy = scope.transpose(dy, [0, 2, 3, 1]);
     const g = convGeometry(info);
     const flipped = flippedFilter(scope, filter); // [kh, kw, o, c]

@@ -18,7 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { convGeometry, explicitPads, type PadAttr } from "./geometry";
+import { convGeometry, explicitPads, readsNoInput, requireForwardOutputShape, type PadAttr } from "./geometry";
 import { cropUnread } from "./im2col";
 import { composed } from "./scope";
 import { flipSpatial, stuffAndPad } from "./transposed-conv";
@@ -38,8 +38,11 @@ export const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({ inputs, backen
     const x = inputs.x as TensorInfo;
     const dy = inputs.dy as TensorInfo;
     const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, dilations ?? 1, pad, dimRoundingMode, true);
+    requireForwardOutputShape("DepthwiseConv2dNativeBackpropFilter", dy.shape, info);
     const g = convGeometry(info);
     const k = filterShape[3];
+    // every output reads only padding (a wide padding with a large stride): no input element, no gradient
+    if (readsNoInput(g)) return scope.tensor(filterShape, "float32", new Float32Array(tf.util.sizeFromShape(filterShape)));
     const cropped = cropUnread(scope, x, g);
     const [n, h, w, c] = cropped.shape;
     const images = scope.reshape(scope.transpose(cropped, [1, 2, 3, 0]), [1, h, w, c * n]); // channel c·n + n'
@@ -68,6 +71,7 @@ export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend
     const dy = inputs.dy as TensorInfo;
     const filter = inputs.filter as TensorInfo;
     const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, dilations ?? 1, pad, dimRoundingMode, true);
+    requireForwardOutputShape("DepthwiseConv2dNativeBackpropInput", dy.shape, info);
     const g = convGeometry(info);
     const [kh, kw, c, k] = filter.shape;
     const flipped = flipSpatial(scope, filter);

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./scope";
-import { heapOffset, simdKernels } from "./simd";
+import { runChecked, simdKernels } from "./simd";
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
@@ -37,7 +37,12 @@ export function sliceGatherConfig(original: KernelConfig): KernelConfig {
     const out = backend.makeOutput(info.outputShape, x.dtype);
     const count = tf.util.sizeFromShape(indices.shape);
     if (tf.util.sizeFromShape(info.outputShape) > 0) {
-      kernels.gather(heapOffset(backend, x), heapOffset(backend, indices), heapOffset(backend, out), info.batchSize, info.outerSize, info.dimSize, count / info.batchSize, info.sliceSize * bytes);
+      runChecked(backend, "GatherV2", [["x", x], ["indices", indices], ["out", out]], [out], (source, index, target) =>
+        kernels.gather(
+          source.offset, index.offset, target.offset, info.batchSize, info.outerSize, info.dimSize, count / info.batchSize, info.sliceSize * bytes,
+          source.bytes, index.bytes, target.bytes,
+        ),
+      );
     }
     return out;
   };

@@ -86,6 +86,11 @@ export function convGeometry(info: Conv2DInfo): ConvGeometry {
   };
 }
 
+/** Whether no output reads any input element (every window in the padding): the filter gradient is zero. */
+export function readsNoInput(g: ConvGeometry): boolean {
+  return g.cropBottom >= g.h || g.cropRight >= g.w;
+}
+
 /** Explicit NHWC pads for tfjs conv attrs: `[[0, 0], [top, bottom], [left, right], [0, 0]]`. */
 export function explicitPads(g: ConvGeometry): [[number, number], [number, number], [number, number], [number, number]] {
   return [
@@ -94,4 +99,20 @@ export function explicitPads(g: ConvGeometry): [[number, number], [number, numbe
     [g.left, g.right],
     [0, 0],
   ];
+}
+
+/**
+ * Refuses a gradient dy whose shape is not the forward output's that `info` describes. tfjs 4.22's
+ * gradients of conv2d, maxPool and avgPool drop `dimRoundingMode`, so a rounded numeric padding
+ * that changes the output size reaches the backprop kernel with a dy of another size: reading it with
+ * this geometry would compute garbage (and tfjs's cpu backend does). NHWC shapes; `dyShape` as passed.
+ */
+export function requireForwardOutputShape(kernel: string, dyShape: readonly number[], info: Conv2DInfo): void {
+  const expected = info.outShape;
+  if (tf.util.arraysEqual(dyShape as number[], expected)) return;
+  throw new Error(
+    `stepwise ${kernel}: dy has shape [${dyShape}], but the forward operation's geometry gives [${expected}]. tfjs 4.22's gradients ` +
+      `of conv2d, maxPool and avgPool drop dimRoundingMode, so they are undefined where a rounded numeric padding changes the ` +
+      `output size: use dimRoundingMode "floor" (or none), or pass the padding explicitly.`,
+  );
 }

@@ -6,13 +6,15 @@
  *
  * Each window's maximum is the first one in row-major window order (strictly greater wins), exactly as
  * tfjs's cpu backend picks it, so ties — common after ReLU, where whole windows are 0 — send the gradient
- * to one position, not to all. The common 2×2, stride-2, unpadded pool compares four channels at a time;
+ * to one position, not to all. The common 2×2, stride-2 pool whose windows all lie inside the input
+ * (unpadded, or "same" on even sizes) compares four channels at a time;
  * other pools take the general scalar kernel.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { requireForwardOutputShape } from "./geometry";
 import type { WasmBackendLike } from "./scope";
-import { heapOffset, simdKernels } from "./simd";
+import { runChecked, simdKernels } from "./simd";
 
 interface MaxPoolGradAttrs {
   filterSize: number | [number, number];
@@ -28,14 +30,24 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  requireForwardOutputShape("MaxPoolGrad", dy.shape, info);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
   const out = wasm.makeOutput(input.shape.slice(), "float32");
-  const [x, gradient, dx] = [heapOffset(wasm, input), heapOffset(wasm, dy), heapOffset(wasm, out)];
-  if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0) {
-    kernels.maxPoolGrad2x2(x, gradient, dx, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth);
+  const buffers = [["x", input], ["dy", dy], ["dx", out]] as const;
+  // the fast path needs every window whole: a "same" pool of an odd size truncates the last row or column
+  const wholeWindows = top === 0 && left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth;
+  if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && wholeWindows) {
+    runChecked(wasm, "MaxPoolGrad", buffers, [out], (x, gradient, dx) =>
+      kernels.maxPoolGrad2x2(x.offset, gradient.offset, dx.offset, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, x.bytes, gradient.bytes, dx.bytes),
+    );
   } else {
-    kernels.maxPoolGrad(x, gradient, dx, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, top, left);
+    runChecked(wasm, "MaxPoolGrad", buffers, [out], (x, gradient, dx) =>
+      kernels.maxPoolGrad(
+        x.offset, gradient.offset, dx.offset, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth,
+        strideHeight, strideWidth, filterHeight, filterWidth, top, left, x.bytes, gradient.bytes, dx.bytes,
+      ),
+    );
   }
   return out;
 };

@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./scope";
-import { heapOffset, simdKernels } from "./simd";
+import { heapBuffer, runChecked, simdKernels } from "./simd";
 
 /** Inputs param, grad, m, v (and vMax with amsgrad); outputs param', m', v' (and vMax'). */
 export const ADAM_STEP_KERNEL = "StepwiseAdamStep";
@@ -36,11 +36,16 @@ const adamStep: KernelFunc = ({ inputs, backend, attrs }) => {
     }
   }
   const outputs = Array.from({ length: a.amsgrad ? 4 : 3 }, () => wasm.makeOutput(param.shape.slice(), "float32"));
-  const at = (info: TensorInfo | undefined) => (info ? heapOffset(wasm, info) : 0);
-  kernels.adamStep(
-    at(param), at(grad), at(m), at(v), at(a.amsgrad ? vMax : undefined),
-    at(outputs[0]), at(outputs[1]), at(outputs[2]), at(outputs[3]), tf.util.sizeFromShape(param.shape),
-    a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.correction2, a.eps, a.stepSize, a.amsgrad ? 1 : 0,
+  const buffers = [
+    ["param", param], ["grad", grad], ["m", m], ["v", v], ["vMax", a.amsgrad ? vMax : undefined],
+    ["param'", outputs[0]], ["m'", outputs[1]], ["v'", outputs[2]], ["vMax'", outputs[3]],
+  ] as const;
+  runChecked(wasm, ADAM_STEP_KERNEL, buffers, outputs, (p, g, m1, v1, vm, outP, outM, outV, outVm) =>
+    kernels.adamStep(
+      p.offset, g.offset, m1.offset, v1.offset, vm.offset, outP.offset, outM.offset, outV.offset, outVm.offset, tf.util.sizeFromShape(param.shape),
+      a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.correction2, a.eps, a.stepSize, a.amsgrad ? 1 : 0,
+      p.bytes, g.bytes, m1.bytes, v1.bytes, vm.bytes, outP.bytes, outM.bytes, outV.bytes, outVm.bytes,
+    ),
   );
   return outputs;
 };
@@ -60,7 +65,9 @@ const accumulate: KernelFunc = ({ inputs, backend, attrs }) => {
     throw new Error(`stepwise ${ACCUMULATE_KERNEL}: grad (and sum) must be float32 tensors of one shape`);
   }
   const out = wasm.makeOutput(grad.shape.slice(), "float32");
-  kernels.scaledAdd(sum ? heapOffset(wasm, sum) : 0, heapOffset(wasm, grad), heapOffset(wasm, out), tf.util.sizeFromShape(grad.shape), scale, sum ? 1 : 0);
+  runChecked(wasm, ACCUMULATE_KERNEL, [["sum", sum], ["grad", grad], ["out", out]], [out], (total, g, target) =>
+    kernels.scaledAdd(total.offset, g.offset, target.offset, tf.util.sizeFromShape(grad.shape), scale, sum ? 1 : 0, total.bytes, g.bytes, target.bytes),
+  );
   return out;
 };
 
@@ -78,7 +85,10 @@ export function wasmSquaredNorm(tensors: readonly tf.Tensor[]): number | undefin
   let total = 0;
   for (const t of tensors) {
     if (t.dtype !== "float32" || !backend.dataIdMap.get(t.dataId)) return undefined;
-    total += kernels.sumSquares(heapOffset(backend, t), t.size);
+    const { offset, bytes } = heapBuffer(backend, t);
+    const squares = kernels.sumSquares(offset, t.size, bytes);
+    if (squares < 0) throw new Error(`stepwise: a tensor of shape [${t.shape}] is larger than its wasm buffer (${bytes} bytes)`);
+    total += squares;
   }
   return total;
 }

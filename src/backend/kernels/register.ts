@@ -7,6 +7,8 @@ import { installWasmMatMul } from "../wasm-matmul";
 import { conv2DBackpropFilterConfig } from "./conv2d-backprop-filter";
 import { conv2DBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwise-backprop";
+import { checkedAvgPoolGradConfig } from "./avg-pool-grad";
+import { EXPLICIT_PADDING_KERNELS, explicitPaddingConfig } from "./explicit-padding";
 import { sharingCastConfig, sharingIdentityConfig } from "./forward";
 import { maxPoolGradConfig } from "./max-pool-grad";
 import { accumulateConfig, adamStepConfig } from "./optimizer-steps";
@@ -39,7 +41,9 @@ let registered = false;
  * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum for the
  * wasm backend, so that CNN and embedding training run on wasm, and replaces its scalar-loop
  * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
- * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). Where the
+ * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool), and gives its
+ * forward convolutions and pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some
+ * "same" paddings wrong, and tfjs-core mis-sizes some numeric ones). Where the
  * runtime has wasm SIMD, stepwise's own kernels (simd.ts) take the max-pool and filter gradients, bias
  * sums and additions, gathers, products with new weights, and the fused Adam and accumulation steps.
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
@@ -58,6 +62,8 @@ export function registerWasmTrainingKernels(): void {
   const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
     ["Identity", sharingIdentityConfig],
     ["Cast", sharingCastConfig],
+    ["AvgPoolGrad", checkedAvgPoolGradConfig],
+    ...EXPLICIT_PADDING_KERNELS.map((name): [string, (original: KernelConfig) => KernelConfig] => [name, explicitPaddingConfig]),
   ];
   if (simdKernelsAvailable()) wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig]);
   for (const [name, wrap] of wrappers) {

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./scope";
-import { heapOffset, simdKernels } from "./simd";
+import { runChecked, simdKernels } from "./simd";
 
 interface SumAttrs {
   axis: number | number[];
@@ -37,7 +37,9 @@ export function leadingSumConfig(original: KernelConfig): KernelConfig {
     const cols = kept.reduce((a, b) => a * b, 1);
     const out = backend.makeOutput(keepDims ? [...Array(leading).fill(1), ...kept] : kept, "float32");
     if (rows === 0) (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
-    else if (cols > 0) kernels.sumRows(heapOffset(backend, x), heapOffset(backend, out), rows, cols);
+    else if (cols > 0) {
+      runChecked(backend, "Sum", [["x", x], ["out", out]], [out], (input, sum) => kernels.sumRows(input.offset, sum.offset, rows, cols, input.bytes, sum.bytes));
+    }
     return out;
   };
   return { kernelName: "Sum", backendName: "wasm", setupFunc: original.setupFunc, kernelFunc };

@@ -1,0 +1,155 @@
+/**
+ * The kernel space on wasm against cpu (kernel-property.ts): a fixed seed's random configurations of
+ * every family, forward values and every gradient within a relative 2e-4, refusals where no right answer
+ * exists, and the heap intact after each case. `npm run fuzz:kernels -- --cases N --seed S` runs more.
+ *
+ * Then the guards of stepwise's SIMD kernels themselves: each kernel, given one buffer smaller than its
+ * geometry needs, returns that buffer's number and writes nothing.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { setUpWasm } from "./helpers";
+import { drawCase, FAMILIES } from "./kernel-space";
+import { checkCase, describeOutcome, HeapCanary } from "./kernel-property";
+import { runChecked, simdKernels, type HeapBuffer, type SimdKernels } from "../../src/backend/kernels/simd";
+import type { WasmBackendLike } from "../../src/backend/kernels/scope";
+
+const SEED = 20261201;
+const CASES = 2000;
+
+before(setUpWasm);
+
+describe("every kernel configuration on wasm equals cpu", () => {
+  let canary: HeapCanary;
+  before(async () => {
+    await tf.setBackend("wasm");
+    canary = new HeapCanary();
+  });
+  after(() => canary.dispose());
+
+  test(`${CASES} random configurations (seed ${SEED}), ${CASES / FAMILIES.length} of each of ${FAMILIES.length} families`, async () => {
+    const failures: string[] = [];
+    const refusals = new Map<string, number>();
+    for (let index = 0; index < CASES; index++) {
+      const c = drawCase(SEED, index);
+      const outcome = await checkCase(c, canary);
+      if (outcome.failure) failures.push(describeOutcome(outcome, SEED));
+      if (c.refusal) refusals.set(c.family, (refusals.get(c.family) ?? 0) + 1);
+    }
+    assert.deepEqual(failures, [], `${failures.length} of ${CASES} cases failed:\n${failures.join("\n")}`);
+    // the space reaches the refusals too, not only the computations
+    assert.ok([...refusals.values()].reduce((a, b) => a + b, 0) >= 10, `refusals drawn: ${JSON.stringify([...refusals])}`);
+  });
+});
+
+describe("stepwise's SIMD kernels refuse buffers smaller than their geometry", () => {
+  /** One valid call of a kernel: its buffers' element counts (float32) and the call. */
+  interface GuardedCall {
+    name: string;
+    buffers: number[];
+    call(kernels: SimdKernels, b: HeapBuffer[]): number;
+  }
+  const [n, h, w, c, oh, ow, o] = [2, 6, 6, 5, 3, 3, 4];
+  const calls: GuardedCall[] = [
+    {
+      name: "maxPoolGrad2x2",
+      buffers: [n * h * w * c, n * oh * ow * c, n * h * w * c],
+      call: (k, [x, dy, dx]) => k.maxPoolGrad2x2(x.offset, dy.offset, dx.offset, n, h, w, c, oh, ow, x.bytes, dy.bytes, dx.bytes),
+    },
+    {
+      name: "maxPoolGrad",
+      buffers: [n * h * w * c, n * oh * ow * c, n * h * w * c],
+      call: (k, [x, dy, dx]) => k.maxPoolGrad(x.offset, dy.offset, dx.offset, n, h, w, c, oh, ow, 2, 2, 3, 3, 1, 1, x.bytes, dy.bytes, dx.bytes),
+    },
+    { name: "sumRows", buffers: [h * c, c], call: (k, [x, out]) => k.sumRows(x.offset, out.offset, h, c, x.bytes, out.bytes) },
+    {
+      name: "scaledAdd",
+      buffers: [37, 37, 37],
+      call: (k, [sum, grad, out]) => k.scaledAdd(sum.offset, grad.offset, out.offset, 37, 0.5, 1, sum.bytes, grad.bytes, out.bytes),
+    },
+    { name: "matMul", buffers: [h * c, c * o, h * o], call: (k, [a, b, out]) => k.matMul(a.offset, b.offset, out.offset, h, c, o, a.bytes, b.bytes, out.bytes) },
+    {
+      name: "addRowVector",
+      buffers: [h * c, c, h * c],
+      call: (k, [x, bias, out]) => k.addRowVector(x.offset, bias.offset, out.offset, h, c, x.bytes, bias.bytes, out.bytes),
+    },
+    {
+      name: "gather",
+      buffers: [h * c, 3, 3 * c],
+      call: (k, [x, indices, out]) => k.gather(x.offset, indices.offset, out.offset, 1, 1, h, 3, c * 4, x.bytes, indices.bytes, out.bytes),
+    },
+    {
+      name: "adamStep",
+      buffers: Array(9).fill(21),
+      call: (k, b) =>
+        k.adamStep(
+          ...(b.map((x) => x.offset) as [number, number, number, number, number, number, number, number, number]),
+          21, 0.9, 0.1, 0.999, 0.001, 0.5, 1e-8, 0.01, 1,
+          ...(b.map((x) => x.bytes) as [number, number, number, number, number, number, number, number, number]),
+        ),
+    },
+    {
+      name: "conv2dFilterGrad",
+      buffers: [n * h * w * c, n * oh * ow * o, 3 * 3 * c * o],
+      call: (k, [x, dy, dW]) => k.conv2dFilterGrad(x.offset, dy.offset, dW.offset, n, h, w, c, oh, ow, o, 3, 3, 2, 2, 1, 1, 1, 1, x.bytes, dy.bytes, dW.bytes),
+    },
+  ];
+
+  test("each kernel, each buffer one element short: the status names that buffer and no byte changes", async () => {
+    await tf.setBackend("wasm");
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const kernels = simdKernels(backend);
+    assert.ok(kernels, "the SIMD kernels load on this runtime");
+    for (const { name, buffers, call } of calls) {
+      // gather's indices must be valid: zeros are, and every buffer starts at a known pattern
+      const tensors = buffers.map((size, i) => tf.tensor1d(Float32Array.from({ length: size }, (_, j) => (name === "gather" && i === 1 ? 0 : j % 7))));
+      const heap = (shrink: number) =>
+        tensors.map((t, i) => {
+          const info = { offset: backend.dataIdMap.get(t.dataId)!.memoryOffset, bytes: t.size * 4 };
+          return i === shrink ? { ...info, bytes: info.bytes - 4 } : info;
+        });
+      if (name === "gather") {
+        tf.dispose(tensors[1]);
+        tensors[1] = tf.tensor1d([0, 2, 5], "int32");
+      }
+      const before = tensors.map((t) => Float32Array.from(t.dataSync()));
+      for (let k = 0; k < buffers.length; k++) {
+        assert.equal(call(kernels, heap(k)), k + 1, `${name}: buffer ${k + 1} one element short`);
+        tensors.forEach((t, i) => assert.deepEqual(Float32Array.from(t.dataSync()), before[i], `${name}: buffer ${i + 1} changed by a refused call`));
+      }
+      assert.equal(call(kernels, heap(-1)), 0, `${name}: the valid call runs`);
+      tf.dispose(tensors);
+    }
+  });
+
+  test("sumSquares answers −1 for a short buffer; a gather index outside the slice count is refused", async () => {
+    await tf.setBackend("wasm");
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const kernels = simdKernels(backend)!;
+    const x = tf.tensor1d([1, 2, 3, 4, 5]);
+    const offset = backend.dataIdMap.get(x.dataId)!.memoryOffset;
+    assert.equal(kernels.sumSquares(offset, 5, 20), 55);
+    assert.equal(kernels.sumSquares(offset, 6, 20), -1);
+    const indices = tf.tensor1d([0, 5], "int32");
+    const out = tf.zeros([2]);
+    const at = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    assert.equal(kernels.gather(at(x), at(indices), at(out), 1, 1, 5, 2, 4, 20, 8, 8), -1, "index 5 of 5 slices");
+    assert.deepEqual(Array.from(out.dataSync()), [0, 0]);
+    tf.dispose([x, indices, out]);
+  });
+
+  test("runChecked turns a refusal into an error naming the buffer, and releases the outputs it was to fill", async () => {
+    await tf.setBackend("wasm");
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const buffersBefore = backend.numDataIds();
+    const out = backend.makeOutput([1], "float32");
+    assert.throws(
+      () => runChecked(backend, "Example", [["x", x], ["out", out]], [out], () => 2),
+      /stepwise Example: out is smaller than the geometry needs \(x \[2,2\], out \[1\]\); nothing was written/,
+    );
+    assert.equal(backend.numDataIds(), buffersBefore, "the output was released");
+    tf.dispose(x);
+  });
+});
