@@ -50,7 +50,7 @@ export function registerRunCommand(program: Command): void {
     .argument("<paths...>", "notebooks, or folders to search for .ipynb files")
     .option("-k, --kernel <name>", "kernelspec to use instead of each notebook's own")
     .option("--params-file <file>", "JSON file of parameters (-p values win)")
-    .option("-o, --output-dir <dir>", `where executed notebooks go (default: ${DEFAULT_OUTPUT_DIR}/, keeping relative paths)`)
+    .option("-o, --output-dir <dir>", `where executed notebooks go (default: ${DEFAULT_OUTPUT_DIR}/): a named notebook at its top, a folder's notebooks at their paths below that folder`)
     .option("--inplace", "write executed notebooks over their sources")
     .option("-t, --timeout <seconds>", "per-cell timeout (a cell's metadata.execution.timeout wins)", seconds("--timeout"))
     .option("--notebook-timeout <seconds>", "timeout for each whole notebook", seconds("--notebook-timeout"))

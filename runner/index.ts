@@ -4,6 +4,7 @@ export type { RunNotebookOptions, NotebookResult, CellFailure, FailureKind, Cell
 export { runNotebooks, outputPathOf, DEFAULT_OUTPUT_DIR } from "./run";
 export type { RunNotebooksOptions } from "./run";
 export { collectNotebooks, parseShard, shardOf } from "./collect";
+export type { CollectedNotebook } from "./collect";
 export { parseNotebook, readNotebook, serializeNotebook, NotebookFormatError } from "./nbformat";
 export type { Notebook, Cell, CodeCell, Output } from "./nbformat";
 export { injectParameters, parameterSource, parameterWarnings, parseParameterValue } from "./parameters";

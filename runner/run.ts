@@ -1,15 +1,20 @@
 /**
  * Running a collection of notebooks: each in its own kernel, `jobs` at a time, one deterministic shard of
  * them, outputs written under an output folder (never over the sources unless `inplace`).
+ *
+ * Output paths follow nbconvert: a notebook named as a file goes to `<outputDir>/<its file name>`; the
+ * notebooks found in a folder keep their paths below that folder (`run notebooks -o out` writes
+ * `notebooks/sub/x.ipynb` to `out/sub/x.ipynb`). Two notebooks that would land on one output, or an output
+ * that is one of the run's sources, are refused before anything runs.
  */
 import * as path from "node:path";
 import { firstOutputMismatch } from "./check-outputs";
-import { collectNotebooks, shardOf } from "./collect";
+import { CollectedNotebook, collectNotebooks, shardOf } from "./collect";
 import { NotebookResult, RunNotebookOptions, runNotebook } from "./execute";
 import { readNotebook } from "./nbformat";
 
 export interface RunNotebooksOptions extends Omit<RunNotebookOptions, "outputPath"> {
-  /** Folder for executed notebooks (their paths relative to the working directory are kept). */
+  /** Folder for executed notebooks: a named file goes to its top, a folder's notebooks keep their paths below that folder. */
   outputDir?: string;
   /** Write each executed notebook over its source. */
   inplace?: boolean;
@@ -36,25 +41,20 @@ export async function runNotebooks(inputs: readonly string[], options: RunNotebo
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`run: jobs must be an integer >= 1, got ${jobs}`);
   if (options.inplace && options.outputDir) throw new Error("run: choose --inplace or --output-dir, not both");
   const outputDir = options.inplace ? undefined : path.resolve(options.outputDir ?? DEFAULT_OUTPUT_DIR);
-  const all = await collectNotebooks(inputs, outputDir ? [outputDir] : []);
-  const notebooks = options.shard ? shardOf(all, options.shard) : all;
-  const outputPaths = notebooks.map((file) => (outputDir ? outputPathOf(file, outputDir) : path.resolve(file)));
-  if (outputDir) {
-    const over = notebooks.find((file, i) => outputPaths[i] === path.resolve(file));
-    if (over) throw new Error(`run: --output-dir ${outputDir} would write over the source notebook ${over}; choose another folder, or --inplace to do that on purpose`);
-    const clash = outputPaths.findIndex((p, i) => outputPaths.indexOf(p) !== i);
-    if (clash >= 0) {
-      throw new Error(`run: ${notebooks[outputPaths.indexOf(outputPaths[clash])]} and ${notebooks[clash]} would both be written to ${outputPaths[clash]}; run them with separate --output-dir`);
-    }
-  }
+  const planned = (await collectNotebooks(inputs, outputDir ? [outputDir] : [])).map((notebook) => ({
+    file: notebook.path,
+    outputPath: outputDir ? outputPathOf(notebook, outputDir) : path.resolve(notebook.path),
+  }));
+  if (outputDir) checkOutputPaths(planned, outputDir);
+  const runs = options.shard ? shardOf(planned, options.shard) : planned;
+  const notebooks = runs.map((run) => run.file);
   options.onPlan?.(notebooks);
   const results: NotebookResult[] = new Array(notebooks.length);
   let next = 0;
   const worker = async () => {
     while (next < notebooks.length && !options.signal?.aborted) {
       const i = next++;
-      const file = notebooks[i];
-      const outputPath = outputPaths[i];
+      const { file, outputPath } = runs[i];
       options.onNotebookStart?.(file);
       const stored = options.checkOutputs ? await readNotebook(file).catch(() => undefined) : undefined;
       const result = await runNotebook(file, { ...options, outputPath });
@@ -81,10 +81,28 @@ export async function runNotebooks(inputs: readonly string[], options: RunNotebo
   return results.filter((result): result is NotebookResult => result !== undefined);
 }
 
-/**
- * Where a notebook's executed copy goes: its path relative to the working directory, under `outputDir`
- * (leading `../` dropped, so notebooks outside the working directory still land inside the output folder).
- */
-export function outputPathOf(file: string, outputDir: string): string {
-  return path.join(path.resolve(outputDir), path.relative(process.cwd(), path.resolve(file)).replace(/^(\.\.[/\\])+/, ""));
+/** Where a collected notebook's executed copy goes under `outputDir`: its path below the input that named it. */
+export function outputPathOf(notebook: CollectedNotebook, outputDir: string): string {
+  return path.join(path.resolve(outputDir), notebook.relativePath);
+}
+
+/** Refuse a run that would write over one of its own sources, or write two notebooks to one file. */
+function checkOutputPaths(planned: ReadonlyArray<{ file: string; outputPath: string }>, outputDir: string): void {
+  const sources = new Set(planned.map(({ file }) => path.resolve(file)));
+  const over = planned.find(({ outputPath }) => sources.has(outputPath));
+  if (over) {
+    const what = path.resolve(over.file) === over.outputPath ? "" : ` the executed copy of ${over.file}`;
+    throw new Error(`run: --output-dir ${outputDir} would write${what} over the source notebook ${over.outputPath}; choose another folder, or --inplace to do that on purpose`);
+  }
+  const firstTo = new Map<string, string>();
+  for (const { file, outputPath } of planned) {
+    const first = firstTo.get(outputPath);
+    if (first !== undefined) {
+      throw new Error(
+        `run: ${first} and ${file} would both be written to ${outputPath} (a named notebook goes to the top of --output-dir, ` +
+          `a folder's notebooks keep their paths below that folder); run them with separate --output-dir`,
+      );
+    }
+    firstTo.set(outputPath, file);
+  }
 }

@@ -46,6 +46,11 @@ describe("the lesson pack", () => {
       for (const result of results) assert.equal(result.status, "passed", failureReport(result));
     });
 
+    test("each executed lesson is written to the top of the output folder under its own name", () => {
+      assert.deepEqual(results.map((r) => r.outputPath), lessonFiles.map((f) => path.join(outputDir, f)));
+      assert.deepEqual(fs.readdirSync(outputDir).sort(), lessonFiles);
+    });
+
     test("every chart output carries Vega-Lite, Plotly, a static SVG and text", () => {
       let charts = 0;
       for (const result of results) {

@@ -7,7 +7,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd, Optimizer } from "../../src/optim";
-import { loadGolden } from "../golden";
+import { loadGolden } from "../golden/pytorch-reference";
 import { setUpWasm } from "../backend/helpers";
 import { assertClose } from "./helpers";
 

@@ -1,12 +1,10 @@
 /**
- * PyTorch parity: replays every learning-rate scheduler case of the shared golden file
- * (shared/golden/pytorch-reference.json, made with PyTorch in float64) through the matching stepwise schedule.
+ * PyTorch parity: replays every learning-rate scheduler case of the golden file
+ * (test/golden/pytorch-reference.json, made with PyTorch in float64) through the matching stepwise schedule.
  * The file is read at test time; if it cannot be found, or a case has no mapping, the test fails.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import {
   cosine,
   cosineWarmRestarts,
@@ -24,6 +22,7 @@ import {
   step,
   type Schedule,
 } from "../../src/schedule";
+import { loadGolden } from "../golden/pytorch-reference";
 
 /** Relative tolerance for values computed in different orders (PyTorch's recursive forms vs closed forms). */
 const RELATIVE_TOLERANCE = 1e-9;
@@ -38,8 +37,6 @@ function assertAllClose(actual: readonly number[], expected: readonly number[], 
   });
 }
 
-const GOLDEN_RELATIVE_PATH = path.join("shared", "golden", "pytorch-reference.json");
-
 interface GoldenCase {
   readonly schedule: string;
   readonly baseLr: number;
@@ -47,33 +44,6 @@ interface GoldenCase {
   readonly lr: readonly number[];
   readonly momentum?: readonly number[];
   readonly metrics?: readonly number[];
-}
-
-/** STEPWISE_GOLDEN if set, else the first `shared/golden/pytorch-reference.json` walking up from here. */
-function findGoldenFile(): string {
-  const fromEnv = process.env.STEPWISE_GOLDEN;
-  if (fromEnv) {
-    if (!fs.existsSync(fromEnv)) throw new Error(`STEPWISE_GOLDEN=${fromEnv} does not exist`);
-    return fromEnv;
-  }
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, GOLDEN_RELATIVE_PATH);
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) break;
-  }
-  throw new Error(
-    `PyTorch golden file not found: no ${GOLDEN_RELATIVE_PATH} in ${__dirname} or any folder above it; ` +
-      `set STEPWISE_GOLDEN to its path`,
-  );
-}
-
-function loadGoldenCases(): readonly GoldenCase[] {
-  const data: unknown = JSON.parse(fs.readFileSync(findGoldenFile(), "utf8"));
-  const schedules = (data as { schedules?: unknown }).schedules;
-  if (!Array.isArray(schedules) || schedules.length === 0) {
-    throw new Error("golden file has no non-empty `schedules` list");
-  }
-  return schedules as GoldenCase[];
 }
 
 /** The PyTorch options of a case, after checking that the mapping knows every one of them. */
@@ -243,7 +213,7 @@ function replayPlateau(c: GoldenCase): number[] {
 let cases: readonly GoldenCase[] = [];
 let loadError: Error | undefined;
 try {
-  cases = loadGoldenCases();
+  cases = loadGolden().schedules as GoldenCase[];
 } catch (error) {
   loadError = error as Error;
 }
