@@ -41,6 +41,7 @@ import { Iopub } from "./iopub";
 import { Rendered, renderValue } from "./rich";
 import { Stdin } from "./stdin";
 import { CapturedStreams, captureStreams } from "./streams";
+import { connectTslabDisplay } from "./tslab";
 
 export interface KernelOptions {
   /** The notebook's directory; default: the process's working directory. */
@@ -79,6 +80,7 @@ export class Kernel {
   private heartbeat: Heartbeat | undefined;
   private streams: CapturedStreams | undefined;
   private restoreTimers: (() => void) | undefined;
+  private disconnectTslab: (() => void) | undefined;
   private executionCount = 0;
   /** The shell request being handled now, and the execute_request running now. */
   private handling: Message | undefined;
@@ -143,6 +145,7 @@ export class Kernel {
     this.streams?.restore();
     this.restoreTimers?.();
     setDisplaySink(undefined);
+    this.disconnectTslab?.();
   }
 
   private async bind(): Promise<void> {
@@ -178,6 +181,7 @@ export class Kernel {
       clearOutput: (wait) => void this.iopub.publish("clear_output", { wait }, this.outputParent()),
     };
     setDisplaySink(createDisplaySink(host));
+    this.disconnectTslab = connectTslabDisplay(host);
     installGlobals({
       display: createDisplayApi(host),
       input: (prompt = "", options = {}) => {

@@ -3,10 +3,12 @@
  * node_modules and every one above it, as Node does), then from the kernel's installation — `stepwise` is the
  * package itself, tfjs its dependency — matching the compiler's view (kernel/resolution.ts).
  * Local `.ts` files a cell imports are compiled by the converter ("side outputs") and loaded from memory.
+ * `tslab` is always the kernel's own copy, the one its display hook is set on (kernel/tslab.ts).
  */
 import Module from "node:module";
 import * as path from "node:path";
 import { Installation } from "./installation";
+import { TSLAB_PUBLIC_MODULE } from "./tslab";
 
 export interface SideOutput {
   /** Absolute path of the emitted `.js` file (next to its `.ts` source). */
@@ -53,6 +55,7 @@ export class CellModules {
     const local = Module.createRequire(filename);
     const dir = path.dirname(filename);
     const resolve = ((id: string, options?: { paths?: string[] }) => {
+      if (id === "tslab") return TSLAB_PUBLIC_MODULE;
       try {
         return local.resolve(id, options);
       } catch (error) {

@@ -83,4 +83,5 @@ export function cellText(cell: CodeCell): string {
 export const PYTHON = "/usr/bin/python3";
 export const haveIpykernel =
   fs.existsSync(PYTHON) && fs.existsSync("/usr/share/jupyter/kernels/python3/kernel.json") && spawnSync(PYTHON, ["-c", "import ipykernel"]).status === 0;
-export const haveNbclient = haveIpykernel && spawnSync(PYTHON, ["-c", "import nbclient, nbformat"]).status === 0;
+/** nbclient alone suffices for notebooks on the project's kernel; comparisons on Python's also need haveIpykernel. */
+export const haveNbclient = fs.existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import nbclient, nbformat"]).status === 0;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { CodeCell, Notebook, Output, failureReport, runNotebook } from "../../runner";
-import { CellSpec, PYTHON, haveNbclient, readJson, useWorkspace, writeNotebook } from "./fixtures";
+import { CellSpec, PYTHON, haveIpykernel, haveNbclient, readJson, useWorkspace, writeNotebook } from "./fixtures";
 
 const workspace = useWorkspace();
 
@@ -110,7 +110,7 @@ describe("outputs collected into cells", () => {
     }
   });
 
-  if (haveNbclient) {
+  if (haveNbclient && haveIpykernel) {
     describe("the same notebooks through Debian's nbclient", () => {
       for (const [kernel, language, cells] of [["stepwise", "typescript", TYPESCRIPT_CELLS], ["python3", "python", PYTHON_CELLS]] as const) {
         test(`${kernel} kernel: the runner's outputs and execution counts equal nbclient's`, async () => {
