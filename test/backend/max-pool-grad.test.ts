@@ -32,12 +32,14 @@ describe("MaxPoolGrad on wasm matches cpu", () => {
   test("tf.grad of maxPool on 24 random shapes, windows, strides and paddings, with ties", async () => {
     const random = seeded(11);
     for (let k = 0; k < 24; k++) {
-      const pad: Pad = k % 4 === 3 ? random.int(2) : k % 2 === 0 ? "valid" : "same";
-      // numeric pads get square windows: tfjs-core sizes their output from the window height alone, and the
-      // wasm forward maxPool (XNNPACK) then writes past its output for non-square ones (as for conv2d)
       const wh = 1 + random.int(3);
+      // a numeric pad below the window (a larger one leaves whole windows in the padding, which wasm refuses)
+      const pad: Pad = k % 4 === 3 ? Math.min(random.int(2), wh - 1) : k % 2 === 0 ? "valid" : "same";
+      // numeric pads get square windows and equal strides: tfjs-core sizes their output from the window's and
+      // the stride's height alone, so no backend computes other ones right (wasm refuses them, as for conv2d)
       const window: [number, number] = [wh, typeof pad === "number" ? wh : 1 + random.int(3)];
-      const strides: [number, number] = k % 3 === 0 ? window : [1 + random.int(3), 1 + random.int(3)];
+      const sh = 1 + random.int(3);
+      const strides: [number, number] = k % 3 === 0 ? window : [sh, typeof pad === "number" ? sh : 1 + random.int(3)];
       const x: Shape4 = [1 + random.int(3), window[0] + random.int(8), window[1] + random.int(8), 1 + random.int(5)];
       const xv = tiedValues(random, size(x), k % 3);
       const round = typeof pad === "number" ? "floor" : undefined;
@@ -87,7 +89,9 @@ describe("MaxPoolGrad on wasm matches cpu", () => {
         const input = tf.tensor(values, x) as tf.Tensor4D;
         return tf.engine().runKernel(
           "MaxPoolGrad",
-          { dy: tf.tensor(dy, info.outShape), input, output: tf.maxPool(input, window, [2, 3], pad, round) },
+          // the output input is not read (both kernels find the maxima in the input); some of these geometries
+          // have no forward value on wasm (numeric padding with unequal strides, windows wholly in the padding)
+          { dy: tf.tensor(dy, info.outShape), input, output: tf.zeros(info.outShape) },
           { filterSize: window, strides: [2, 3], pad, ...(round ? { dimRoundingMode: round } : {}) },
         ) as tf.Tensor;
       });

@@ -85,3 +85,22 @@ export const haveIpykernel =
   fs.existsSync(PYTHON) && fs.existsSync("/usr/share/jupyter/kernels/python3/kernel.json") && spawnSync(PYTHON, ["-c", "import ipykernel"]).status === 0;
 /** nbclient alone suffices for notebooks on the project's kernel; comparisons on Python's also need haveIpykernel. */
 export const haveNbclient = fs.existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import nbclient, nbformat"]).status === 0;
+
+/**
+ * The notebook as Debian's nbclient executes it (NotebookClient with its defaults, a 60 s cell timeout),
+ * with the kernel specs of `dataDir`; `kernelName` overrides the notebook's own kernel.
+ */
+export function executeWithNbclient(file: string, dataDir: string, kernelName?: string): Notebook {
+  const script = [
+    "import sys, nbformat",
+    "from nbclient import NotebookClient",
+    "nb = nbformat.read(sys.argv[1], as_version=4)",
+    `NotebookClient(nb, timeout=60${kernelName ? `, kernel_name=${JSON.stringify(kernelName)}` : ""}).execute()`,
+    "nbformat.write(nb, sys.argv[2])",
+  ].join("\n");
+  const written = `${file}.nbclient.ipynb`;
+  const env = { ...process.env, JUPYTER_PATH: dataDir, JUPYTER_DATA_DIR: dataDir, JUPYTER_RUNTIME_DIR: path.join(dataDir, "runtime") };
+  const run = spawnSync(PYTHON, ["-c", script, file, written], { env, encoding: "utf8", cwd: path.dirname(file), timeout: 120_000 });
+  if (run.status !== 0) throw new Error(`nbclient failed: ${run.stderr}`);
+  return readJson(written);
+}

@@ -6,10 +6,9 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { CodeCell, Notebook, Output, failureReport, runNotebook } from "../../runner";
-import { CellSpec, PYTHON, haveIpykernel, haveNbclient, readJson, useWorkspace, writeNotebook } from "./fixtures";
+import { CellSpec, executeWithNbclient, haveIpykernel, haveNbclient, readJson, useWorkspace, writeNotebook } from "./fixtures";
 
 const workspace = useWorkspace();
 
@@ -63,20 +62,8 @@ function joinedData(data: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(data).map(([mime, value]) => [mime, !mime.endsWith("json") && Array.isArray(value) ? value.join("") : value]));
 }
 
-/** The notebook as Debian's nbclient executes it (NotebookClient with its defaults, a 60 s cell timeout). */
-function executeWithNbclient(file: string): Notebook {
-  const script = [
-    "import sys, nbformat",
-    "from nbclient import NotebookClient",
-    "nb = nbformat.read(sys.argv[1], as_version=4)",
-    "NotebookClient(nb, timeout=60).execute()",
-    "nbformat.write(nb, sys.argv[2])",
-  ].join("\n");
-  const written = `${file}.nbclient.ipynb`;
-  const env = { ...process.env, JUPYTER_PATH: workspace.dataDir, JUPYTER_DATA_DIR: workspace.dataDir, JUPYTER_RUNTIME_DIR: path.join(workspace.dataDir, "runtime") };
-  const run = spawnSync(PYTHON, ["-c", script, file, written], { env, encoding: "utf8", cwd: path.dirname(file), timeout: 120_000 });
-  assert.equal(run.status, 0, `nbclient failed: ${run.stderr}`);
-  return readJson(written);
+function executeOnNbclient(file: string): Notebook {
+  return executeWithNbclient(file, workspace.dataDir);
 }
 
 describe("outputs collected into cells", () => {
@@ -115,7 +102,7 @@ describe("outputs collected into cells", () => {
       for (const [kernel, language, cells] of [["stepwise", "typescript", TYPESCRIPT_CELLS], ["python3", "python", PYTHON_CELLS]] as const) {
         test(`${kernel} kernel: the runner's outputs and execution counts equal nbclient's`, async () => {
           const file = writeNotebook(workspace.work, `nbclient-${kernel}.ipynb`, [...cells], { kernel, language });
-          const theirs = executeWithNbclient(file);
+          const theirs = executeOnNbclient(file);
           const ours = await runNotebook(file, { kernelSearchPath: workspace.kernelSearchPath });
           assert.equal(ours.status, "passed", failureReport(ours));
           assert.deepEqual(comparable(ours.notebook as Notebook), comparable(theirs));

@@ -5,12 +5,11 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CodeCell, Notebook, failureReport, runNotebook } from "../../runner";
 import { TWO_PIXEL_PNG } from "../png";
-import { CellSpec, PYTHON, haveNbclient, readJson, useWorkspace, writeNotebook } from "./fixtures";
+import { CellSpec, executeWithNbclient, haveNbclient, readJson, useWorkspace, writeNotebook } from "./fixtures";
 
 const workspace = useWorkspace();
 
@@ -67,19 +66,7 @@ describe("a notebook written for tslab", () => {
 
   if (haveNbclient) {
     test("Debian's nbclient executes it on the project's kernel and records the same outputs", () => {
-      const file = tslabNotebook("nbclient", "stepwise");
-      const script = [
-        "import sys, nbformat",
-        "from nbclient import NotebookClient",
-        "nb = nbformat.read(sys.argv[1], as_version=4)",
-        "NotebookClient(nb, timeout=60, kernel_name='stepwise').execute()",
-        "nbformat.write(nb, sys.argv[2])",
-      ].join("\n");
-      const written = `${file}.nbclient.ipynb`;
-      const env = { ...process.env, JUPYTER_PATH: workspace.dataDir, JUPYTER_DATA_DIR: workspace.dataDir, JUPYTER_RUNTIME_DIR: path.join(workspace.dataDir, "runtime") };
-      const run = spawnSync(PYTHON, ["-c", script, file, written], { env, encoding: "utf8", cwd: path.dirname(file), timeout: 120_000 });
-      assert.equal(run.status, 0, `nbclient failed: ${run.stderr}`);
-      const nb = readJson(written);
+      const nb = executeWithNbclient(tslabNotebook("nbclient", "stepwise"), workspace.dataDir, "stepwise");
       assert.deepEqual(recorded(nb), EXPECTED);
       const png = (nb.cells[1] as CodeCell).outputs[0];
       assert.ok(png.output_type === "display_data");
