@@ -70,8 +70,8 @@ function geometry(kernelName: string, x: TensorInfo, filter: TensorInfo | undefi
 }
 
 /**
- * The explicit padding that gives `info`'s output shape, or an Error saying why none does (a numeric
- * padding that tfjs-core sized wrongly).
+ * The explicit padding that gives `info`'s output shape. Throws an error saying what to do instead where
+ * none does: a numeric padding that tfjs-core sized wrongly, or a pool window wholly in the padding.
  */
 export function explicitPaddingFor(kernelName: string, inShape: readonly number[], info: tf.backend_util.Conv2DInfo, attrs: GeometryAttrs): ExplicitPadding {
   const { inHeight, inWidth, strideHeight, strideWidth, effectiveFilterHeight, effectiveFilterWidth, outHeight, outWidth } = info;
