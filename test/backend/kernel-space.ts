@@ -71,7 +71,7 @@ const MIS_SIZED = /tfjs-core 4\.22 sizes both output sides from the window's hei
 const ROUNDING_DROPPED = /gradients of conv2d, maxPool and avgPool drop dimRoundingMode/;
 const EMPTY_WINDOW = /lies entirely in the padding/;
 
-type Pad = "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
+export type Pad = "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
 type Pair = [number, number];
 type Shape4 = [number, number, number, number];
 
@@ -102,9 +102,14 @@ function valueAndGrads(seed: number, inputs: Array<{ values: Float32Array; shape
   return [y, ...grads];
 }
 
-/** A padding of every kind tfjs accepts; numeric and explicit paddings of at most 2. */
+/** A random padding of every kind tfjs accepts; numeric and explicit paddings of at most 2. */
 function randomPad(random: Rng): Pad {
-  switch (random.int(4)) {
+  return padOfKind(random, random.int(4));
+}
+
+/** A padding of kind k mod 4 ("valid", "same", numeric, explicit), its amounts random up to 2. */
+export function padOfKind(random: Rng, kind: number): Pad {
+  switch (kind % 4) {
     case 0:
       return "valid";
     case 1:

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { assertAllClose, assertClose, normals, onCpuAndWasm, seeded, setUpWasm, valuesOn } from "./helpers";
 import type { Rng } from "../../src/data";
+import { padOfKind, type Pad } from "./kernel-space";
 
-type Pad = "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
 type Shape4 = [number, number, number, number];
 
 before(setUpWasm);
@@ -35,21 +35,7 @@ function randomStrides(random: Rng, pad: Pad): [number, number] {
 
 /** A random padding of each kind tfjs accepts, in turn. */
 function randomPad(random: Rng, k: number): Pad {
-  switch (k % 4) {
-    case 0:
-      return "valid";
-    case 1:
-      return "same";
-    case 2:
-      return random.int(3);
-    default:
-      return [
-        [0, 0],
-        [random.int(3), random.int(3)],
-        [random.int(3), random.int(3)],
-        [0, 0],
-      ];
-  }
+  return padOfKind(random, k);
 }
 
 function outShape(x: Shape4, f: Shape4, strides: [number, number], pad: Pad, dilations: [number, number] = [1, 1], depthwise = false): number[] {
