@@ -10,3 +10,7 @@ export { sliderChart } from "./slider";
 export type { SliderFrame, SliderChartOptions } from "./slider";
 export { plotlyToVegaLite } from "./plotly-to-vega";
 export type { PlotlyFigure, PlotlyTrace, PlotlyAxis, PlotlyAnnotation, VegaLiteSpec, Series, LineChartOptions, AxisOptions } from "./types";
+export { heatmap } from "./heatmap";
+export type { HeatmapOptions, HeatmapAxisOptions } from "./heatmap";
+export { imageGrid } from "./image-grid";
+export type { GridImage, ImageGridOptions } from "./image-grid";

@@ -175,7 +175,8 @@ export function imageRow(trace: PlotlyTrace, index: number): Row {
 export function imageLayer(rows: Row[], x: AxisEncoder, y: AxisEncoder): VegaLiteSpec {
   return {
     data: { values: rows },
-    mark: { type: "image", aspect: false, smooth: false },
+    // (no ARIA label: it would repeat each image's data URL in the SVG)
+    mark: { type: "image", aspect: false, smooth: false, aria: false },
     encoding: { x: x("x"), x2: { field: "x2" }, y: y("y"), y2: { field: "y2" }, url: { field: "url", type: "nominal" } },
   };
 }

@@ -1,10 +1,14 @@
 /**
- * A minimal PNG encoder for chart images (imageGrid's tiles): 8-bit greyscale or RGB, no interlacing, every
+ * A minimal PNG encoder for chart images (imageGrid's tiles): 8-bit greyscale or RGB, each with or without
+ * an alpha channel, no interlacing, every
  * row filtered with "none" and the whole compressed by zlib (node:zlib) — PNG's required chunks IHDR, IDAT and
  * IEND, each with its CRC-32. A data URL of the result is what Plotly's image traces and vega's image marks
  * take as `source` / `url`, so the static SVG carries the image itself and not a rectangle per pixel.
  */
 import { deflateSync } from "node:zlib";
+
+/** PNG colour types by channel count: greyscale 0, greyscale + alpha 4, truecolour 2, truecolour + alpha 6. */
+const COLOR_TYPES = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -31,17 +35,17 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 /**
- * A PNG of `width` × `height` pixels from bytes in row-major order (row 0 at the top): one byte per pixel
- * for greyscale (channels 1), three (red, green, blue) for RGB (channels 3).
+ * A PNG of `width` × `height` pixels from bytes in row-major order (row 0 at the top), `channels` bytes per
+ * pixel: 1 grey, 2 grey + alpha, 3 red, green, blue, 4 red, green, blue + alpha (alpha 0: transparent).
  */
-export function encodePng(width: number, height: number, channels: 1 | 3, pixels: Uint8Array): Buffer {
+export function encodePng(width: number, height: number, channels: 1 | 2 | 3 | 4, pixels: Uint8Array): Buffer {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error(`encodePng: width and height must be integers >= 1, got ${width} x ${height}`);
   if (pixels.length !== width * height * channels) throw new Error(`encodePng: expected ${width * height * channels} bytes (${width} x ${height} x ${channels}), got ${pixels.length}`);
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bit depth
-  header[9] = channels === 1 ? 0 : 2; // colour type: greyscale or truecolour
+  header[9] = COLOR_TYPES[channels]; // PNG's colour type for the channels
   // compression, filter and interlace methods: 0 (deflate, adaptive filtering, none)
   const stride = width * channels;
   const raw = Buffer.alloc(height * (stride + 1));
