@@ -38,10 +38,11 @@ function positiveInteger(flag: string) {
 }
 
 function lessonLine(run: LessonRun): string {
+  const file = path.relative(process.cwd(), run.lesson.file) || run.lesson.file;
   if (run.status === "failed") {
-    return failureReport({ path: run.lesson.file, status: "failed", seconds: run.seconds, codeCells: 0, executedCells: 0, warnings: [], failure: run.failure });
+    return failureReport({ path: file, status: "failed", seconds: run.seconds, codeCells: 0, executedCells: 0, warnings: [], failure: run.failure });
   }
-  return run.cached ? `cached ${run.lesson.file} (ran in ${run.seconds.toFixed(1)} s before)` : `passed ${run.lesson.file} (${run.seconds.toFixed(1)} s)`;
+  return run.cached ? `cached ${file} (ran in ${run.seconds.toFixed(1)} s before)` : `passed ${file} (${run.seconds.toFixed(1)} s)`;
 }
 
 export function registerCourseCommands(program: Command): void {

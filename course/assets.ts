@@ -27,12 +27,19 @@ function resolveVendored(spec: string): string {
   }
 }
 
-export async function writeAssets(siteDir: string): Promise<void> {
+/** The chart libraries' files, copied only when some page draws that kind of chart. */
+export const LIBRARY_FILES: Record<"vega" | "plotly", readonly string[]> = {
+  vega: ["vega.min.js", "vega-lite.min.js", "vega-embed.min.js"],
+  plotly: ["plotly.min.js"],
+};
+
+export async function writeAssets(siteDir: string, needs: ReadonlySet<"vega" | "plotly">): Promise<void> {
+  const unused = new Set((["vega", "plotly"] as const).filter((need) => !needs.has(need)).flatMap((need) => LIBRARY_FILES[need]));
   const assets = path.join(siteDir, "assets");
   await fs.mkdir(path.join(assets, "katex", "fonts"), { recursive: true });
   const own = path.join(__dirname, "..", "..", "course", "assets");
   for (const name of await fs.readdir(own)) await fs.copyFile(path.join(own, name), path.join(assets, name));
-  for (const [target, source] of Object.entries(VENDORED)) await fs.copyFile(resolveVendored(source), path.join(assets, target));
+  for (const [target, source] of Object.entries(VENDORED)) if (!unused.has(target)) await fs.copyFile(resolveVendored(source), path.join(assets, target));
   const fonts = path.join(path.dirname(resolveVendored("katex/dist/katex.min.css")), "fonts");
   for (const font of (await fs.readdir(fonts)).filter((name) => name.endsWith(".woff2"))) {
     await fs.copyFile(path.join(fonts, font), path.join(assets, "katex", "fonts", font));

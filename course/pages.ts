@@ -5,6 +5,7 @@
  */
 import type MarkdownIt = require("markdown-it");
 import { CodeCell, sourceText, tagsOf } from "../runner/nbformat";
+import { LIBRARY_FILES } from "./assets";
 import { LessonRun } from "./execute";
 import { escapeHtml, highlight } from "./markdown";
 import { OutputContext, renderOutputs } from "./outputs";
@@ -15,7 +16,6 @@ export interface SiteInfo {
   builtAt: string;
 }
 
-const LIBRARIES = { vega: ["vega.min.js", "vega-lite.min.js", "vega-embed.min.js"], plotly: ["plotly.min.js"] };
 
 function layout(title: string, body: string, scripts: readonly string[] = []): string {
   const tags = [...scripts, "site.js"].map((name) => `<script defer src="assets/${name}"></script>`).join("\n");
@@ -118,7 +118,7 @@ ${banner}
 ${cells.join("\n")}
 </article>
 ${nav}`;
-  const scripts = [...context.needs].flatMap((need) => LIBRARIES[need]);
+  const scripts = [...context.needs].flatMap((need) => LIBRARY_FILES[need]);
   return layout(`${lessonHeading(run)} · stepwise`, body, scripts);
 }
 

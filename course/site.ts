@@ -30,7 +30,7 @@ export async function writeSite(siteDir: string, runs: readonly LessonRun[], sit
 
 async function fillSite(dir: string, runs: readonly LessonRun[], site: SiteInfo): Promise<void> {
   const md = createMarkdown();
-  await writeAssets(dir);
+  const needs = new Set<"vega" | "plotly">();
   await fs.mkdir(path.join(dir, "notebooks"));
   for (let at = 0; at < runs.length; at++) {
     const { slug } = runs[at].lesson;
@@ -40,7 +40,9 @@ async function fillSite(dir: string, runs: readonly LessonRun[], site: SiteInfo)
     for (const [name, content] of context.files) await fs.writeFile(path.join(dir, context.filesDir, name), content);
     await fs.writeFile(path.join(dir, `${slug}.html`), html);
     await fs.writeFile(path.join(dir, "notebooks", `${slug}.ipynb`), serializeNotebook(runs[at].notebook));
+    for (const need of context.needs) needs.add(need);
   }
+  await writeAssets(dir, needs);
   await fs.writeFile(path.join(dir, "assets", "search-index.js"), searchIndexScript(runs, md));
   await fs.writeFile(path.join(dir, "running.html"), runningPage(md, site));
   await fs.writeFile(path.join(dir, "index.html"), indexPage(runs, md, site));
