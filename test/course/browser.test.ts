@@ -136,6 +136,7 @@ describe("the course site in chromium", { timeout: 40 * 60_000 }, () => {
   });
 
   test("the index lists every lesson in course order, the failing one marked with its error", async () => {
+    needBrowser();
     const { page, problems, close } = await open("index.html");
     try {
       const rows = await page.$$eval("tr.lesson-row", (trs) => trs.map((tr) => ({ href: tr.querySelector("a.lesson-link")?.getAttribute("href"), failed: tr.classList.contains("failed"), text: tr.textContent ?? "" })));
@@ -151,6 +152,7 @@ describe("the course site in chromium", { timeout: 40 * 60_000 }, () => {
   });
 
   test("every lesson page loads offline, draws its charts and renders its math", async () => {
+    needBrowser();
     const failures: string[] = [];
     for (const lesson of lessons) {
       const { page, problems, close } = await open(`${lesson.slug}.html`);
@@ -183,6 +185,7 @@ describe("the course site in chromium", { timeout: 40 * 60_000 }, () => {
   });
 
   test("the fixture page shows its failure and both chart kinds", async () => {
+    needBrowser();
     const { page, close } = await open(`${FIXTURE}.html`);
     try {
       assert.match((await page.textContent(".failure-banner")) ?? "", /fixture failure/);
@@ -195,6 +198,7 @@ describe("the course site in chromium", { timeout: 40 * 60_000 }, () => {
   });
 
   test("search finds a lesson by a word of its text", async () => {
+    needBrowser();
     // a word of some real lesson's text that no other lesson has, and the fixture's word
     const words = (text: string) => new Set(text.toLowerCase().match(/[a-z]{7,}/g) ?? []);
     const real = lessons.filter((l) => l.slug !== FIXTURE);
@@ -221,6 +225,7 @@ describe("the course site in chromium", { timeout: 40 * 60_000 }, () => {
   });
 
   test("without JavaScript, charts show their static SVG", async () => {
+    needBrowser();
     const withCharts = lessons.find((l) => l.slug !== FIXTURE && fs.readFileSync(path.join(SITE, `${l.slug}.html`), "utf8").includes('class="output chart"'));
     assert.ok(withCharts, "a lesson with a chart");
     const { page, problems, close } = await open(`${withCharts.slug}.html`, { javaScriptEnabled: false });
