@@ -27,7 +27,7 @@ export function serveSite(siteDir: string, port: number, host = "127.0.0.1"): Pr
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     let file = path.join(root, decodeURIComponent(url.pathname));
-    if (!file.startsWith(root)) return void response.writeHead(403).end("forbidden");
+    if (file !== root && !file.startsWith(root + path.sep)) return void response.writeHead(403).end("forbidden");
     if (url.pathname.endsWith("/")) file = path.join(file, "index.html");
     fs.readFile(file, (error, data) => {
       if (error) return void response.writeHead(404, { "content-type": "text/plain" }).end("not found");
