@@ -1,7 +1,8 @@
 /**
  * The backend the lessons will run on, found before they run (it is part of each cache key): the one
  * useBestBackend picks here (or STEPWISE_BACKEND names), probed in a child process so this process
- * loads no tfjs. The build then passes STEPWISE_BACKEND to every kernel, so all lessons use that one.
+ * loads no tfjs. The kernels make the same choice on the same machine; STEPWISE_BACKEND is not forced on
+ * them, so a lesson that shows useBestBackend's report still says why it passed over better backends.
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";

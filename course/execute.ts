@@ -58,7 +58,6 @@ export async function runLessons(lessons: readonly Lesson[], options: RunLessons
         const result: NotebookResult = await execute(lesson.file, {
           parameters: options.parameters,
           outputPath: path.join(scratch, `${lesson.slug}.ipynb`),
-          env: { STEPWISE_BACKEND: options.backend.name },
           signal: options.signal,
           onCell: options.onCell,
         });
