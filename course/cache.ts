@@ -2,7 +2,9 @@
  * Executions cached by content, as jupyter-cache and d2lbook do: the key hashes the notebook's source, the
  * parameters, stepwise's version and the backend (with its device). A changed lesson, mode, release or
  * machine misses; anything else reuses the executed notebook. Only passing runs are stored, so a failure
- * (flaky or fixed since) runs again next time. Each lesson keeps only its latest entry.
+ * (flaky or fixed since) runs again next time. A lesson keeps one entry per variant (its parameters and
+ * backend): a new run replaces the entry of the same variant (an older source or release), so the full
+ * course's executions survive a smoke build in the same cache.
  *
  * Layout: `<dir>/<slug>/<key>.ipynb` (the executed notebook) and `<key>.json` (its record), the record
  * written last and atomically: a record always names a complete notebook.
@@ -23,6 +25,8 @@ export interface CacheKeyParts {
 
 export interface CachedRun {
   key: string;
+  /** What a newer run of the lesson replaces: canonical JSON of the parameters and backend. */
+  variant: string;
   seconds: number;
   backend: string;
   device: string;
@@ -64,8 +68,15 @@ export class ExecutionCache {
     const { notebook, ...record } = run;
     await writeFileAtomic(path.join(folder, `${run.key}.ipynb`), serializeNotebook(notebook));
     await writeFileAtomic(path.join(folder, `${run.key}.json`), `${JSON.stringify(record, null, 1)}\n`);
-    for (const name of await fs.readdir(folder)) {
-      if (!name.startsWith(`${run.key}.`)) await fs.rm(path.join(folder, name), { force: true });
+    const names = await fs.readdir(folder);
+    for (const name of names) {
+      // a notebook without its record: left by a run stopped between the two writes
+      if (name.endsWith(".ipynb") && !names.includes(name.replace(/\.ipynb$/, ".json"))) await fs.rm(path.join(folder, name), { force: true });
+      if (!name.endsWith(".json") || name === `${run.key}.json`) continue;
+      const other = await fs.readFile(path.join(folder, name), "utf8").then((text) => (JSON.parse(text) as { variant?: string }).variant, () => undefined);
+      if (other !== undefined && other !== run.variant) continue;
+      await fs.rm(path.join(folder, name), { force: true });
+      await fs.rm(path.join(folder, name.replace(/\.json$/, ".ipynb")), { force: true });
     }
   }
 }

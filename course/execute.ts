@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { CellEvent, CellFailure, NotebookResult, runNotebook } from "../runner/execute";
 import { JsonValue, Notebook } from "../runner/nbformat";
 import { BackendChoice } from "./backend";
-import { ExecutionCache, cacheKey } from "./cache";
+import { ExecutionCache, cacheKey, canonicalJson } from "./cache";
 import { Lesson, emptyNotebook } from "./lessons";
 
 export interface LessonRun {
@@ -73,7 +73,7 @@ export async function runLessons(lessons: readonly Lesson[], options: RunLessons
           failure: result.failure,
         };
         if (run.status === "passed") {
-          await options.cache.store(lesson.slug, { key, seconds: run.seconds, backend: run.backend, device: run.device, finishedAt: run.finishedAt, notebook: run.notebook });
+          await options.cache.store(lesson.slug, { key, variant: canonicalJson({ parameters: options.parameters, backend: { ...options.backend } }), seconds: run.seconds, backend: run.backend, device: run.device, finishedAt: run.finishedAt, notebook: run.notebook });
         }
       }
       runs[lessons.indexOf(lesson)] = run;

@@ -106,6 +106,9 @@ describe("course build", () => {
     await buildCourse({ ...options(), execute: fakeRunner(ran) });
     await buildCourse({ ...options(), mode: "full", execute: fakeRunner(ran) });
     assert.equal(ran.length, 4, "the full mode's parameters miss the smoke mode's cache");
+    await buildCourse({ ...options(), execute: fakeRunner(ran) });
+    await buildCourse({ ...options(), mode: "full", execute: fakeRunner(ran) });
+    assert.equal(ran.length, 4, "both modes' executions stay cached side by side");
     await buildCourse({ ...options(), backend: { name: "wasm", device: "test CPU" }, execute: fakeRunner(ran) });
     assert.equal(ran.length, 6, "another backend misses");
     const found = await findLessons(lessons);
@@ -144,13 +147,15 @@ describe("course build", () => {
   test("a cache entry without its record, or with a broken notebook, is a miss", async () => {
     const cache = new ExecutionCache(path.join(work, "cache"));
     const nb = parseNotebook(lessonSource(1, "x"), "x");
-    await cache.store("01-first", { key: "k", seconds: 1, backend: "cpu", device: "d", finishedAt: "t", notebook: nb });
+    await cache.store("01-first", { key: "k", variant: "smoke", seconds: 1, backend: "cpu", device: "d", finishedAt: "t", notebook: nb });
     assert.ok(await cache.lookup("01-first", "k"));
     fs.writeFileSync(path.join(work, "cache", "01-first", "k.ipynb"), "{ half a notebook");
     assert.equal(await cache.lookup("01-first", "k"), undefined);
     fs.rmSync(path.join(work, "cache", "01-first", "k.json"));
     assert.equal(await cache.lookup("01-first", "k"), undefined);
-    await cache.store("01-first", { key: "k2", seconds: 1, backend: "cpu", device: "d", finishedAt: "t", notebook: nb });
-    assert.deepEqual(fs.readdirSync(path.join(work, "cache", "01-first")).sort(), ["k2.ipynb", "k2.json"], "older entries of a lesson go");
+    await cache.store("01-first", { key: "k2", variant: "smoke", seconds: 1, backend: "cpu", device: "d", finishedAt: "t", notebook: nb });
+    await cache.store("01-first", { key: "k3", variant: "full", seconds: 1, backend: "cpu", device: "d", finishedAt: "t", notebook: nb });
+    await cache.store("01-first", { key: "k4", variant: "smoke", seconds: 1, backend: "cpu", device: "d", finishedAt: "t", notebook: nb });
+    assert.deepEqual(fs.readdirSync(path.join(work, "cache", "01-first")).sort(), ["k3.ipynb", "k3.json", "k4.ipynb", "k4.json"], "a run replaces its variant's older entry, and only that");
   });
 });
