@@ -57,6 +57,7 @@ export function describeLesson(file: string, nb: Notebook): Lesson {
   const rest = lines.slice(heading + 1);
   const start = rest.findIndex((line) => line.trim() !== "");
   const end = start < 0 ? -1 : rest.findIndex((line, i) => i > start && line.trim() === "");
-  const summary = start < 0 ? "" : rest.slice(start, end < 0 ? undefined : end).join("\n").trim();
+  // a paragraph that leads into a table or a list ends with a colon; on its own it ends with a full stop
+  const summary = start < 0 ? "" : rest.slice(start, end < 0 ? undefined : end).join("\n").trim().replace(/:$/, ".");
   return { file, slug, number, title, summary };
 }
