@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { CellEvent, runNotebook } from "../runner/execute";
 import { BackendChoice, resolveBackend } from "./backend";
 import { ExecutionCache } from "./cache";
+import { codeFingerprint } from "./fingerprint";
 import { LessonRun, runLessons } from "./execute";
 import { Lesson, findLessons } from "./lessons";
 import { writeSite } from "./site";
@@ -52,7 +53,8 @@ export async function buildCourse(options: BuildCourseOptions): Promise<CourseBu
   const version = stepwiseVersion();
   const runs = await runLessons(lessons, {
     parameters: { mode: options.mode },
-    stepwiseVersion: version,
+    // the cache key holds the built code's fingerprint, not only the version
+    stepwiseVersion: codeFingerprint(version),
     backend,
     cache: new ExecutionCache(options.cacheDir),
     jobs: options.jobs,
