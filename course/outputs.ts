@@ -1,7 +1,7 @@
 /**
  * A cell's outputs as HTML. A chart bundle carries the same chart up to three times (Vega-Lite, Plotly, an
  * SVG): the page draws one interactive view — Vega-Lite where the bundle has it (its libraries weigh a
- * sixth of plotly.js), else Plotly — from the spec inlined once, and keeps the SVG as a separate file that
+ * sixth of plotly.js), else Plotly, and Plotly too for a slider only its figure can move — from the spec inlined once, and keeps the SVG as a separate file that
  * only a browser without JavaScript loads (`<noscript><img>`). Images are files too, so pages stay light.
  * Plotly's self-contained `text/html` (plotly.js inlined) is never used: the JSON figure is.
  */
@@ -60,10 +60,23 @@ function addFile(context: OutputContext, extension: string, content: string | Bu
   return `${context.filesDir}/${name}`;
 }
 
+/**
+ * The view a chart bundle gets: Vega-Lite, unless only the Plotly figure can be explored — a slider over
+ * precomputed frames (sw.sliderChart) whose Vega-Lite translation shows one frame, without a parameter.
+ */
+function interactiveKind(data: Record<string, unknown>): "vega-lite" | "plotly" {
+  const vegaLite = data[VEGA_LITE_MIME] as { params?: unknown } | undefined;
+  if (vegaLite === undefined) return "plotly";
+  const sliders = (data[PLOTLY_MIME] as { layout?: { sliders?: unknown } } | undefined)?.layout?.sliders;
+  const plotlySlider = Array.isArray(sliders) && sliders.length > 0;
+  const vegaLiteSlider = Array.isArray(vegaLite.params) && vegaLite.params.length > 0;
+  return plotlySlider && !vegaLiteSlider ? "plotly" : "vega-lite";
+}
+
 function renderBundle(data: Record<string, unknown>, context: OutputContext): string {
   const alt = escapeHtml(text(data["text/plain"] ?? "output"));
   if (data[VEGA_LITE_MIME] !== undefined || data[PLOTLY_MIME] !== undefined) {
-    const kind = data[VEGA_LITE_MIME] !== undefined ? "vega-lite" : "plotly";
+    const kind = interactiveKind(data);
     context.needs.add(kind === "vega-lite" ? "vega" : "plotly");
     const spec = JSON.stringify(compactNumbers(data[kind === "vega-lite" ? VEGA_LITE_MIME : PLOTLY_MIME])).replace(/</g, "\\u003c");
     const svg = data["image/svg+xml"];

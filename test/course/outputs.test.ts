@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { Output } from "../../runner/nbformat";
 import { createMarkdown } from "../../course/markdown";
 import { OutputContext, PLOTLY_MIME, VEGA_LITE_MIME, compactNumbers, renderOutputs } from "../../course/outputs";
+import { Chart, histogram, lineChart, sliderChart } from "../../src/plot";
 
 const context = (): OutputContext => ({ md: createMarkdown(), filesDir: "figures/x", files: new Map(), needs: new Set() });
 const display = (data: Record<string, unknown>): Output => ({ output_type: "display_data", data: data as never, metadata: {} });
@@ -26,6 +27,20 @@ test("a Plotly-only bundle draws with Plotly from its JSON, never from its self-
   assert.match(html, /data-kind="plotly"[\s\S]*\{"data":\[\{"y":\[1,2\]\}\]\}/);
   assert.doesNotMatch(html, /plotly\.js/);
   assert.deepEqual([...c.needs], ["plotly"]);
+});
+
+test("a slider chart is drawn where it can move: Vega-Lite when its translation carries the slider, else Plotly", () => {
+  const bundle = (chart: Chart) => display({ [VEGA_LITE_MIME]: chart.vegaLite, [PLOTLY_MIME]: chart.plotly, "text/plain": chart.description });
+  const line = (k: number) => lineChart([{ name: "loss", x: [0, 1, 2], y: [3, 2 - k / 10, 1] }]);
+  const sameKind = sliderChart([0, 1, 2].map((k) => ({ label: `lr ${k}`, chart: line(k) })));
+  assert.ok(Array.isArray(sameKind.vegaLite.params) && sameKind.vegaLite.params.length > 0, "same-builder frames: a Vega-Lite slider");
+  const mixed = sliderChart([{ label: "curve", chart: line(0) }, { label: "histogram", chart: histogram({ steps: [1, 2, 2, 3] }) }]);
+  assert.equal(mixed.vegaLite.params, undefined, "mixed frames: Vega-Lite shows one frame");
+  for (const [chart, kind] of [[sameKind, "vega-lite"], [mixed, "plotly"], [line(0), "vega-lite"]] as const) {
+    const c = context();
+    assert.match(renderOutputs([bundle(chart)], c), new RegExp(`data-kind="${kind}"`), chart.description);
+    assert.deepEqual([...c.needs], [kind === "plotly" ? "plotly" : "vega"]);
+  }
 });
 
 test("streams, errors, images, HTML, Markdown, LaTeX, JSON and text", () => {
