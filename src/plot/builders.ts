@@ -8,32 +8,18 @@ import type { BatchSizePoint, LrRangeTestResult, Trajectory } from "../experimen
 import { sample, type Schedule } from "../schedule";
 import type { History } from "../train";
 import { Chart } from "./chart";
+import { PALETTE } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { LineChartOptions, PlotlyFigure, PlotlyTrace, Series } from "./types";
-import { checkOptions, checkSeries, checkTitle } from "./validate";
+import { checkLineChartOptions, checkOptions, checkSeries } from "./validate";
 
 /** Lines (or markers) for several series over shared axes; `x.log`/`y.log` put an axis on a log scale. */
 export function lineChart(series: readonly Series[], options: LineChartOptions = {}): Chart {
   return lines("lineChart", series, options);
 }
 
-/** Tableau 10, Vega's default categorical scheme. */
-const PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
-
 function lines(builder: string, series: readonly Series[], options: LineChartOptions): Chart {
-  checkOptions(builder, options, ["title", "x", "y", "width", "height"]);
-  checkTitle(builder, "title", options.title);
-  for (const axis of ["x", "y"] as const) {
-    const given = options[axis];
-    if (given !== undefined) {
-      checkOptions(`${builder}: ${axis}`, given, ["title", "log"]);
-      checkTitle(builder, `${axis}.title`, given.title);
-    }
-  }
-  for (const dimension of ["width", "height"] as const) {
-    const value = options[dimension];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 50)) throw new Error(`${builder}: ${dimension} must be an integer >= 50 (pixels), got ${value}`);
-  }
+  checkLineChartOptions(builder, options);
   const logX = options.x?.log ?? false;
   const logY = options.y?.log ?? false;
   checkSeries(builder, series, logX, logY);

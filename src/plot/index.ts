@@ -2,5 +2,11 @@
 export { Chart } from "./chart";
 export { lineChart, lossCurves, epochMetric, scheduleChart, batchSizeChart, lrRangeChart, trajectoryChart } from "./builders";
 export type { LossCurveOptions, NamedHistory } from "./builders";
+export { histogram } from "./histogram";
+export type { HistogramOptions } from "./histogram";
+export { spreadChart, summarizeRuns } from "./spread";
+export type { SpreadSeries, RunSummary } from "./spread";
+export { sliderChart } from "./slider";
+export type { SliderFrame, SliderChartOptions } from "./slider";
 export { plotlyToVegaLite } from "./plotly-to-vega";
-export type { PlotlyFigure, PlotlyTrace, PlotlyAxis, VegaLiteSpec, Series, LineChartOptions, AxisOptions } from "./types";
+export type { PlotlyFigure, PlotlyTrace, PlotlyAxis, PlotlyAnnotation, VegaLiteSpec, Series, LineChartOptions, AxisOptions } from "./types";

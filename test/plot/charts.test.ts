@@ -88,7 +88,7 @@ describe("line charts", () => {
     assert.throws(() => lineChart([]), /^Error: lineChart: series must be a non-empty list/);
     assert.throws(() => lineChart([{ name: "a", x: [1, 2], y: [1] }]), /lineChart: series\[0\] \("a"\): x has 2 values but y has 1/);
     assert.throws(() => lineChart([{ name: "a", x: [1], y: [0] }], { y: { log: true } }), /series\[0\] \("a"\): y is on a log scale, so its values must be > 0, found 0/);
-    assert.throws(() => plotlyToVegaLite({ data: [{ type: "bar", x: [1], y: [1] }] }), /trace 0 has type "bar"/);
+    assert.throws(() => plotlyToVegaLite({ data: [{ type: "pie", values: [1], labels: ["a"] }] }), /trace 0 has type "pie"/);
   });
 });
 
