@@ -1,5 +1,6 @@
 /** The `stepwise` command line: each part registers its own subcommands here. */
 import { Command } from "commander";
+import { registerCourseCommands } from "./course";
 import { registerKernelCommands } from "./kernel";
 import { registerRunCommand, takeParameterPairs } from "./run";
 
@@ -10,6 +11,7 @@ export function createProgram(): Command {
     .showHelpAfterError();
   registerKernelCommands(program);
   registerRunCommand(program);
+  registerCourseCommands(program);
   return program;
 }
 

@@ -31,8 +31,10 @@ export function parameterSource(language: string, parameters: Parameters): strin
     switch (language) {
       case "typescript":
       case "javascript":
-        // a later declaration of the same name replaces the parameters cell's (as in the stepwise kernel and tslab)
-        return `const ${name} = ${JSON.stringify(value)};`;
+        // a later declaration of the same name replaces the parameters cell's (as in the stepwise kernel and tslab);
+        // `let`, as parameters cells declare them: a `const` would narrow the type to the literal, and code such
+        // as `mode !== "smoke"` after `const mode = "full"` would no longer compile
+        return `let ${name} = ${JSON.stringify(value)};`;
       case "python":
         return `${name} = ${pythonLiteral(value)}`;
       default:

@@ -10,3 +10,5 @@ export { gradientNoiseScale } from "./noise-scale";
 export type { NoiseScaleOptions } from "./noise-scale";
 export { trajectory } from "./trajectory";
 export type { Trajectory } from "./trajectory";
+export { leastSquares } from "./least-squares";
+export type { LeastSquaresSolution } from "./least-squares";

@@ -12,6 +12,7 @@ import { PALETTE } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { LineChartOptions, PlotlyFigure, PlotlyTrace, Series } from "./types";
 import { checkLineChartOptions, checkOptions, checkSeries } from "./validate";
+import { extent } from "./extent";
 
 /** Lines (or markers) for several series over shared axes; `x.log`/`y.log` put an axis on a log scale. */
 export function lineChart(series: readonly Series[], options: LineChartOptions = {}): Chart {
@@ -181,8 +182,7 @@ export function lrRangeChart(result: LrRangeTestResult, options: { title?: strin
     if (typeof value !== "number" || !(value > 0)) throw new Error(`${where}: result.${key} must be a learning rate > 0, got ${value}`);
   }
   const shown = [...losses, ...smoothed].filter(Number.isFinite);
-  const low = Math.min(...shown);
-  const high = Math.max(...shown);
+  const [low, high] = extent(shown);
   const marker = (label: string, lr: number): Series => ({ name: `${label} (lr ${lr.toPrecision(2)})`, x: [lr, lr], y: [low, high], dashed: true });
   return lines(
     where,

@@ -10,6 +10,7 @@ import { BLUES, VIRIDIS, plotlyColorscale } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { PlotlyFigure } from "./types";
 import { checkChoice, checkNumbers, checkOptions, checkTitle } from "./validate";
+import { extent } from "./extent";
 
 export interface HeatmapAxisOptions {
   title?: string;
@@ -64,7 +65,7 @@ export function heatmap(z: ReadonlyArray<readonly number[]>, options: HeatmapOpt
   const yLabels = labels("y", rows);
   const finite = z.flatMap((row) => row.filter(Number.isFinite));
   if (finite.length === 0) throw new Error(`${BUILDER}: z has no finite value to colour`);
-  let [zmin, zmax] = [Math.min(...finite), Math.max(...finite)];
+  let [zmin, zmax] = extent(finite);
   if (zmin === zmax) [zmin, zmax] = [zmin - 0.5, zmax + 0.5];
   const annotate = options.annotate ?? (rows <= ANNOTATE_UP_TO && columns <= ANNOTATE_UP_TO);
   const values = z.map((row: readonly number[]) => row.map((v: number) => (Number.isFinite(v) ? v : null)));

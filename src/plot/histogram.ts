@@ -9,6 +9,7 @@
  */
 import { Chart } from "./chart";
 import { PALETTE } from "./colors";
+import { extent } from "./extent";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { AxisOptions, PlotlyFigure, PlotlyTrace } from "./types";
 import { checkChoice, checkInteger, checkLineChartOptions, checkNumbers } from "./validate";
@@ -93,8 +94,7 @@ export function binSamples(samples: Record<string, ArrayLike<number>>, bins: num
     if (bad !== undefined) throw new Error(`${BUILDER}: samples[${JSON.stringify(name)}] holds ${bad}, but x is on a log scale (x.log), so its values must be > 0`);
     finite[name] = kept;
   }
-  const all = Object.values(finite).flat();
-  const [low, high] = all.reduce(([lo, hi], v) => [Math.min(lo, v), Math.max(hi, v)], [Infinity, -Infinity]);
+  const [low, high] = extent(Object.values(finite).map(extent).flat());
   const edges = binEdges(low, high, bins, log);
   const counts: Record<string, number[]> = {};
   const totals: Record<string, number> = {};

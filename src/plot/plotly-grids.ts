@@ -12,6 +12,7 @@ import { contourLevels, isolines } from "./contours";
 import { pngSize } from "./png";
 import { Json, PlotlyAxis, PlotlyTrace, VegaLiteSpec } from "./types";
 import { AxisEncoder, categoryAxis, quantitativeAxis } from "./vega-axis";
+import { extent } from "./extent";
 
 /** Plotly's default number of automatic contour levels. */
 const PLOTLY_NCONTOURS = 15;
@@ -92,8 +93,9 @@ function edges(values: number[]): Array<[number, number]> {
 export function heatmapLayer(trace: PlotlyTrace, index: number, xAxis: PlotlyAxis | undefined, yAxis: PlotlyAxis | undefined): VegaLiteSpec {
   const { xs, ys, z } = grid(trace, index, true);
   const finite = z.flat().filter(Number.isFinite);
-  const zmin = typeof trace.zmin === "number" ? trace.zmin : Math.min(...finite);
-  const zmax = typeof trace.zmax === "number" ? trace.zmax : Math.max(...finite);
+  const [low, high] = extent(finite);
+  const zmin = typeof trace.zmin === "number" ? trace.zmin : low;
+  const zmax = typeof trace.zmax === "number" ? trace.zmax : high;
   const stops = colorStops(trace, index);
   const texts = cellTexts(trace, index, z);
   // per axis: a category per label, or a numeric cell [before, after] per grid point

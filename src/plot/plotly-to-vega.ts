@@ -17,6 +17,7 @@
 import { contourLayer, heatmapLayer, imageLayer, imageRow } from "./plotly-grids";
 import { Json, PlotlyAnnotation, PlotlyFigure, PlotlyTrace, VegaLiteSpec } from "./types";
 import { AxisEncoder, quantitativeAxis } from "./vega-axis";
+import { extent } from "./extent";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
@@ -159,7 +160,7 @@ class SeriesMarks {
     const centres = xs.filter(finite).sort((a, b) => a - b);
     const gaps = centres.slice(1).map((c, i) => c - centres[i]).filter((g) => g > 0);
     // Plotly's default: bars 80% of the closest spacing wide
-    const fallback = gaps.length > 0 ? 0.8 * Math.min(...gaps) : 0.8;
+    const fallback = gaps.length > 0 ? 0.8 * extent(gaps)[0] : 0.8;
     const widthAt = (i: number) => (Array.isArray(trace.width) ? trace.width[i] : trace.width ?? fallback);
     const name = this.entry(trace, index, trace.marker?.color);
     const opacity = trace.opacity ?? 1;

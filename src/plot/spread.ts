@@ -15,6 +15,7 @@ import { PALETTE, withAlpha } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { LineChartOptions, PlotlyFigure, PlotlyTrace } from "./types";
 import { checkChoice, checkLineChartOptions, checkNumbers, checkOptions } from "./validate";
+import { extent } from "./extent";
 
 /** Per-point statistics over runs. */
 export interface RunSummary {
@@ -55,8 +56,9 @@ function summarize(builder: string, where: string, runs: ReadonlyArray<readonly 
     const count = values.length;
     const mean = count > 0 ? values.reduce((a, b) => a + b, 0) / count : Number.NaN;
     summary.mean.push(mean);
-    summary.min.push(count > 0 ? Math.min(...values) : Number.NaN);
-    summary.max.push(count > 0 ? Math.max(...values) : Number.NaN);
+    const [low, high] = count > 0 ? extent(values) : [Number.NaN, Number.NaN];
+    summary.min.push(low);
+    summary.max.push(high);
     summary.std.push(count > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (count - 1)) : Number.NaN);
   }
   return summary;

@@ -49,7 +49,7 @@ describe("executing a notebook", () => {
     const [parameters, injected, body] = nb.cells as CodeCell[];
     assert.deepEqual(parameters.metadata.tags, ["parameters"]);
     assert.deepEqual(injected.metadata.tags, ["injected-parameters"]);
-    assert.equal(injected.source, '// Parameters\nconst mode = "smoke";\nconst steps = 3;');
+    assert.equal(injected.source, '// Parameters\nlet mode = "smoke";\nlet steps = 3;');
     assert.equal(text(body), "smoke 6\n'smoke:3'");
     assert.deepEqual([parameters, injected, body].map((c) => c.execution_count), [1, 2, 3]);
     const papermill = nb.metadata.papermill as Record<string, unknown>;
@@ -59,6 +59,18 @@ describe("executing a notebook", () => {
     assert.ok(typeof (body.metadata.papermill as Record<string, unknown>).duration === "number");
     // the written notebook is valid nbformat 4.5
     parseNotebook(fs.readFileSync(out("params.ipynb"), "utf8"), "written");
+  });
+
+  test("an injected value keeps the parameter's type: code comparing it with another value still compiles", async () => {
+    const source = notebook("params-type.ipynb", [
+      { source: 'let mode = "full";\nlet steps = 100;', tags: ["parameters"] },
+      'const full = mode !== "smoke";\n`${full}:${steps === 0}`',
+    ]);
+    for (const [parameters, expected] of [[{ mode: "full", steps: 100 }, "'true:false'"], [{ mode: "smoke", steps: 0 }, "'false:true'"]] as const) {
+      const result = await runNotebook(source, { kernelSearchPath: workspace.kernelSearchPath, parameters, outputPath: out("params-type.ipynb") });
+      assert.equal(result.status, "passed", failureReport(result));
+      assert.equal(text((read(out("params-type.ipynb")).cells as CodeCell[])[2]), expected);
+    }
   });
 
   test("a failing cell: the report names the file, cell and error; the partial notebook is written and marked", async () => {
