@@ -38,10 +38,10 @@ function countCharts(nb: Notebook, where: string): number {
 }
 
 describe("the lesson pack", () => {
-  test("lessons are numbered in teaching order, one per number", () => {
+  test("lessons are numbered in teaching order from 00, one per number", () => {
     const numbers = lessonFiles.map((f) => f.match(/^(\d\d)-[a-z0-9-]+\.ipynb$/)?.[1]);
     assert.ok(numbers.every((n) => n !== undefined), `lesson files are NN-name.ipynb: ${lessonFiles.join(", ")}`);
-    assert.equal(new Set(numbers).size, numbers.length, `one lesson per number: ${lessonFiles.join(", ")}`);
+    assert.deepEqual(numbers.map(Number), numbers.map((_, i) => i), `lessons numbered 00, 01, … without gaps or repeats: ${lessonFiles.join(", ")}`);
   });
 
   test("each lesson declares the TypeScript kernel, shows its backend first, has one parameters cell and ends with its checks", async () => {
@@ -56,6 +56,10 @@ describe("the lesson pack", () => {
       assert.match(String(parameters[0].source), /let mode = "full";/, file);
       assert.match(String(parameters[0].source), /let seed = 0;/, file);
       assert.ok(code.every((c) => c.outputs.length === 0 && c.execution_count === null), `${file}: stored without outputs`);
+      const checks = code.filter((c) => tagsOf(c).includes("checks"));
+      assert.equal(checks.length, 1, `${file}: one cell tagged "checks"`);
+      assert.equal(checks[0], code.at(-1), `${file}: the checks cell is the last code cell`);
+      assert.match(String(checks[0].source), /throw new Error\(/, `${file}: the checks cell throws when a claim fails`);
     }
   });
 
