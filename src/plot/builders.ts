@@ -8,6 +8,7 @@ import type { BatchSizePoint, LrRangeTestResult, Trajectory } from "../experimen
 import { sample, type Schedule } from "../schedule";
 import type { History } from "../train";
 import { Chart } from "./chart";
+import { xyLayout } from "./xy-layout";
 import { PALETTE } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { LineChartOptions, PlotlyFigure, PlotlyTrace, Series } from "./types";
@@ -41,13 +42,7 @@ function lines(builder: string, series: readonly Series[], options: LineChartOpt
   });
   const figure: PlotlyFigure = {
     data: traces,
-    layout: {
-      ...(options.title ? { title: { text: options.title } } : {}),
-      xaxis: { title: { text: options.x?.title ?? "x" }, type: logX ? "log" : "linear" },
-      yaxis: { title: { text: options.y?.title ?? "y" }, type: logY ? "log" : "linear" },
-      ...(options.width ? { width: options.width } : {}),
-      ...(options.height ? { height: options.height } : {}),
-    },
+    layout: xyLayout(options, logX, logY),
   };
   const points = series.reduce((n, s) => n + s.x.length, 0);
   return new Chart(plotlyToVegaLite(figure, options), figure, `${options.title ?? "line chart"}: ${series.length} series, ${points} points`);

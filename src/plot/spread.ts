@@ -11,6 +11,7 @@
  * fill "tonexty"), the error bars `error_y` arrays; the Vega-Lite spec is the figure's translation.
  */
 import { Chart } from "./chart";
+import { xyLayout } from "./xy-layout";
 import { PALETTE, withAlpha } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { LineChartOptions, PlotlyFigure, PlotlyTrace } from "./types";
@@ -128,13 +129,7 @@ export function spreadChart(series: readonly SpreadSeries[], options: LineChartO
   });
   const figure: PlotlyFigure = {
     data: traces,
-    layout: {
-      ...(options.title ? { title: { text: options.title } } : {}),
-      xaxis: { title: { text: options.x?.title ?? "x" }, type: logX ? "log" : "linear" },
-      yaxis: { title: { text: options.y?.title ?? "y" }, type: logY ? "log" : "linear" },
-      ...(options.width ? { width: options.width } : {}),
-      ...(options.height ? { height: options.height } : {}),
-    },
+    layout: xyLayout(options, logX, logY),
   };
   return new Chart(plotlyToVegaLite(figure, options), figure, `${options.title ?? "spread chart"}: ${series.length} series, mean and min–max over up to ${runCount} runs`);
 }
