@@ -2,11 +2,12 @@
  * Precomputed charts as frames behind a slider (one frame per setting: step size, momentum, ...), so a reader
  * explores without a kernel.
  *
- * Plotly: every frame's traces in one figure, only the active frame's visible, and `layout.sliders` with one
+ * Plotly: every frame's traces in one figure (a trace all frames draw identically, such as a contour
+ * background, once and always visible), only the active frame's visible, and `layout.sliders` with one
  * step per frame whose "update" sets the visibility (and the frame's title and annotations); the layout and
  * axes are the active frame's (axes without a fixed range rescale to the frame shown, as Plotly's do).
  * Vega-Lite: when the frames' specs differ only in their data (same builder, same series names), one spec
- * holds every frame's rows tagged with their frame and filters them by a `frame` parameter bound to a range
+ * holds every frame's rows tagged with their frame (rows equal in every frame once, untagged) and filters them by a `frame` parameter bound to a range
  * input, so JupyterLab's native Vega-Lite view is explorable too; otherwise the active frame's spec. Either
  * way the static SVG shows the active frame, its label in the title.
  */
@@ -33,6 +34,8 @@ export interface SliderChartOptions {
 const BUILDER = "sliderChart";
 /** The Vega-Lite parameter the slider sets, and the field tagging each row with its frame. */
 const PARAM = "frame";
+/** The owner of a trace every frame shares. */
+const SHARED = -1;
 const FIELD = "_frame";
 
 /** Precomputed charts as frames behind a Plotly slider; the static SVG and Vega-Lite show the `active` frame. */
@@ -64,11 +67,20 @@ export function sliderChart(frames: ReadonlyArray<SliderFrame>, options: SliderC
   }
 
   const figures = frames.map((f) => JSON.parse(JSON.stringify(f.chart.plotly)) as PlotlyFigure);
-  const owner: number[] = [];
+  // a trace every frame has, identical (a contour background), is drawn once and shown in every frame
+  const common = commonTraces(figures);
+  const owner: number[] = []; // the frame a trace belongs to; SHARED: every frame
   const traces: PlotlyTrace[] = [];
   const shown: boolean[] = [];
+  figures[active].data.forEach((trace) => {
+    if (!common.has(JSON.stringify(trace))) return;
+    owner.push(SHARED);
+    shown.push(trace.visible !== false);
+    traces.push({ ...trace, visible: trace.visible !== false });
+  });
   figures.forEach((figure, k) =>
     figure.data.forEach((trace) => {
+      if (common.has(JSON.stringify(trace))) return;
       owner.push(k);
       shown.push(trace.visible !== false);
       traces.push({ ...trace, visible: k === active && trace.visible !== false });
@@ -78,7 +90,7 @@ export function sliderChart(frames: ReadonlyArray<SliderFrame>, options: SliderC
   const steps = frames.map((frame, k) => ({
     label: frame.label,
     method: "update",
-    args: [{ visible: owner.map((o, t) => o === k && shown[t]) }, { title: { text: titleOf(k) }, annotations: figures[k].layout?.annotations ?? [] }],
+    args: [{ visible: owner.map((o, t) => (o === k || o === SHARED) && shown[t]) }, { title: { text: titleOf(k) }, annotations: figures[k].layout?.annotations ?? [] }],
   }));
   const figure: PlotlyFigure = {
     data: traces,
@@ -100,6 +112,16 @@ export function sliderChart(frames: ReadonlyArray<SliderFrame>, options: SliderC
       }
     : { ...specs[active], title: `${prefix}${labels[active]}` };
   return new Chart(vegaLite, figure, `${heading || "slider chart"}: ${frames.length} frames over ${sliderLabel}, showing ${labels[active]}`);
+}
+
+/** Traces (as JSON) that every frame has, identically; a trace repeated within one frame is not shared. */
+function commonTraces(figures: readonly PlotlyFigure[]): Set<string> {
+  const counts = figures.map((figure) => {
+    const count = new Map<string, number>();
+    for (const trace of figure.data) count.set(JSON.stringify(trace), (count.get(JSON.stringify(trace)) ?? 0) + 1);
+    return count;
+  });
+  return new Set([...counts[0].keys()].filter((key) => counts.every((count) => count.get(key) === 1)));
 }
 
 /** A spec with every inline data set replaced by a marker and without its title: what must agree across frames. */
@@ -136,7 +158,10 @@ function merge(nodes: Json[], active: number): Json {
   const objects = nodes as Array<{ [key: string]: Json }>;
   const out: { [key: string]: Json } = {};
   for (const [key, value] of Object.entries(first)) {
-    if (key === "data" && isInline(value)) {
+    if (key === "data" && isInline(value) && objects.every((n) => JSON.stringify(n.data) === JSON.stringify(value))) {
+      out.data = value; // the same rows in every frame (a background): kept once, not filtered
+      if (first.transform !== undefined) out.transform = first.transform;
+    } else if (key === "data" && isInline(value)) {
       out.data = { values: objects.flatMap((n, k) => (n.data as { values: Array<{ [key: string]: Json }> }).values.map((row) => ({ ...row, [FIELD]: k }))) };
       out.transform = [{ filter: `datum.${FIELD} == ${PARAM}` }, ...((first.transform as Json[] | undefined) ?? [])];
     } else if (key !== "transform" || !isInline(first.data)) {

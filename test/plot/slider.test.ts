@@ -5,7 +5,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { histogram, lineChart, plotlyToVegaLite, rng, sliderChart, spreadChart, type Chart } from "../../src";
+import { histogram, illConditionedQuadratic, lineChart, plotlyToVegaLite, rng, sliderChart, spreadChart, trajectoryChart, type Chart, type Trajectory } from "../../src";
 import { assertValidSpec, layerData, marks, texts } from "./helpers";
 
 /** The d attribute of every line mark: what the lines look like, independent of titles. */
@@ -74,6 +74,34 @@ describe("sliderChart", () => {
     assert.deepEqual(linePaths(svg), linePaths(activeSvg), "the same line as the active frame alone");
     assert.equal(marks(svg, "area").length, 1);
     assert.ok(texts(svg).includes("Loss over seeds — step size: lr 0.5"), `title in ${texts(svg)}`);
+  });
+
+  test("what every frame draws identically (a contour background) is stored once and shown in every frame", async () => {
+    const valley = illConditionedQuadratic({ condition: 10, angle: 0.4 });
+    const path = (shrink: number): Trajectory => {
+      const points: [number, number][] = Array.from({ length: 12 }, (_, t) => [valley.start.x * shrink ** t, valley.start.y * (-shrink) ** t]);
+      return { points, losses: points.map(([x, y]) => valley.value(x, y)), diverged: false, distanceToMinimum: Math.hypot(...points[11]) };
+    };
+    const shrinks = [0.5, 0.7, 0.9];
+    const alone = shrinks.map((shrink) => trajectoryChart(valley, { "gradient descent": path(shrink) }));
+    const chart = sliderChart(alone.map((frame, k) => ({ label: `shrink ${shrinks[k]}`, chart: frame })), { active: 1 });
+    const perFrame = alone[0].plotly.data.length;
+    const background = alone[0].plotly.data.filter((trace) => alone.every((frame) => frame.plotly.data.some((other) => JSON.stringify(other) === JSON.stringify(trace))));
+    assert.ok(background.length >= 1, "the frames share their contour");
+    assert.equal(chart.plotly.data.length, background.length + shrinks.length * (perFrame - background.length), "shared traces once, the rest per frame");
+    const steps = (chart.plotly.layout?.sliders as Array<{ steps: Step[] }>)[0].steps;
+    chart.plotly.data.forEach((trace, t) => {
+      const shared = background.some((b) => JSON.stringify({ ...b, visible: true }) === JSON.stringify(trace));
+      const visibleIn = steps.map((step) => step.args[0].visible[t]);
+      if (shared) assert.deepEqual(visibleIn, [true, true, true], `shared trace ${t}: shown in every frame`);
+      else assert.equal(visibleIn.filter(Boolean).length, 1, `trace ${t}: shown in one frame`);
+    });
+    // the Vega-Lite spec: a background's rows once, untagged; every frame's path rows tagged
+    const rows = JSON.stringify(chart.vegaLite).length;
+    const sum = alone.reduce((n, frame) => n + JSON.stringify(frame.vegaLite).length, 0);
+    assert.ok(rows < sum / 2, `merged spec ${rows} bytes, the frames ${sum}`);
+    assertValidSpec(chart.vegaLite);
+    assert.deepEqual(linePaths(await chart.toSVG()), linePaths(await alone[1].toSVG()), "the SVG draws the active frame, background included");
   });
 
   test("frames of different builders: the active frame's spec, titled with its label", async () => {
