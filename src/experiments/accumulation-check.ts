@@ -35,16 +35,22 @@ export async function accumulationCheck(options: AccumulationCheckOptions): Prom
   if (!Number.isInteger(k) || k < 1) throw new Error(`accumulationCheck: steps must be an integer >= 1, got ${k}`);
   const trainable = trainableOf(options.target, () => tf.scalar(0));
   const runs = await fromSameStart(options.target, 2, async (run) => {
-    const history = await fit(options.target, {
-      optimizer: options.optimizer(run === 0 ? undefined : { steps: k, lastWindow: "rescale" }),
-      data: options.data,
-      loss: options.loss,
-      epochs: options.epochs ?? 1,
-      batchSize: run === 0 ? k * b : b,
-      shuffle: false,
-      progress: "none",
-    });
-    return { losses: history.steps.map((s) => s.loss), weights: trainable.variables.map((v) => v.dataSync().slice()) };
+    // the optimizers are made and used here only, so their state (moments, accumulation sums) is freed here
+    const optimizer = options.optimizer(run === 0 ? undefined : { steps: k, lastWindow: "rescale" });
+    try {
+      const history = await fit(options.target, {
+        optimizer,
+        data: options.data,
+        loss: options.loss,
+        epochs: options.epochs ?? 1,
+        batchSize: run === 0 ? k * b : b,
+        shuffle: false,
+        progress: "none",
+      });
+      return { losses: history.steps.map((s) => s.loss), weights: trainable.variables.map((v) => v.dataSync().slice()) };
+    } finally {
+      optimizer.dispose();
+    }
   });
   let worst = 0;
   runs[1].weights.forEach((values, i) =>

@@ -71,9 +71,12 @@ describe("experiments", () => {
 
   test("accumulation check: 4 micro-batches of 8 match batches of 32 to float32 rounding", async () => {
     const model = linear("accum-check");
+    const tensorsBefore = tf.memory().numTensors;
     const result = await accumulationCheck({ target: model, data, optimizer: (accumulate) => adam({ lr: 0.05, accumulate }), microBatchSize: 8, steps: 4 });
     assert.ok(result.maxRelativeDifference <= 1e-5, `difference ${result.maxRelativeDifference}`);
     assert.equal(result.largeBatchLosses.length, result.accumulatedLosses.length);
+    // the two optimizers it made (Adam's moments, the accumulation sums) are freed, not left behind
+    assert.equal(tf.memory().numTensors, tensorsBefore, "tensors left behind by accumulationCheck");
     tf.dispose(model.variables);
   });
 
