@@ -4,10 +4,12 @@
  *
  * A step at batch size B runs one batch of B random inputs (drawn once per batch size: the data pipeline is
  * not timed) through `model.apply`, takes the softmax cross-entropy of the outputs as logits against random
- * labels, and applies `tf.train.sgd` (the update is a small part of a step; the optimizer is not what this
+ * labels, and applies `tf.train.sgd` (the same plain update on every backend: the optimizer is not what this
  * measures). Each batch size gets untimed warm-up steps first (at least `warmupSteps`, and for at least
- * `minRoundMs`: kernel compilation, XNNPACK's weight packing, GPU shader builds, the JIT), then `repeats`
- * timed rounds of at least `minRoundMs` and at least one step each; a round ends by reading the loss back, so work queued on a GPU counts. samples/s is the median
+ * `minRoundMs`, the first one for at least `warmupMs`: kernel compilation, XNNPACK's weight packing, GPU
+ * shader builds, the JIT), then `repeats`
+ * timed rounds of at least `minRoundMs` and at least one step each, taking turns over the batch sizes; a round
+ * ends by reading the loss back, so work queued on a GPU counts. samples/s is the median
  * round's B · steps / seconds.
  *
  * The backend is process-wide, and the wasm backend's thread count is fixed when it first starts
@@ -27,6 +29,11 @@ export interface ThroughputOptions {
   batchSizes: number[];
   /** untimed steps before the timed rounds of each batch size (default 2) */
   warmupSteps?: number;
+  /**
+   * the first batch size's warm-up lasts at least this long: the process's first steps run cold code (the
+   * JIT, the wasm module's optimizing tier, first uses of every kernel) and are several times slower (default 500 ms)
+   */
+  warmupMs?: number;
   /** timed rounds per batch size; the median counts (default 5) */
   repeats?: number;
   /** a round runs steps until at least this long (default 100 ms) */
@@ -34,8 +41,8 @@ export interface ThroughputOptions {
   /** seed of the random inputs and labels (default 1) */
   seed?: number;
   /**
-   * skip the batch sizes (this and all larger) whose step would take longer than this, predicted from the
-   * last timed batch size as if a step's time grew linearly with the batch, an upper bound (default: no limit)
+   * leave out the first batch size (after the first) whose first step takes longer than this, and all larger
+   * ones (default: no limit)
    */
   maxStepMs?: number;
 }
@@ -52,7 +59,7 @@ export interface ThroughputPoint {
 
 export interface ThroughputResult {
   points: ThroughputPoint[];
-  /** batch sizes not timed: a step there would have exceeded maxStepMs (predicted from the last timed one) */
+  /** batch sizes not timed: the first step of the smallest of them took longer than maxStepMs */
   notTimed: number[];
 }
 
@@ -62,6 +69,7 @@ export async function trainingThroughput(model: tf.LayersModel, options: Through
   const warmupSteps = options.warmupSteps ?? 2;
   const repeats = options.repeats ?? 5;
   const minRoundMs = options.minRoundMs ?? 100;
+  const warmupMs = options.warmupMs ?? 500;
   const seed = options.seed ?? 1;
   const inputShape = model.inputs[0].shape.slice(1) as number[];
   const classes = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
@@ -69,13 +77,10 @@ export async function trainingThroughput(model: tf.LayersModel, options: Through
     throw new Error(`trainingThroughput: the model needs a fixed input shape and a last output axis of classes, got input ${JSON.stringify(model.inputs[0].shape)}`);
   }
   const optimizer = tf.train.sgd(1e-3);
-  const points: ThroughputPoint[] = [];
   const notTimed: number[] = [];
-  let last: { batchSize: number; stepMs: number } | undefined;
+  const timed: Array<{ batchSize: number; steps: number; run: (steps: number) => Promise<void>; tensors: tf.Tensor[] }> = [];
   for (const batchSize of batchSizes) {
-    // a step's time grows at most linearly with the batch (per-sample time only falls), so this bounds the next one
-    const predictedMs = last === undefined ? 0 : (last.stepMs * batchSize) / last.batchSize;
-    if (notTimed.length > 0 || (options.maxStepMs !== undefined && predictedMs > options.maxStepMs)) {
+    if (notTimed.length > 0) {
       notTimed.push(batchSize);
       continue;
     }
@@ -90,10 +95,18 @@ export async function trainingThroughput(model: tf.LayersModel, options: Through
         loss.dispose();
       }
     };
-    // warm-up: at least warmupSteps steps, and steps until minRoundMs have passed (the JIT warms up too)
+    // warm-up: at least warmupSteps steps, and steps until minRoundMs (the first batch size: warmupMs) have passed
     const warmStart = performance.now();
-    let warmSteps = 0;
-    while (warmSteps < warmupSteps || (warmSteps < 1000 && performance.now() - warmStart < minRoundMs)) {
+    await run(1);
+    let warmSteps = 1;
+    if (options.maxStepMs !== undefined && timed.length > 0 && performance.now() - warmStart > options.maxStepMs) {
+      // one cold step over the limit: this batch size and all larger ones are left out
+      notTimed.push(batchSize);
+      tf.dispose([x, labels]);
+      continue;
+    }
+    const warmMs = timed.length === 0 ? Math.max(warmupMs, minRoundMs) : minRoundMs;
+    while (warmSteps < warmupSteps || (warmSteps < 10_000 && performance.now() - warmStart < warmMs)) {
       await run(1);
       warmSteps++;
     }
@@ -102,17 +115,19 @@ export async function trainingThroughput(model: tf.LayersModel, options: Through
     const paceSteps = Math.max(1, Math.ceil(warmSteps / 2));
     await run(paceSteps);
     const stepMs = (performance.now() - paceStart) / paceSteps;
-    const steps = Math.max(1, Math.ceil(minRoundMs / Math.max(stepMs, 1e-3)));
-    const rounds: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const started = performance.now();
-      await run(steps);
-      rounds.push((batchSize * steps) / ((performance.now() - started) / 1000));
-    }
-    tf.dispose([x, labels]);
-    points.push({ batchSize, samplesPerSecond: median(rounds), rounds, steps });
-    last = { batchSize, stepMs: (1000 * batchSize) / median(rounds) };
+    timed.push({ batchSize, steps: Math.max(1, Math.ceil(minRoundMs / Math.max(stepMs, 1e-3))), run, tensors: [x, labels] });
   }
+  // the rounds take turns over the batch sizes, so a slow moment of a shared machine hits them alike
+  const rounds: number[][] = timed.map(() => []);
+  for (let r = 0; r < repeats; r++) {
+    for (const [i, t] of timed.entries()) {
+      const started = performance.now();
+      await t.run(t.steps);
+      rounds[i].push((t.batchSize * t.steps) / ((performance.now() - started) / 1000));
+    }
+  }
+  const points = timed.map((t, i) => ({ batchSize: t.batchSize, samplesPerSecond: median(rounds[i]), rounds: rounds[i], steps: t.steps }));
+  tf.dispose(timed.flatMap((t) => t.tensors));
   optimizer.dispose();
   return { points, notTimed };
 }
@@ -230,7 +245,7 @@ function checkOptions(where: string, options: ThroughputOptions): { batchSizes: 
   if (!Array.isArray(batchSizes) || batchSizes.length === 0 || !batchSizes.every((b) => Number.isInteger(b) && b >= 1)) {
     throw new Error(`${where}: batchSizes must be a non-empty list of integers >= 1, got ${JSON.stringify(batchSizes)}`);
   }
-  for (const key of ["warmupSteps", "repeats", "minRoundMs", "maxStepMs"] as const) {
+  for (const key of ["warmupSteps", "warmupMs", "repeats", "minRoundMs", "maxStepMs"] as const) {
     const value = options[key];
     const least = key === "repeats" ? 1 : 0;
     if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value >= least)) {
