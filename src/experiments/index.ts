@@ -12,3 +12,4 @@ export { trajectory } from "./trajectory";
 export type { Trajectory } from "./trajectory";
 export { leastSquares } from "./least-squares";
 export type { LeastSquaresSolution } from "./least-squares";
+export { trainingThroughput, backendThroughput, defaultConfigurations, configurationLabel, type ThroughputOptions, type ThroughputPoint, type ThroughputResult, type BackendConfiguration, type BackendThroughputOptions, type BackendThroughput } from "./training-throughput";
