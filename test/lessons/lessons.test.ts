@@ -44,7 +44,7 @@ describe("the lesson pack", () => {
     assert.deepEqual(numbers.map(Number), numbers.map((_, i) => i), `lessons numbered 00, 01, … without gaps or repeats: ${lessonFiles.join(", ")}`);
   });
 
-  test("each lesson declares the TypeScript kernel, shows its backend first, has one parameters cell and ends with its checks", async () => {
+  test("each lesson declares the TypeScript kernel, shows its backend first, has one parameters cell, writes its conclusion from the run and ends with its checks", async () => {
     for (const file of lessonFiles) {
       const nb = await readNotebook(path.join(LESSONS, file));
       assert.equal(nb.metadata.kernelspec?.name, "stepwise", file);
@@ -60,6 +60,8 @@ describe("the lesson pack", () => {
       assert.equal(checks.length, 1, `${file}: one cell tagged "checks"`);
       assert.equal(checks[0], code.at(-1), `${file}: the checks cell is the last code cell`);
       assert.match(String(checks[0].source), /throw new Error\(/, `${file}: the checks cell throws when a claim fails`);
+      // conclusions come from the run's numbers: a cell builds them as Markdown, never prose typed with numbers
+      assert.ok(code.some((c) => /display\.markdown\(/.test(String(c.source)) && c !== checks[0]), `${file}: a cell writes the conclusion with display.markdown`);
     }
   });
 
