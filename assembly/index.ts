@@ -10,6 +10,11 @@
  *
  * Arrays are float32 unless a kernel says otherwise, row-major (NHWC for images).
  *
+ * The products (matMul, conv2d, conv2dFilterGrad) multiply and add through `madd`. scripts/build-wasm.mjs
+ * builds this file twice: with relaxed SIMD, where `madd` is one fused multiply-add
+ * (`f32x4.relaxed_madd`, an FMA instruction where the CPU has one: one rounding instead of two), and
+ * without, where it is a multiply then an add. src/backend/kernels/simd.ts picks the build the engine runs.
+ *
  * Every kernel is given, after its other arguments, the size in bytes of each buffer it takes (in argument
  * order), and checks before it writes anything that what its geometry reaches lies inside each buffer and
  * inside the memory. It returns OK when it ran, k when buffer k (1-based) is too small, or BAD_GEOMETRY
@@ -25,6 +30,14 @@ const BAD_GEOMETRY: i32 = -1;
 @inline
 function fits(ptr: usize, need: u64, capacity: usize): bool {
   return need <= <u64>capacity && <u64>ptr + <u64>capacity <= (<u64>memory.size() << 16);
+}
+
+/** a·b + c, lane-wise: fused where the build has relaxed SIMD. */
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
 }
 
 /** The byte size of `count` float32 or int32 elements, in 64 bits (no wrap-around). */
@@ -312,14 +325,14 @@ function tile4x8(
       const x1 = v128.load32_splat(xp, 4);
       const x2 = v128.load32_splat(xp, 8);
       const x3 = v128.load32_splat(xp, 12);
-      a00 = f32x4.add(a00, f32x4.mul(x0, g0));
-      a01 = f32x4.add(a01, f32x4.mul(x0, g1));
-      a10 = f32x4.add(a10, f32x4.mul(x1, g0));
-      a11 = f32x4.add(a11, f32x4.mul(x1, g1));
-      a20 = f32x4.add(a20, f32x4.mul(x2, g0));
-      a21 = f32x4.add(a21, f32x4.mul(x2, g1));
-      a30 = f32x4.add(a30, f32x4.mul(x3, g0));
-      a31 = f32x4.add(a31, f32x4.mul(x3, g1));
+      a00 = madd(x0, g0, a00);
+      a01 = madd(x0, g1, a01);
+      a10 = madd(x1, g0, a10);
+      a11 = madd(x1, g1, a11);
+      a20 = madd(x2, g0, a20);
+      a21 = madd(x2, g1, a21);
+      a30 = madd(x3, g0, a30);
+      a31 = madd(x3, g1, a31);
       xp += xStep;
       dp += dyStep;
     }
@@ -346,8 +359,8 @@ function tile1x8(
     let dp = dyn + <usize>p * dyRow + <usize>qBegin * dyStep + <usize>o * 4;
     for (let q = qBegin; q < qEnd; q++) {
       const x0 = v128.load32_splat(xp);
-      a0 = f32x4.add(a0, f32x4.mul(x0, v128.load(dp)));
-      a1 = f32x4.add(a1, f32x4.mul(x0, v128.load(dp, 16)));
+      a0 = madd(x0, v128.load(dp), a0);
+      a1 = madd(x0, v128.load(dp, 16), a1);
       xp += xStep;
       dp += dyStep;
     }
@@ -553,14 +566,14 @@ export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aBy
         const a1 = v128.load32_splat(pa + aRow);
         const a2 = v128.load32_splat(pa + 2 * aRow);
         const a3 = v128.load32_splat(pa + 3 * aRow);
-        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-        c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-        c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-        c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-        c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+        c00 = madd(a0, b0, c00);
+        c01 = madd(a0, b1, c01);
+        c10 = madd(a1, b0, c10);
+        c11 = madd(a1, b1, c11);
+        c20 = madd(a2, b0, c20);
+        c21 = madd(a2, b1, c21);
+        c30 = madd(a3, b0, c30);
+        c31 = madd(a3, b1, c31);
         pa += 4;
         pb += bRow;
       }
@@ -576,8 +589,8 @@ export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aBy
       let pb = bColumn;
       for (let i = 0; i < k; i++) {
         const a0 = v128.load32_splat(pa);
-        c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
-        c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
+        c0 = madd(a0, v128.load(pb), c0);
+        c1 = madd(a0, v128.load(pb, 16), c1);
         pa += 4;
         pb += bRow;
       }
@@ -621,4 +634,187 @@ export function scaledAdd(sum: usize, grad: usize, out: usize, n: i32, scale: f3
     for (; i < bytes; i += 4) store<f32>(out + i, load<f32>(grad + i) * scale);
   }
   return OK;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Convolution
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * y[n, p, q, o] = Σ_{i, j, c} x[n, p·sh + i·dh − top, q·sw + j·dw − left, c] · W[i, j, c, o]
+ * for NHWC x [n, h, w, c], W [kh, kw, c, o] and y [n, oh, ow, o]; positions outside x read zero, from
+ * `zeros`, a caller's buffer of at least c zero floats.
+ *
+ * Direct, reading W in place (XNNPACK packs the filter into its own layout whenever it is new, which in
+ * training is every step). The output positions of an image are taken 4 at a time, flattened (a tile may
+ * span two output rows), in register tiles of 4 positions × 8 output channels that accumulate over the
+ * taps and input channels as matMul does over k. Each tap reads, for each of the 4 positions, either its
+ * pixel or, where the tap falls in the padding, `zeros`; the check is skipped for tiles that read inside x
+ * for every tap.
+ */
+export function conv2d(
+  x: usize, filter: usize, y: usize, zeros: usize,
+  batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, top: i32, left: i32,
+  xBytes: usize, filterBytes: usize, yBytes: usize, zerosBytes: usize,
+): i32 {
+  if (batch < 0 || height < 0 || width < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || outChannels < 0 || kh < 0 || kw < 0 || sh < 1 || sw < 1 || dh < 1 || dw < 1) {
+    return BAD_GEOMETRY;
+  }
+  if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
+  if (!fits(filter, bytes4(<u64>kh * kw * channels * outChannels), filterBytes)) return 2;
+  if (!fits(y, bytes4(<u64>batch * outHeight * outWidth * outChannels), yBytes)) return 3;
+  if (!fits(zeros, bytes4(<u64>channels), zerosBytes)) return 4;
+  for (let c = 0; c < channels; c++) if (load<u32>(zeros + (<usize>c << 2)) != 0) return BAD_GEOMETRY; // not zeros: +0.0 only
+  const positions = outHeight * outWidth;
+  const xImage = <usize>height * width * channels * 4;
+  const yImage = <usize>positions * outChannels * 4;
+  const o8 = outChannels & ~7;
+  for (let n = 0; n < batch; n++) {
+    const xn = x + <usize>n * xImage;
+    const yn = y + <usize>n * yImage;
+    let at = 0;
+    for (; at + 4 <= positions; at += 4) {
+      const r0 = (at / outWidth) * sh - top, q0 = (at % outWidth) * sw - left;
+      const r1 = ((at + 1) / outWidth) * sh - top, q1 = ((at + 1) % outWidth) * sw - left;
+      const r2 = ((at + 2) / outWidth) * sh - top, q2 = ((at + 2) % outWidth) * sw - left;
+      const r3 = ((at + 3) / outWidth) * sh - top, q3 = ((at + 3) % outWidth) * sw - left;
+      const inside =
+        reachesInside(r0, q0, height, width, kh, kw, dh, dw) && reachesInside(r1, q1, height, width, kh, kw, dh, dw) &&
+        reachesInside(r2, q2, height, width, kh, kw, dh, dw) && reachesInside(r3, q3, height, width, kh, kw, dh, dw);
+      const yt = yn + <usize>at * outChannels * 4;
+      let o = 0;
+      for (; o < o8; o += 8) {
+        convTile4x8(xn, zeros, filter, yt, o, r0, q0, r1, q1, r2, q2, r3, q3, inside, height, width, channels, outChannels, kh, kw, dh, dw);
+      }
+      for (; o < outChannels; o++) {
+        convPoint(xn, zeros, filter, yt, o, r0, q0, height, width, channels, outChannels, kh, kw, dh, dw);
+        convPoint(xn, zeros, filter, yt + <usize>outChannels * 4, o, r1, q1, height, width, channels, outChannels, kh, kw, dh, dw);
+        convPoint(xn, zeros, filter, yt + <usize>outChannels * 8, o, r2, q2, height, width, channels, outChannels, kh, kw, dh, dw);
+        convPoint(xn, zeros, filter, yt + <usize>outChannels * 12, o, r3, q3, height, width, channels, outChannels, kh, kw, dh, dw);
+      }
+    }
+    for (; at < positions; at++) {
+      const r = (at / outWidth) * sh - top, q = (at % outWidth) * sw - left;
+      const yt = yn + <usize>at * outChannels * 4;
+      let o = 0;
+      for (; o < o8; o += 8) convTile1x8(xn, zeros, filter, yt, o, r, q, height, width, channels, outChannels, kh, kw, dh, dw);
+      for (; o < outChannels; o++) convPoint(xn, zeros, filter, yt, o, r, q, height, width, channels, outChannels, kh, kw, dh, dw);
+    }
+  }
+  return OK;
+}
+
+/** Whether the window whose tap (0, 0) is at (row, col) lies inside the image for every tap. */
+// @ts-ignore: decorator
+@inline
+function reachesInside(row: i32, col: i32, height: i32, width: i32, kh: i32, kw: i32, dh: i32, dw: i32): bool {
+  return row >= 0 && row + (kh - 1) * dh < height && col >= 0 && col + (kw - 1) * dw < width;
+}
+
+/** The address of pixel (row, col)'s channels, or `zeros` when it lies outside the image. */
+// @ts-ignore: decorator
+@inline
+function pixel(xn: usize, zeros: usize, row: i32, col: i32, height: i32, width: i32, channels: i32): usize {
+  const outside = <u32>row >= <u32>height || <u32>col >= <u32>width;
+  return outside ? zeros : xn + (<usize>row * width + col) * channels * 4;
+}
+
+// @ts-ignore: decorator
+@inline
+function convTile4x8(
+  xn: usize, zeros: usize, filter: usize, yt: usize, o: i32,
+  r0: i32, q0: i32, r1: i32, q1: i32, r2: i32, q2: i32, r3: i32, q3: i32, inside: bool,
+  height: i32, width: i32, channels: i32, outChannels: i32, kh: i32, kw: i32, dh: i32, dw: i32,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const oBytes = <usize>outChannels * 4;
+  const channelBytes = <usize>channels * 4;
+  let pw = filter + (<usize>o << 2);
+  for (let i = 0; i < kh; i++) {
+    const di = i * dh;
+    for (let j = 0; j < kw; j++) {
+      const dj = j * dw;
+      let p0: usize, p1: usize, p2: usize, p3: usize;
+      if (inside) {
+        p0 = xn + (<usize>(r0 + di) * width + (q0 + dj)) * channelBytes;
+        p1 = xn + (<usize>(r1 + di) * width + (q1 + dj)) * channelBytes;
+        p2 = xn + (<usize>(r2 + di) * width + (q2 + dj)) * channelBytes;
+        p3 = xn + (<usize>(r3 + di) * width + (q3 + dj)) * channelBytes;
+      } else {
+        p0 = pixel(xn, zeros, r0 + di, q0 + dj, height, width, channels);
+        p1 = pixel(xn, zeros, r1 + di, q1 + dj, height, width, channels);
+        p2 = pixel(xn, zeros, r2 + di, q2 + dj, height, width, channels);
+        p3 = pixel(xn, zeros, r3 + di, q3 + dj, height, width, channels);
+      }
+      for (let c: usize = 0; c < channelBytes; c += 4) {
+        const b0 = v128.load(pw);
+        const b1 = v128.load(pw, 16);
+        const a0 = v128.load32_splat(p0 + c);
+        const a1 = v128.load32_splat(p1 + c);
+        const a2 = v128.load32_splat(p2 + c);
+        const a3 = v128.load32_splat(p3 + c);
+        c00 = madd(a0, b0, c00);
+        c01 = madd(a0, b1, c01);
+        c10 = madd(a1, b0, c10);
+        c11 = madd(a1, b1, c11);
+        c20 = madd(a2, b0, c20);
+        c21 = madd(a2, b1, c21);
+        c30 = madd(a3, b0, c30);
+        c31 = madd(a3, b1, c31);
+        pw += oBytes;
+      }
+    }
+  }
+  const pc = yt + (<usize>o << 2);
+  v128.store(pc, c00); v128.store(pc, c01, 16);
+  v128.store(pc + oBytes, c10); v128.store(pc + oBytes, c11, 16);
+  v128.store(pc + 2 * oBytes, c20); v128.store(pc + 2 * oBytes, c21, 16);
+  v128.store(pc + 3 * oBytes, c30); v128.store(pc + 3 * oBytes, c31, 16);
+}
+
+/** One output position × 8 output channels. */
+function convTile1x8(
+  xn: usize, zeros: usize, filter: usize, yt: usize, o: i32, r: i32, q: i32,
+  height: i32, width: i32, channels: i32, outChannels: i32, kh: i32, kw: i32, dh: i32, dw: i32,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  const oBytes = <usize>outChannels * 4;
+  const channelBytes = <usize>channels * 4;
+  let pw = filter + (<usize>o << 2);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const px = pixel(xn, zeros, r + i * dh, q + j * dw, height, width, channels);
+      for (let c: usize = 0; c < channelBytes; c += 4) {
+        const a = v128.load32_splat(px + c);
+        c0 = madd(a, v128.load(pw), c0);
+        c1 = madd(a, v128.load(pw, 16), c1);
+        pw += oBytes;
+      }
+    }
+  }
+  const pc = yt + (<usize>o << 2);
+  v128.store(pc, c0);
+  v128.store(pc, c1, 16);
+}
+
+/** One output value, in scalar arithmetic. */
+function convPoint(
+  xn: usize, zeros: usize, filter: usize, yt: usize, o: i32, r: i32, q: i32,
+  height: i32, width: i32, channels: i32, outChannels: i32, kh: i32, kw: i32, dh: i32, dw: i32,
+): void {
+  const oBytes = <usize>outChannels * 4;
+  let pw = filter + (<usize>o << 2);
+  let sum: f32 = 0;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const px = pixel(xn, zeros, r + i * dh, q + j * dw, height, width, channels);
+      for (let c = 0; c < channels; c++) {
+        sum += load<f32>(px + (<usize>c << 2)) * load<f32>(pw);
+        pw += oBytes;
+      }
+    }
+  }
+  store<f32>(yt + (<usize>o << 2), sum);
 }

@@ -6,15 +6,17 @@
  * core the wasm backend runs twice, with its default thread pool and single-threaded: which is faster depends
  * on the model (XNNPACK's thread hand-offs cost more than they save on small layers).
  */
+import { Command, InvalidArgumentError, Option } from "commander";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BACKEND_ORDER } from "../src/backend";
+import { BACKEND_ORDER, type BackendName } from "../src/backend";
 import { defaultWasmThreads } from "../src/backend/wasm";
 
 const PYTHON = "/usr/bin/python3";
 const MODELS = ["mlp", "cnn"] as const;
+type Model = (typeof MODELS)[number];
 
 interface WorkerResult {
   /** the backend as the tables name it ("wasm, 1 thread" for the single-threaded run) */
@@ -57,26 +59,35 @@ function pytorchMissing(): string | undefined {
   return undefined;
 }
 
-const TORCH_RUNS = 9;
+interface TorchRate {
+  median: number;
+  min: number;
+  max: number;
+  /** the thread count of the median run (the peer keeps the faster of 1 thread and every core) */
+  threads: string;
+}
 
 /**
- * PyTorch's samples/s per model: the median of TORCH_RUNS runs of its own script ("torch mlp 6300
- * samples/s threads=2"), with the range. One run times only 24 steps, and on a shared 2-core machine its
- * MLP figure alone swings several-fold between runs; stepwise's figures are medians of 5 rounds as well.
+ * PyTorch's samples/s per model: the median of `runs` runs of the peer script ("torch mlp 22110 samples/s
+ * threads=1"), with the range. Each run is itself the median of 5 rounds at the faster thread count, but on a
+ * shared 2-core machine whole runs still swing by tens of per cent.
  */
-function runTorch(script: string): Record<string, { median: number; min: number; max: number }> | string {
+function runTorch(script: string, runs: number, models: readonly Model[]): Record<string, TorchRate> | string {
   const missing = pytorchMissing();
   if (missing) return missing;
-  const runs: Record<string, number[]> = {};
-  for (let i = 0; i < TORCH_RUNS; i++) {
-    const child = spawnSync(PYTHON, [script], { encoding: "utf8", timeout: 600_000 });
+  const measured: Record<string, Array<{ rate: number; threads: string }>> = {};
+  for (let i = 0; i < runs; i++) {
+    const child = spawnSync(PYTHON, [script, ...models], { encoding: "utf8", timeout: 600_000 });
     if (child.status !== 0) return `torch_bench.py failed: ${child.stderr.trim().split("\n").pop()}`;
-    for (const match of child.stdout.matchAll(/^torch (\w+) (\d+(?:\.\d+)?) samples\/s/gm)) (runs[match[1]] ??= []).push(Number(match[2]));
+    for (const match of child.stdout.matchAll(/^torch (\w+) (\d+(?:\.\d+)?) samples\/s threads=(\d+)/gm)) {
+      (measured[match[1]] ??= []).push({ rate: Number(match[2]), threads: match[3] });
+    }
   }
   return Object.fromEntries(
-    Object.entries(runs).map(([model, values]) => {
-      const sorted = [...values].sort((a, b) => a - b);
-      return [model, { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] }];
+    Object.entries(measured).map(([model, values]) => {
+      const sorted = [...values].sort((a, b) => a.rate - b.rate);
+      const median = sorted[Math.floor(sorted.length / 2)];
+      return [model, { median: median.rate, min: sorted[0].rate, max: sorted[sorted.length - 1].rate, threads: median.threads }];
     }),
   );
 }
@@ -84,14 +95,14 @@ function runTorch(script: string): Record<string, { median: number; min: number;
 type TorchAccumulation = Record<string, { batch64: number; batch16: number; accumulated4x16: number }>;
 
 /** PyTorch's samples/s at batch 64, batch 16 and 4×16 accumulated, per model (bench/torch_accumulation.py). */
-function runTorchAccumulation(): TorchAccumulation | string {
+function runTorchAccumulation(models: readonly Model[]): TorchAccumulation | string {
   const missing = pytorchMissing();
   if (missing) return missing;
   const script = path.resolve(__dirname, "..", "..", "bench", "torch_accumulation.py");
-  const child = spawnSync(PYTHON, [script], { encoding: "utf8", timeout: 600_000 });
+  const child = spawnSync(PYTHON, [script, ...models], { encoding: "utf8", timeout: 600_000 });
   if (child.status !== 0) return `torch_accumulation.py failed: ${child.stderr.trim().split("\n").pop()}`;
   const rates: Record<string, Record<string, number>> = {};
-  for (const match of child.stdout.matchAll(/^torch-accumulation (\w+) (\w+) (\d+)$/gm)) (rates[match[1]] ??= {})[match[2]] = Number(match[3]);
+  for (const match of child.stdout.matchAll(/^torch-accumulation (\w+) (\w+) (\d+) threads=\d+$/gm)) (rates[match[1]] ??= {})[match[2]] = Number(match[3]);
   return rates as TorchAccumulation;
 }
 
@@ -100,14 +111,48 @@ function pct(slow: number, fast: number): string {
   return `${((fast / slow - 1) * 100).toFixed(0).replace(/^(?!-)/, "+")}%`;
 }
 
+interface BenchOptions {
+  backends: BackendName[];
+  models: Model[];
+  torchRuns: number;
+}
+
+function parseOptions(): BenchOptions {
+  const list = <T extends string>(allowed: readonly T[], option: string) => (value: string): T[] => {
+    const items = value.split(",").map((item) => item.trim());
+    const wrong = items.filter((item) => !allowed.includes(item as T));
+    if (wrong.length > 0) throw new InvalidArgumentError(`${option} takes a comma-separated list of ${allowed.join(", ")}; got ${wrong.join(", ")}`);
+    return items as T[];
+  };
+  const program = new Command("bench")
+    .description("training speed of stepwise's backends beside PyTorch at its best (shared/peers/torch_bench.py)")
+    .addOption(new Option("--backends <list>", `backends to run (${BACKEND_ORDER.join(",")})`).argParser(list(BACKEND_ORDER, "--backends")).default([...BACKEND_ORDER]))
+    .addOption(new Option("--models <list>", "models to train (mlp,cnn)").argParser(list(MODELS, "--models")).default([...MODELS]))
+    .addOption(
+      new Option("--torch-runs <n>", "runs of the PyTorch peer whose median is taken").default(9).argParser((value) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--torch-runs takes a positive integer; got ${value}`);
+        return n;
+      }),
+    );
+  program.parse();
+  return program.opts<BenchOptions>();
+}
+
 function main(): void {
+  const options = parseOptions();
+  const models = MODELS.filter((model) => options.models.includes(model));
   console.log(`stepwise bench — ${os.cpus()[0]?.model.trim() ?? os.arch()}, ${os.availableParallelism()} cores, Node ${process.version}`);
-  console.log("protocol of shared/peers/torch_bench.py: 512 random samples, batch 64, Adam, 1 warm-up epoch, timed rounds of 3 epochs (median of 5)\n");
+  console.log(
+    "protocol of shared/peers/torch_bench.py: 2048 random samples, batch 64, Adam, 1 warm-up epoch, timed rounds of 2 epochs (median of 5);\n" +
+      `PyTorch at its best: OpenBLAS, the faster of 1 thread and every core, the median of ${options.torchRuns} runs\n`,
+  );
   const rows: WorkerResult[] = [];
-  const runs: Array<{ backend: string; wasmThreads?: number }> = BACKEND_ORDER.map((backend) => ({ backend }));
-  if (defaultWasmThreads() > 1) runs.splice(runs.findIndex((r) => r.backend === "wasm") + 1, 0, { backend: "wasm", wasmThreads: 1 });
+  const runs: Array<{ backend: string; wasmThreads?: number }> = BACKEND_ORDER.filter((backend) => options.backends.includes(backend)).map((backend) => ({ backend }));
+  const wasmAt = runs.findIndex((r) => r.backend === "wasm");
+  if (wasmAt >= 0 && defaultWasmThreads() > 1) runs.splice(wasmAt + 1, 0, { backend: "wasm", wasmThreads: 1 });
   for (const { backend, wasmThreads } of runs) {
-    for (const model of MODELS) {
+    for (const model of models) {
       if (backend === "cpu" && model === "cnn") {
         rows.push({ label: backend, backend, model, skipped: "tfjs's cpu backend is ~100x slower than wasm on convolutions" });
         continue;
@@ -118,9 +163,9 @@ function main(): void {
     }
   }
   const torchScript = findTorchBench();
-  const torch = torchScript ? runTorch(torchScript) : "shared/peers/torch_bench.py not found";
+  const torch = torchScript ? runTorch(torchScript, options.torchRuns, models) : "shared/peers/torch_bench.py not found";
   const torchRate = (model: string) => (typeof torch === "object" ? torch[model]?.median : undefined);
-  const torchAccumulation = runTorchAccumulation();
+  const torchAccumulation = runTorchAccumulation(models);
   const W = 17; // width of the backend column
 
   console.log("training speed, samples/s (higher is better)");
@@ -136,11 +181,12 @@ function main(): void {
     console.log(`${row.label.padEnd(W)}${row.model.padEnd(6)}${tfjs.toFixed(0).padStart(14)}${ours.toFixed(0).padStart(15)}${(peer ? `${(ours / peer).toFixed(2)}x` : "-").padStart(12)}`);
   }
   if (typeof torch === "object") {
-    for (const model of MODELS) {
+    for (const model of models) {
       const rate = torch[model];
       if (rate) {
+        const threads = `${rate.threads} thread${rate.threads === "1" ? "" : "s"}`;
         console.log(
-          `${"pytorch".padEnd(W)}${model.padEnd(6)}${rate.median.toFixed(0).padStart(14)}   (torch_bench.py, CPU, all cores: median of ${TORCH_RUNS} runs, range ${rate.min.toFixed(0)}–${rate.max.toFixed(0)})`,
+          `${"pytorch".padEnd(W)}${model.padEnd(6)}${rate.median.toFixed(0).padStart(14)}   (torch_bench.py, CPU, ${threads}: median of ${options.torchRuns} runs, range ${rate.min.toFixed(0)}–${rate.max.toFixed(0)})`,
         );
       }
     }
@@ -166,7 +212,7 @@ function main(): void {
     );
   }
   if (typeof torchAccumulation === "object") {
-    for (const model of MODELS) {
+    for (const model of models) {
       const r = torchAccumulation[model];
       if (!r) continue;
       console.log(`${"pytorch".padEnd(W)}${model.padEnd(6)}${"-".padStart(11)}${pct(r.accumulated4x16, r.batch64).padStart(13)}${pct(r.batch16, r.batch64).padStart(10)}   (torch_accumulation.py; batch 64: ${r.batch64} samples/s, median of 5 rounds)`);

@@ -1,9 +1,12 @@
 /**
  * Compiles assembly/index.ts (stepwise's SIMD kernels for tfjs's wasm backend) with AssemblyScript into
- * two binaries, one per tfjs wasm build it can be attached to:
+ * four binaries: one per tfjs wasm build it can be attached to, each with and without relaxed SIMD (whose
+ * fused multiply-add the products use; src/backend/kernels/simd.ts picks what the engine supports):
  *
- *   dist/wasm/kernels-shared.wasm  imports a shared memory (tfjs's threaded-SIMD build)
- *   dist/wasm/kernels.wasm         imports an ordinary memory (tfjs's SIMD build)
+ *   dist/wasm/kernels-shared.wasm          imports a shared memory (tfjs's threaded-SIMD build)
+ *   dist/wasm/kernels.wasm                 imports an ordinary memory (tfjs's SIMD build)
+ *   dist/wasm/kernels-shared-relaxed.wasm  the same two with relaxed SIMD
+ *   dist/wasm/kernels-relaxed.wasm
  *
  * The module works inside tfjs's heap, so it must not own memory: a binary with a data segment, a global
  * or a start function is refused.
@@ -16,9 +19,13 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = path.join(root, "dist", "wasm");
 const common = ["assembly/index.ts", "-O3", "--runtime", "stub", "--noAssert", "--importMemory", "--initialMemory", "1", "--enable", "simd"];
+const shared = ["--sharedMemory", "--maximumMemory", "65536", "--enable", "threads"];
+const relaxed = ["--enable", "relaxed-simd"];
 const variants = {
-  "kernels-shared.wasm": [...common, "--sharedMemory", "--maximumMemory", "65536", "--enable", "threads"],
+  "kernels-shared.wasm": [...common, ...shared],
   "kernels.wasm": common,
+  "kernels-shared-relaxed.wasm": [...common, ...shared, ...relaxed],
+  "kernels-relaxed.wasm": [...common, ...relaxed],
 };
 
 /** Section ids (WebAssembly core spec §5.5.2) that would give the module state of its own. */

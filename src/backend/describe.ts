@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as os from "node:os";
+import { kernelBuild, type KernelBuild } from "./kernels/simd";
 import { nativeUsesGpu } from "./native";
 import { wasmSetup } from "./wasm";
 import { describeAdapter, webGpuAdapter } from "./webgpu";
@@ -36,6 +37,11 @@ export interface BackendInfo {
   readonly simd: boolean | null;
   /** wasm only: XNNPACK's thread count (null on other backends) */
   readonly threads: number | null;
+  /**
+   * wasm only: the build of stepwise's own kernels, "relaxed-simd" (fused multiply-add) or "simd"; null on
+   * other backends or where the engine lacks wasm SIMD
+   */
+  readonly kernels: KernelBuild | null;
   readonly tfjsVersion: string;
   /** the backends preferred over this one that useBestBackend could not use, and why */
   readonly skipped: readonly SkippedBackend[];
@@ -59,10 +65,12 @@ export function describeBackend(): BackendInfo {
   let device = cpuModel();
   let simd: boolean | null = null;
   let threads: number | null = null;
+  let kernels: KernelBuild | null = null;
   if (name === "wasm") {
     const setup = wasmSetup();
     simd = setup.simd;
     threads = setup.threads;
+    kernels = kernelBuild() ?? null;
     if (setup.threadsNote) notes.push(setup.threadsNote);
   } else if (name === "webgpu") {
     const adapter = webGpuAdapter();
@@ -71,7 +79,7 @@ export function describeBackend(): BackendInfo {
     device = nativeUsesGpu() ? "NVIDIA GPU (CUDA, libtensorflow)" : `${cpuModel()} (libtensorflow)`;
   }
   const skipped = lastSkipped?.backend === name ? lastSkipped.skipped : [];
-  return new BackendReport(name, device, simd, threads, tf.version.tfjs, skipped, notes);
+  return new BackendReport(name, device, simd, threads, kernels, tf.version.tfjs, skipped, notes);
 }
 
 function cpuModel(): string {
@@ -86,6 +94,7 @@ class BackendReport implements BackendInfo {
     readonly device: string,
     readonly simd: boolean | null,
     readonly threads: number | null,
+    readonly kernels: KernelBuild | null,
     readonly tfjsVersion: string,
     readonly skipped: readonly SkippedBackend[],
     readonly notes: readonly string[],
@@ -96,21 +105,27 @@ class BackendReport implements BackendInfo {
       ["backend", this.name],
       ["device", this.device],
     ];
-    if (this.simd !== null) rows.push(["wasm", `SIMD ${this.simd ? "on" : "off"}, ${this.threads} thread${this.threads === 1 ? "" : "s"}`]);
+    if (this.simd !== null) rows.push(["wasm", this.wasmSummary()]);
     rows.push(["tfjs", this.tfjsVersion]);
     for (const s of this.skipped) rows.push([`not ${s.name}`, s.reason]);
     for (const note of this.notes) rows.push(["note", note]);
     return rows;
   }
 
+  /** "SIMD on, 2 threads, kernels relaxed-simd (FMA)" */
+  private wasmSummary(): string {
+    const kernels = this.kernels === null ? "" : `, kernels ${this.kernels}${this.kernels === "relaxed-simd" ? " (FMA)" : ""}`;
+    return `SIMD ${this.simd ? "on" : "off"}, ${this.threads} thread${this.threads === 1 ? "" : "s"}${kernels}`;
+  }
+
   toString(): string {
-    const wasm = this.simd === null ? "" : ` (SIMD ${this.simd ? "on" : "off"}, ${this.threads} thread${this.threads === 1 ? "" : "s"})`;
+    const wasm = this.simd === null ? "" : ` (${this.wasmSummary()})`;
     return `tfjs ${this.tfjsVersion} on ${this.name}${wasm}: ${this.device}`;
   }
 
   toJSON(): object {
-    const { name, device, simd, threads, tfjsVersion, skipped, notes } = this;
-    return { name, device, simd, threads, tfjsVersion, skipped, notes };
+    const { name, device, simd, threads, kernels, tfjsVersion, skipped, notes } = this;
+    return { name, device, simd, threads, kernels, tfjsVersion, skipped, notes };
   }
 
   [JUPYTER_DISPLAY](): MimeBundle {

@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND_ORDER, describeBackend, recordSkipped, type BackendInfo, type BackendName, type SkippedBackend } from "./describe";
 import { registerWasmTrainingKernels } from "./kernels/register";
+import { requestedKernelBuild } from "./kernels/simd";
 import { loadNative, NATIVE_INSTALL_HINT, type LoadResult } from "./native";
 import { silenceCpuBanner } from "./quiet";
 import { defaultWasmThreads, startWasm } from "./wasm";
@@ -43,6 +44,7 @@ export async function useBestBackend(preferred?: BackendName, options: BackendOp
     throw new Error(`${source}: unknown backend "${requested}"; expected one of ${BACKEND_ORDER.join(", ")}`);
   }
   const threads = options.wasmThreads ?? wasmThreadsFromEnv();
+  requestedKernelBuild(); // a wrong STEPWISE_WASM_KERNELS is an error here, not a silent fall to another backend
   silenceCpuBanner();
   if (requested !== undefined) {
     const name = requested as BackendName;

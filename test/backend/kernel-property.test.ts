@@ -5,6 +5,8 @@
  *
  * Then the guards of stepwise's SIMD kernels themselves: each kernel, given one buffer smaller than its
  * geometry needs, returns that buffer's number and writes nothing.
+ *
+ * Both builds of stepwise's kernels pass both: relaxed SIMD (fused multiply-add) and plain SIMD.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setUpWasm } from "./helpers";
 import { drawCase, FAMILIES } from "./kernel-space";
 import { checkCase, describeOutcome, HeapCanary } from "./kernel-property";
-import { runChecked, simdKernels, type HeapBuffer, type SimdKernels } from "../../src/backend/kernels/simd";
+import { KERNEL_BUILDS, runChecked, simdKernels, useKernelBuild, type HeapBuffer, type SimdKernels } from "../../src/backend/kernels/simd";
 import type { WasmBackendLike } from "../../src/backend/kernels/scope";
 
 const SEED = 20261201;
@@ -20,10 +22,11 @@ const CASES = 2000;
 
 before(setUpWasm);
 
-describe("every kernel configuration on wasm equals cpu", () => {
+for (const build of KERNEL_BUILDS) describe(`every kernel configuration on wasm equals cpu (stepwise's ${build} build)`, () => {
   let canary: HeapCanary;
   before(async () => {
     await tf.setBackend("wasm");
+    useKernelBuild(build);
     canary = new HeapCanary();
   });
   after(() => canary.dispose());
@@ -43,7 +46,8 @@ describe("every kernel configuration on wasm equals cpu", () => {
   });
 });
 
-describe("stepwise's SIMD kernels refuse buffers smaller than their geometry", () => {
+for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} build) refuse buffers smaller than their geometry`, () => {
+  before(() => useKernelBuild(build));
   /** One valid call of a kernel: its buffers' element counts (float32) and the call. */
   interface GuardedCall {
     name: string;
@@ -90,6 +94,12 @@ describe("stepwise's SIMD kernels refuse buffers smaller than their geometry", (
         ),
     },
     {
+      name: "conv2d",
+      buffers: [n * h * w * c, 3 * 3 * c * o, n * oh * ow * o, c],
+      call: (k, [x, filter, y, zeros]) =>
+        k.conv2d(x.offset, filter.offset, y.offset, zeros.offset, n, h, w, c, oh, ow, o, 3, 3, 2, 2, 1, 1, 1, 1, x.bytes, filter.bytes, y.bytes, zeros.bytes),
+    },
+    {
       name: "conv2dFilterGrad",
       buffers: [n * h * w * c, n * oh * ow * o, 3 * 3 * c * o],
       call: (k, [x, dy, dW]) => k.conv2dFilterGrad(x.offset, dy.offset, dW.offset, n, h, w, c, oh, ow, o, 3, 3, 2, 2, 1, 1, 1, 1, x.bytes, dy.bytes, dW.bytes),
@@ -102,8 +112,9 @@ describe("stepwise's SIMD kernels refuse buffers smaller than their geometry", (
     const kernels = simdKernels(backend);
     assert.ok(kernels, "the SIMD kernels load on this runtime");
     for (const { name, buffers, call } of calls) {
-      // gather's indices must be valid: zeros are, and every buffer starts at a known pattern
-      const tensors = buffers.map((size, i) => tf.tensor1d(Float32Array.from({ length: size }, (_, j) => (name === "gather" && i === 1 ? 0 : j % 7))));
+      // gather's indices must be valid (zeros are) and conv2d's padding buffer zeros; every other buffer starts at a known pattern
+      const zeroFilled = (i: number) => (name === "gather" && i === 1) || (name === "conv2d" && i === 3);
+      const tensors = buffers.map((size, i) => tf.tensor1d(Float32Array.from({ length: size }, (_, j) => (zeroFilled(i) ? 0 : j % 7))));
       const heap = (shrink: number) =>
         tensors.map((t, i) => {
           const info = { offset: backend.dataIdMap.get(t.dataId)!.memoryOffset, bytes: t.size * 4 };

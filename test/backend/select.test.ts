@@ -21,7 +21,7 @@ function choose(env: Record<string, string>, preferred?: string): { info?: Recor
     }, (error) => process.stdout.write(JSON.stringify({ error: error.message })));
   `;
   const child = spawnSync(process.execPath, ["-e", script], {
-    env: { ...process.env, STEPWISE_BACKEND: "", STEPWISE_WASM_THREADS: "", ...env },
+    env: { ...process.env, STEPWISE_BACKEND: "", STEPWISE_WASM_THREADS: "", STEPWISE_WASM_KERNELS: "", ...env },
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -40,7 +40,7 @@ describe("useBestBackend", () => {
     const skipped = info.skipped as Array<{ name: string; reason: string }>;
     assert.deepEqual(skipped.map((s) => s.name), ["tensorflow", "webgpu"]);
     for (const s of skipped) assert.ok(s.reason.length > 10, `a reason for ${s.name}`);
-    assert.match(String(text), /^tfjs 4\.22\.\d+ on wasm \(SIMD on, \d threads?\): /);
+    assert.match(String(text), /^tfjs 4\.22\.\d+ on wasm \(SIMD on, \d threads?, kernels relaxed-simd \(FMA\)\): /);
     assert.equal(output, "", "nothing printed: no tfjs banner, no Dawn warnings");
   });
 
@@ -73,9 +73,17 @@ describe("useBestBackend", () => {
     assert.equal(choose({ STEPWISE_WASM_THREADS: "0" }).error, 'STEPWISE_WASM_THREADS must be an integer in [1, 8], got "0"');
   });
 
+  test("stepwise's kernels run the relaxed-SIMD build (fused multiply-add) unless STEPWISE_WASM_KERNELS names one", () => {
+    // Node 20's V8 validates relaxed SIMD only behind a flag, which stepwise turns on; Node 21+ has it by default
+    assert.equal(choose({}).info?.kernels, "relaxed-simd");
+    assert.equal(choose({ STEPWISE_WASM_KERNELS: "simd" }).info?.kernels, "simd");
+    assert.equal(choose({ STEPWISE_WASM_KERNELS: "fma" }).error, 'STEPWISE_WASM_KERNELS must be one of relaxed-simd, simd; got "fma"');
+    assert.equal(choose({ STEPWISE_BACKEND: "cpu" }).info?.kernels, null);
+  });
+
   test("the description displays as a table (text and HTML) in a notebook", () => {
     const { bundle } = choose({}) as unknown as { bundle: Record<string, string> };
-    assert.match(bundle["text/plain"], /^backend {9}wasm\ndevice {10}.+\nwasm {12}SIMD on, \d threads?\ntfjs {12}4\.22/);
+    assert.match(bundle["text/plain"], /^backend {9}wasm\ndevice {10}.+\nwasm {12}SIMD on, \d threads?, kernels relaxed-simd \(FMA\)\ntfjs {12}4\.22/);
     assert.match(bundle["text/html"], /^<table class="stepwise-backend"><tr><th[^>]*>backend<\/th><td[^>]*>wasm<\/td><\/tr>/);
   });
 

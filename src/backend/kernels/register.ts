@@ -16,6 +16,7 @@ import { simdKernelsAvailable } from "./simd";
 import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
 import { biasAddConfig } from "./bias-add";
+import { directConv2DConfig } from "./conv2d";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
@@ -60,6 +61,8 @@ export function registerWasmTrainingKernels(): void {
   }
   // wrappers of the backend's own kernels: each handles its case and hands every other to the original
   const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
+    // beneath the explicit padding (wrapped next), so that it receives tfjs's checked explicit paddings
+    ...(simdKernelsAvailable() ? [["Conv2D", directConv2DConfig] as [string, (original: KernelConfig) => KernelConfig]] : []),
     ["Identity", sharingIdentityConfig],
     ["Cast", sharingCastConfig],
     ["AvgPoolGrad", checkedAvgPoolGradConfig],

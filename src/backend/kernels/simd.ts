@@ -3,14 +3,22 @@
  * the running wasm backend's own memory: they take tensors' heap offsets and work in place, so a kernel
  * costs no copies in or out.
  *
- * Two binaries: one importing a shared memory (tfjs's threaded build), one an ordinary memory (its SIMD
- * build). A runtime without wasm SIMD cannot compile either; `simdKernelsAvailable()` is then false and
- * the callers keep tfjs's or the composed kernels.
+ * Two builds, each in two binaries (one importing a shared memory, for tfjs's threaded build, one an
+ * ordinary memory, for its SIMD build):
+ *   - "relaxed-simd": the products multiply-add with `f32x4.relaxed_madd`, a fused multiply-add (one FMA
+ *     instruction on x64 with FMA3 and on arm64). On by default from Node 21 (V8 11.4); Node 20's V8 has it
+ *     behind --experimental-wasm-relaxed-simd, which is turned on here through `v8.setFlagsFromString`
+ *     when the engine does not validate the build without it (the flag is read when a module compiles).
+ *   - "simd": plain wasm SIMD (Node 16.4 and later), a multiply then an add.
+ * The relaxed build is chosen where the engine runs it, unless STEPWISE_WASM_KERNELS names the build. A
+ * runtime without wasm SIMD runs neither; `simdKernelsAvailable()` is then false and the callers keep
+ * tfjs's or the composed kernels.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TensorInfo } from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { setFlagsFromString } from "node:v8";
 import type { WasmBackendLike } from "./scope";
 
 /**
@@ -46,6 +54,12 @@ export interface SimdKernels {
     paramBytes: number, gradBytes: number, mBytes: number, vBytes: number, vMaxBytes: number,
     outParamBytes: number, outMBytes: number, outVBytes: number, outVMaxBytes: number,
   ): number;
+  conv2d(
+    x: number, filter: number, y: number, zeros: number,
+    batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
+    xBytes: number, filterBytes: number, yBytes: number, zerosBytes: number,
+  ): number;
   conv2dFilterGrad(
     x: number, dy: number, dW: number,
     batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
@@ -75,44 +89,116 @@ interface EmscriptenModule {
 
 const WASM_DIR = path.resolve(__dirname, "..", "..", "..", "wasm");
 
-const compiled = new Map<string, WasmModule | null>();
-const attached = new WeakMap<WasmMemory, SimdKernels>();
+/** A build of the kernels: with relaxed SIMD's fused multiply-add, or plain SIMD. */
+export type KernelBuild = "relaxed-simd" | "simd";
 
+export const KERNEL_BUILDS: readonly KernelBuild[] = ["relaxed-simd", "simd"];
+
+/** Names the build to use instead of the best the engine runs. */
+export const KERNEL_BUILD_VARIABLE = "STEPWISE_WASM_KERNELS";
+
+function binaryFile(build: KernelBuild, shared: boolean): string {
+  return `kernels${shared ? "-shared" : ""}${build === "relaxed-simd" ? "-relaxed" : ""}.wasm`;
+}
+
+const compiled = new Map<string, WasmModule | null>();
+
+function readBinary(file: string): Buffer {
+  const location = path.join(WASM_DIR, file);
+  try {
+    return readFileSync(location);
+  } catch {
+    throw new Error(`stepwise: ${location} is missing; build the package (npm run build) to compile assembly/index.ts`);
+  }
+}
+
+/** The compiled binary, or null where the engine does not validate it. */
 function compile(file: string): WasmModule | null {
   let module = compiled.get(file);
   if (module === undefined) {
-    const location = path.join(WASM_DIR, file);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(location);
-    } catch {
-      throw new Error(`stepwise: ${location} is missing; build the package (npm run build) to compile assembly/index.ts`);
-    }
+    const bytes = readBinary(file);
     module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
     compiled.set(file, module);
   }
   return module;
 }
 
+/** Whether the engine runs `build`; for relaxed SIMD, after turning on Node 20's V8 flag if need be. */
+function engineRuns(build: KernelBuild): boolean {
+  const file = binaryFile(build, false);
+  if (compile(file) !== null) return true;
+  if (build !== "relaxed-simd" || !compile(binaryFile("simd", false))) return false;
+  setFlagsFromString("--experimental-wasm-relaxed-simd");
+  compiled.delete(file);
+  compiled.delete(binaryFile(build, true));
+  return compile(file) !== null;
+}
+
+/** The build asked for in STEPWISE_WASM_KERNELS, if any; an error naming the variable for another value. */
+export function requestedKernelBuild(): KernelBuild | undefined {
+  const raw = process.env[KERNEL_BUILD_VARIABLE]?.trim();
+  if (!raw) return undefined;
+  if (!(KERNEL_BUILDS as readonly string[]).includes(raw)) {
+    throw new Error(`${KERNEL_BUILD_VARIABLE} must be one of ${KERNEL_BUILDS.join(", ")}; got "${raw}"`);
+  }
+  return raw as KernelBuild;
+}
+
+/** undefined: not chosen yet; null: the engine runs no build (no wasm SIMD). */
+let chosen: KernelBuild | null | undefined;
+
+/**
+ * The build stepwise's kernels run in this process: the one STEPWISE_WASM_KERNELS names, else relaxed SIMD
+ * where the engine runs it, else plain SIMD; undefined where the engine lacks wasm SIMD.
+ */
+export function kernelBuild(): KernelBuild | undefined {
+  if (chosen === undefined) {
+    const requested = requestedKernelBuild();
+    if (requested) {
+      if (!engineRuns(requested)) {
+        throw new Error(`${KERNEL_BUILD_VARIABLE}=${requested}: this engine (Node ${process.versions.node}) cannot run that build of stepwise's kernels`);
+      }
+      chosen = requested;
+    } else {
+      chosen = KERNEL_BUILDS.find(engineRuns) ?? null;
+    }
+  }
+  return chosen ?? undefined;
+}
+
+/**
+ * Switches the kernels to `build` from the next kernel call on (to compare the builds, as the property
+ * test does); throws where the engine cannot run it.
+ */
+export function useKernelBuild(build: KernelBuild): void {
+  if (!KERNEL_BUILDS.includes(build)) throw new Error(`useKernelBuild: build must be one of ${KERNEL_BUILDS.join(", ")}; got "${String(build)}"`);
+  if (!engineRuns(build)) throw new Error(`useKernelBuild: this engine (Node ${process.versions.node}) cannot run the ${build} build`);
+  chosen = build;
+}
+
 /** Whether this runtime can run the kernels (it validates wasm SIMD). */
 export function simdKernelsAvailable(): boolean {
-  return compile("kernels.wasm") !== null;
+  return kernelBuild() !== undefined;
 }
+
+const attached = new WeakMap<WasmMemory, { build: KernelBuild; kernels: SimdKernels }>();
 
 /** The kernels bound to `backend`'s heap, or undefined where the runtime lacks wasm SIMD. */
 export function simdKernels(backend: WasmBackendLike): SimdKernels | undefined {
+  const build = kernelBuild();
+  if (!build) return undefined;
   const emscripten = (backend as unknown as { wasm: EmscriptenModule }).wasm;
   const memory = emscripten.wasmMemory ?? emscripten.asm?.memory;
   if (!memory) throw new Error("stepwise: cannot find the wasm backend's memory (an unexpected tfjs-backend-wasm build)");
-  let kernels = attached.get(memory);
-  if (!kernels) {
+  let entry = attached.get(memory);
+  if (entry?.build !== build) {
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const module = compile(shared ? "kernels-shared.wasm" : "kernels.wasm");
+    const module = compile(binaryFile(build, shared));
     if (!module) return undefined;
-    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
-    attached.set(memory, kernels);
+    entry = { build, kernels: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels };
+    attached.set(memory, entry);
   }
-  return kernels;
+  return entry.kernels;
 }
 
 /** A tensor's byte offset in the wasm heap. */

@@ -1,0 +1,69 @@
+/**
+ * Conv2D on wasm with a filter that is new: stepwise's direct SIMD convolution (assembly/index.ts
+ * `conv2d`), which reads the filter in place.
+ *
+ * XNNPACK, behind the wasm backend's own Conv2D, first packs the filter into its own layout and caches that
+ * packed operator per filter tensor. At inference the filter is the same tensor call after call and the
+ * packing is paid once; in training the weights are a new tensor after every update, and so is the flipped
+ * filter that Conv2DBackpropInput convolves with, so every call packs (the same reason wasm-matmul.ts
+ * multiplies new weights itself). A filter seen before, in a later call, goes to XNNPACK, whose packing
+ * the backend then keeps.
+ *
+ * This wraps the backend's Conv2D beneath explicit-padding.ts, so it receives explicit paddings that tfjs
+ * has already checked; NCHW and non-float32 inputs go to the original.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { convGeometry, type PadAttr } from "./geometry";
+import { composed, type WasmBackendLike } from "./scope";
+import { runChecked, simdKernels } from "./simd";
+
+interface Conv2DAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat?: string;
+  dilations?: number | [number, number];
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+/** Filters already convolved with once (their packing is cached by the backend from the second use). */
+const seenFilters = new WeakSet<object>();
+
+/** Whether this call's filter is new (and remembers it, so that its next call goes to XNNPACK). */
+function isNewFilter(filter: TensorInfo): boolean {
+  if (seenFilters.has(filter.dataId)) return false;
+  seenFilters.add(filter.dataId);
+  return true;
+}
+
+export function directConv2DConfig(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    const attrs = args.attrs as unknown as Conv2DAttrs;
+    const channelsLast = attrs.dataFormat === undefined || attrs.dataFormat === "NHWC" || attrs.dataFormat === "channelsLast";
+    const kernels = simdKernels(args.backend as unknown as WasmBackendLike);
+    if (!kernels || !channelsLast || x.dtype !== "float32" || filter.dtype !== "float32" || !isNewFilter(filter)) return original.kernelFunc(args);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      attrs.dilations ?? 1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    const g = convGeometry(info);
+    return composed(args.backend, (scope) => {
+      const zeros = scope.tensor([g.c], "float32", new Float32Array(g.c));
+      const y = scope.output(info.outShape, "float32");
+      runChecked(scope.backend, "Conv2D", [["x", x], ["filter", filter], ["y", y], ["zeros", zeros]], [], (input, weights, output, zero) =>
+        kernels.conv2d(
+          input.offset, weights.offset, output.offset, zero.offset,
+          g.n, g.h, g.w, g.c, g.oh, g.ow, info.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left,
+          input.bytes, weights.bytes, output.bytes, zero.bytes,
+        ),
+      );
+      return y;
+    });
+  };
+  return { kernelName: "Conv2D", backendName: "wasm", setupFunc: original.setupFunc, kernelFunc };
+}
