@@ -16,6 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./kernels/scope";
+import { kernelPool, runInParts, worthSplitting } from "./kernels/kernel-pool";
 import { runChecked, simdKernels, type SimdKernels } from "./kernels/simd";
 
 interface MatMulAttrs {
@@ -84,14 +85,24 @@ function isNewLargeRightOperand(a: TensorInfo, b: TensorInfo): boolean {
   return batch === 1 && a.dtype === "float32" && b.dtype === "float32" && tf.util.sizeFromShape(b.shape) >= 4 * tf.util.sizeFromShape(a.shape);
 }
 
-/** A·B (batch 1, untransposed) by the SIMD kernel, shaped as the backend's BatchMatMul shapes it. */
+/**
+ * A·B (batch 1, untransposed) by the SIMD kernel, shaped as the backend's BatchMatMul shapes it. On tfjs's
+ * threaded build a large product is split by blocks of A's rows (multiples of the kernel's 4-row tile)
+ * between the threads (kernels/kernel-pool.ts).
+ */
 function multiplyInPlace(kernels: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo): TensorInfo {
   const [m, k] = a.shape.slice(-2);
   const n = b.shape[b.shape.length - 1];
   const ones = Array<number>(Math.max(a.shape.length, b.shape.length) - 2).fill(1);
   const out = backend.makeOutput([...ones, m, n], "float32");
-  runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["out", out]], [out], (left, right, product) =>
-    kernels.matMul(left.offset, right.offset, product.offset, m, k, n, left.bytes, right.bytes, product.bytes),
-  );
+  const pool = m >= 8 && worthSplitting(m * k * n) ? kernelPool(backend) : undefined;
+  runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["out", out]], [out], (left, right, product) => {
+    const whole = [left.offset, right.offset, product.offset, m, k, n, left.bytes, right.bytes, product.bytes];
+    const splittable = left.bytes >= m * k * 4 && product.bytes >= m * n * 4;
+    // a part: its rows of A and C
+    return runInParts(kernels, splittable ? pool : undefined, "matMul", whole, m, (start, rows) => [
+      left.offset + start * k * 4, right.offset, product.offset + start * n * 4, rows, k, n, rows * k * 4, right.bytes, rows * n * 4,
+    ], 4);
+  });
   return out;
 }

@@ -24,7 +24,8 @@ import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core
 import { backpropConvInfo, convGeometry, readsNoInput, requireForwardOutputShape, explicitPads, type Conv2DBackpropAttrs, type ConvGeometry } from "./geometry";
 import { cropUnread, im2col } from "./im2col";
 import { composed, type KernelScope } from "./scope";
-import { runChecked, simdKernels, type SimdKernels } from "./simd";
+import { kernelPool, runInParts, worthSplitting } from "./kernel-pool";
+import { heapBuffer, runChecked, simdKernels, type SimdKernels } from "./simd";
 
 /** The most patch values (floats) materialised at once: 64 MiB. */
 export const PATCH_BUDGET = 1 << 24;
@@ -59,16 +60,37 @@ export function useIm2col(g: ConvGeometry): boolean {
   return g.c * g.kh * g.kw < IM2COL_MAX_ROWS;
 }
 
-/** dW ∈ [kh, kw, c, o] by the SIMD kernel, from NHWC x and dy. */
+/**
+ * dW ∈ [kh, kw, c, o] by the SIMD kernel, from NHWC x and dy. On tfjs's threaded build a large batch is
+ * split between the threads (kernel-pool.ts): each sums its images' contributions into a dW of its own,
+ * and the partial sums are added, in thread order, into the first.
+ */
 export function filterGradientSimd(kernels: SimdKernels, scope: KernelScope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, outChannels: number): TensorInfo {
-  const dW = scope.output([g.kh, g.kw, g.c, outChannels], "float32");
-  // dW belongs to the scope, which releases it if the kernel refuses its geometry
-  runChecked(scope.backend, "Conv2DBackpropFilter", [["x", x], ["dy", dy], ["dW", dW]], [], (input, gradient, filter) =>
-    kernels.conv2dFilterGrad(
-      input.offset, gradient.offset, filter.offset, g.n, g.h, g.w, g.c, g.oh, g.ow, outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left,
-      input.bytes, gradient.bytes, filter.bytes,
-    ),
-  );
+  const shape = [g.kh, g.kw, g.c, outChannels];
+  const dW = scope.output(shape, "float32");
+  const size = tf.util.sizeFromShape(shape);
+  const xImage = g.h * g.w * g.c * 4;
+  const dyImage = g.oh * g.ow * outChannels * 4;
+  const pool = g.n > 1 && worthSplitting(g.n * g.oh * g.ow * outChannels * g.kh * g.kw * g.c) ? kernelPool(scope.backend) : undefined;
+  const partials = pool ? Array.from({ length: Math.min(pool.threads, g.n) - 1 }, () => scope.output(shape, "float32")) : [];
+  // dW and the partial sums belong to the scope, which releases them if the kernel refuses its geometry
+  runChecked(scope.backend, "Conv2DBackpropFilter", [["x", x], ["dy", dy], ["dW", dW]], [], (input, gradient, filter) => {
+    const geometry = [g.h, g.w, g.c, g.oh, g.ow, outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left];
+    const whole = [input.offset, gradient.offset, filter.offset, g.n, ...geometry, input.bytes, gradient.bytes, filter.bytes];
+    const splittable = input.bytes >= g.n * xImage && gradient.bytes >= g.n * dyImage && filter.bytes >= size * 4;
+    let part = 0;
+    const status = runInParts(kernels, splittable ? pool : undefined, "conv2dFilterGrad", whole, g.n, (start, images) => {
+      const target = part === 0 ? filter : heapBuffer(scope.backend, partials[part - 1]);
+      part++;
+      return [input.offset + start * xImage, gradient.offset + start * dyImage, target.offset, images, ...geometry, images * xImage, images * dyImage, target.bytes];
+    });
+    for (let i = 1; status === 0 && i < part; i++) {
+      const partial = heapBuffer(scope.backend, partials[i - 1]);
+      const added = kernels.scaledAdd(filter.offset, partial.offset, filter.offset, size, 1, 1, filter.bytes, partial.bytes, filter.bytes);
+      if (added !== 0) return added;
+    }
+    return status;
+  });
   return dW;
 }
 

@@ -10,11 +10,13 @@
  * the backend then keeps.
  *
  * This wraps the backend's Conv2D beneath explicit-padding.ts, so it receives explicit paddings that tfjs
- * has already checked; NCHW and non-float32 inputs go to the original.
+ * has already checked; NCHW and non-float32 inputs go to the original. On tfjs's threaded build the
+ * images of a large batch are split between the threads (kernel-pool.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { convGeometry, type PadAttr } from "./geometry";
+import { kernelPool, runInParts, worthSplitting } from "./kernel-pool";
 import { composed, type WasmBackendLike } from "./scope";
 import { runChecked, simdKernels } from "./simd";
 
@@ -55,13 +57,20 @@ export function directConv2DConfig(original: KernelConfig): KernelConfig {
     return composed(args.backend, (scope) => {
       const zeros = scope.tensor([g.c], "float32", new Float32Array(g.c));
       const y = scope.output(info.outShape, "float32");
-      runChecked(scope.backend, "Conv2D", [["x", x], ["filter", filter], ["y", y], ["zeros", zeros]], [], (input, weights, output, zero) =>
-        kernels.conv2d(
-          input.offset, weights.offset, output.offset, zero.offset,
-          g.n, g.h, g.w, g.c, g.oh, g.ow, info.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left,
-          input.bytes, weights.bytes, output.bytes, zero.bytes,
-        ),
-      );
+      const o = info.outChannels;
+      const xImage = g.h * g.w * g.c * 4;
+      const yImage = g.oh * g.ow * o * 4;
+      const pool = worthSplitting(g.n * g.oh * g.ow * o * g.kh * g.kw * g.c) ? kernelPool(scope.backend) : undefined;
+      runChecked(scope.backend, "Conv2D", [["x", x], ["filter", filter], ["y", y], ["zeros", zeros]], [], (input, weights, output, zero) => {
+        const geometry = [g.h, g.w, g.c, g.oh, g.ow, o, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left];
+        const whole = [input.offset, weights.offset, output.offset, zero.offset, g.n, ...geometry, input.bytes, weights.bytes, output.bytes, zero.bytes];
+        const splittable = input.bytes >= g.n * xImage && output.bytes >= g.n * yImage;
+        // a part: its images of x and y
+        return runInParts(kernels, splittable ? pool : undefined, "conv2d", whole, g.n, (start, images) => [
+          input.offset + start * xImage, weights.offset, output.offset + start * yImage, zero.offset, images, ...geometry,
+          images * xImage, weights.bytes, images * yImage, zero.bytes,
+        ]);
+      });
       return y;
     });
   };

@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { requireForwardOutputShape } from "./geometry";
 import type { WasmBackendLike } from "./scope";
+import { kernelPool, runInParts, worthSplitting } from "./kernel-pool";
 import { runChecked, simdKernels } from "./simd";
 
 interface MaxPoolGradAttrs {
@@ -38,9 +39,19 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   // the fast path needs every window whole: a "same" pool of an odd size truncates the last row or column
   const wholeWindows = top === 0 && left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth;
   if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && wholeWindows) {
-    runChecked(wasm, "MaxPoolGrad", buffers, [out], (x, gradient, dx) =>
-      kernels.maxPoolGrad2x2(x.offset, gradient.offset, dx.offset, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, x.bytes, gradient.bytes, dx.bytes),
-    );
+    const image = inHeight * inWidth * inChannels * 4;
+    const outImage = outHeight * outWidth * inChannels * 4;
+    // a large batch is split between the threads of tfjs's threaded build (kernel-pool.ts)
+    const pool = batchSize > 1 && worthSplitting(batchSize * image) ? kernelPool(wasm) : undefined;
+    runChecked(wasm, "MaxPoolGrad", buffers, [out], (x, gradient, dx) => {
+      const geometry = [inHeight, inWidth, inChannels, outHeight, outWidth];
+      const whole = [x.offset, gradient.offset, dx.offset, batchSize, ...geometry, x.bytes, gradient.bytes, dx.bytes];
+      const splittable = x.bytes >= batchSize * image && gradient.bytes >= batchSize * outImage && dx.bytes >= batchSize * image;
+      return runInParts(kernels, splittable ? pool : undefined, "maxPoolGrad2x2", whole, batchSize, (start, images) => [
+        x.offset + start * image, gradient.offset + start * outImage, dx.offset + start * image, images, ...geometry,
+        images * image, images * outImage, images * image,
+      ]);
+    });
   } else {
     runChecked(wasm, "MaxPoolGrad", buffers, [out], (x, gradient, dx) =>
       kernels.maxPoolGrad(

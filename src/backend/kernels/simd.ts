@@ -69,10 +69,10 @@ export interface SimdKernels {
 }
 
 /** The parts of the WebAssembly JS API used here (TypeScript declares it only in the DOM library). */
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBufferLike;
 }
-type WasmModule = object;
+export type WasmModule = object;
 interface WebAssemblyApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModule;
@@ -183,17 +183,32 @@ export function simdKernelsAvailable(): boolean {
 
 const attached = new WeakMap<WasmMemory, { build: KernelBuild; kernels: SimdKernels }>();
 
+/** The wasm backend's memory (the threaded build's is shared). */
+export function backendMemory(backend: WasmBackendLike): WasmMemory {
+  const emscripten = (backend as unknown as { wasm: EmscriptenModule }).wasm;
+  const memory = emscripten.wasmMemory ?? emscripten.asm?.memory;
+  if (!memory) throw new Error("stepwise: cannot find the wasm backend's memory (an unexpected tfjs-backend-wasm build)");
+  return memory;
+}
+
+/** Whether `memory` is shared between threads (tfjs's threaded build). */
+export function isShared(memory: WasmMemory): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The compiled binary of `build` for a shared or an ordinary memory, or null where the engine cannot run it. */
+export function compiledKernels(build: KernelBuild, shared: boolean): WasmModule | null {
+  return compile(binaryFile(build, shared));
+}
+
 /** The kernels bound to `backend`'s heap, or undefined where the runtime lacks wasm SIMD. */
 export function simdKernels(backend: WasmBackendLike): SimdKernels | undefined {
   const build = kernelBuild();
   if (!build) return undefined;
-  const emscripten = (backend as unknown as { wasm: EmscriptenModule }).wasm;
-  const memory = emscripten.wasmMemory ?? emscripten.asm?.memory;
-  if (!memory) throw new Error("stepwise: cannot find the wasm backend's memory (an unexpected tfjs-backend-wasm build)");
+  const memory = backendMemory(backend);
   let entry = attached.get(memory);
   if (entry?.build !== build) {
-    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const module = compile(binaryFile(build, shared));
+    const module = compile(binaryFile(build, isShared(memory)));
     if (!module) return undefined;
     entry = { build, kernels: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels };
     attached.set(memory, entry);
