@@ -818,3 +818,36 @@ function convPoint(
   }
   store<f32>(yt + (<usize>o << 2), sum);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// ReLU gradient
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * dx = dy · step(x) over n floats, in one pass: step(x) is 1 where x > 0, 0 where x ≤ 0 and NaN where x is
+ * NaN, and the product is taken, so a NaN or infinite dy meets a zero as tfjs's mul(dy, step(x)) does.
+ */
+export function reluGrad(dy: usize, x: usize, dx: usize, n: i32, dyBytes: usize, xBytes: usize, dxBytes: usize): i32 {
+  if (n < 0) return BAD_GEOMETRY;
+  const need = bytes4(<u64>n);
+  if (!fits(dy, need, dyBytes)) return 1;
+  if (!fits(x, need, xBytes)) return 2;
+  if (!fits(dx, need, dxBytes)) return 3;
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const vectorBytes = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < vectorBytes; i += 16) {
+    const v = v128.load(x + i);
+    // x itself where it is NaN, else 1 or 0
+    const step = v128.bitselect(v, v128.bitselect(one, zero, f32x4.gt(v, zero)), f32x4.ne(v, v));
+    v128.store(dx + i, f32x4.mul(v128.load(dy + i), step));
+  }
+  const bytes = <usize>n << 2;
+  for (; i < bytes; i += 4) {
+    const v = load<f32>(x + i);
+    const step: f32 = v != v ? v : v > 0 ? 1 : 0;
+    store<f32>(dx + i, load<f32>(dy + i) * step);
+  }
+  return OK;
+}

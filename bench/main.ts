@@ -2,9 +2,12 @@
  * `npm run bench`: training speed of the MLP and CNN of shared/peers/torch_bench.py on every backend this
  * machine can load, beside PyTorch on the same machine when Debian's python3-torch is installed; plus what
  * stepwise's optimizer and gradient accumulation cost over tfjs's own Adam (see train-worker.ts), beside what
- * micro-batches and accumulation cost PyTorch itself (torch_accumulation.py). On a machine with more than one
- * core the wasm backend runs twice, with its default thread pool and single-threaded: which is faster depends
- * on the model (XNNPACK's thread hand-offs cost more than they save on small layers).
+ * micro-batches and accumulation cost PyTorch itself (torch_accumulation.py). The wasm backend runs as it
+ * starts by default (every core, stepwise's kernels in their relaxed-SIMD build where the engine has it), then
+ * with the plain-SIMD build of stepwise's kernels (what the fused multiply-add is worth), then on one thread
+ * (on a machine with more than one core).
+ *
+ *   npm run bench [-- --backends wasm --models cnn --torch-runs 5]
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { spawnSync } from "node:child_process";
@@ -41,10 +44,19 @@ function findTorchBench(): string | undefined {
   }
 }
 
-function runWorker(backend: string, model: string, wasmThreads?: number): WorkerResult {
-  const env = wasmThreads === undefined ? process.env : { ...process.env, STEPWISE_WASM_THREADS: String(wasmThreads) };
-  const label = wasmThreads === undefined ? backend : `${backend}, ${wasmThreads} thread${wasmThreads === 1 ? "" : "s"}`;
-  const child = spawnSync(process.execPath, [path.join(__dirname, "train-worker.js"), backend, model], { encoding: "utf8", env, timeout: 600_000 });
+/** One configuration of a backend: extra environment, and how the tables name it. */
+interface RunConfig {
+  backend: string;
+  label: string;
+  env?: Record<string, string>;
+}
+
+function runWorker({ backend, label, env }: RunConfig, model: string): WorkerResult {
+  const child = spawnSync(process.execPath, [path.join(__dirname, "train-worker.js"), backend, model], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 600_000,
+  });
   const line = child.stdout.trim().split("\n").pop() ?? "";
   try {
     return { ...(JSON.parse(line) as Omit<WorkerResult, "label">), label };
@@ -148,16 +160,21 @@ function main(): void {
       `PyTorch at its best: OpenBLAS, the faster of 1 thread and every core, the median of ${options.torchRuns} runs\n`,
   );
   const rows: WorkerResult[] = [];
-  const runs: Array<{ backend: string; wasmThreads?: number }> = BACKEND_ORDER.filter((backend) => options.backends.includes(backend)).map((backend) => ({ backend }));
-  const wasmAt = runs.findIndex((r) => r.backend === "wasm");
-  if (wasmAt >= 0 && defaultWasmThreads() > 1) runs.splice(wasmAt + 1, 0, { backend: "wasm", wasmThreads: 1 });
-  for (const { backend, wasmThreads } of runs) {
+  const runs: RunConfig[] = [];
+  for (const backend of BACKEND_ORDER.filter((name) => options.backends.includes(name))) {
+    runs.push({ backend, label: backend });
+    if (backend !== "wasm") continue;
+    // stepwise's kernels without relaxed SIMD's fused multiply-add, and XNNPACK and stepwise on one thread
+    runs.push({ backend, label: "wasm, plain SIMD", env: { STEPWISE_WASM_KERNELS: "simd" } });
+    if (defaultWasmThreads() > 1) runs.push({ backend, label: "wasm, 1 thread", env: { STEPWISE_WASM_THREADS: "1" } });
+  }
+  for (const run of runs) {
     for (const model of models) {
-      if (backend === "cpu" && model === "cnn") {
-        rows.push({ label: backend, backend, model, skipped: "tfjs's cpu backend is ~100x slower than wasm on convolutions" });
+      if (run.backend === "cpu" && model === "cnn") {
+        rows.push({ label: run.label, backend: run.backend, model, skipped: "tfjs's cpu backend is ~100x slower than wasm on convolutions" });
         continue;
       }
-      const result = runWorker(backend, model, wasmThreads);
+      const result = runWorker(run, model);
       rows.push(result);
       if (result.skipped) break; // the backend cannot load: same reason for the next model
     }

@@ -94,6 +94,11 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
         ),
     },
     {
+      name: "reluGrad",
+      buffers: [37, 37, 37],
+      call: (k, [dy, x, dx]) => k.reluGrad(dy.offset, x.offset, dx.offset, 37, dy.bytes, x.bytes, dx.bytes),
+    },
+    {
       name: "conv2d",
       buffers: [n * h * w * c, 3 * 3 * c * o, n * oh * ow * o, c],
       call: (k, [x, filter, y, zeros]) =>

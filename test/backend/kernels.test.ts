@@ -260,3 +260,26 @@ describe("maxPool gradients on wasm match cpu", () => {
     }
   });
 });
+
+describe("the ReLU gradient on wasm (one fused pass) matches cpu's mul(dy, step(x))", () => {
+  test("every special value of x and dy, element for element, and random tensors of odd lengths", async () => {
+    const specials = [Number.NaN, Number.NEGATIVE_INFINITY, -1, -0, 0, 1e-38, 2, Number.POSITIVE_INFINITY];
+    // every pair (x, dy) of specials, then the tail loop: lengths that are not multiples of 4
+    const x = specials.flatMap((a) => specials.map(() => a));
+    const dy = specials.flatMap(() => specials);
+    const grads = (xs: number[], dys: number[]) => () =>
+      tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.relu(input), tf.tensor(dys))))(tf.tensor(xs));
+    await tf.setBackend("wasm");
+    const profile = await tf.profile(() => tf.dispose(grads(x, dy)()));
+    assert.ok(profile.kernelNames.includes("StepwiseReluGrad"), `wasm ran ${profile.kernelNames.join(", ")}`);
+    const special = await onCpuAndWasm(grads(x, dy));
+    // NaN must sit where cpu has NaN: compare as bit patterns of canonical values
+    assert.deepEqual(Array.from(special.wasm[0], String), Array.from(special.cpu[0], String));
+    const random = seeded(11);
+    for (const length of [1, 3, 4, 5, 1023, 64 * 26 * 26 * 16 + 3]) {
+      const xs = Array.from(normals(random, length));
+      const dys = Array.from(normals(random, length));
+      assertAllClose(await onCpuAndWasm(grads(xs, dys)), 0, `relu gradient, ${length} elements`);
+    }
+  });
+});

@@ -17,6 +17,7 @@ import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
 import { biasAddConfig } from "./bias-add";
 import { directConv2DConfig } from "./conv2d";
+import { reluGradConfig, reluGradientConfig } from "./relu-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
@@ -34,7 +35,7 @@ export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInput
  * Kernels it has, replaced by stepwise's SIMD kernels (assembly/index.ts), and stepwise's fused optimizer
  * step: registered where the runtime has wasm SIMD.
  */
-export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, accumulateConfig];
+export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, accumulateConfig, reluGradConfig];
 
 let registered = false;
 
@@ -76,5 +77,7 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel(wrap(original));
   }
   installWasmMatMul();
+  // for every backend: the fused kernel where the active one has it, tfjs's formula elsewhere
+  if (simdKernelsAvailable()) tf.registerGradient(reluGradientConfig);
   registered = true;
 }

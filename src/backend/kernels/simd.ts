@@ -60,6 +60,7 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
     xBytes: number, filterBytes: number, yBytes: number, zerosBytes: number,
   ): number;
+  reluGrad(dy: number, x: number, dx: number, n: number, dyBytes: number, xBytes: number, dxBytes: number): number;
   conv2dFilterGrad(
     x: number, dy: number, dW: number,
     batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
