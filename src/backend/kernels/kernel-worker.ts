@@ -24,8 +24,12 @@ try {
 }
 
 for (;;) {
-  Atomics.wait(state, CONTROL.STATE, CONTROL.IDLE);
-  if (Atomics.load(state, CONTROL.STATE) !== CONTROL.RUN) continue;
+  // sleep until the state changes from what it is (IDLE, or DONE until the caller has read the status)
+  const now = Atomics.load(state, CONTROL.STATE);
+  if (now !== CONTROL.RUN) {
+    Atomics.wait(state, CONTROL.STATE, now);
+    continue;
+  }
   let status: number;
   if (!kernels) {
     status = CONTROL.FAILED;
