@@ -172,8 +172,9 @@ function conv2dCase(random: Rng, index: number, seed: number): KernelCase {
   const { strides, dilations } = stridesAndDilations(random);
   const pad = randomPad(random);
   const [h, w] = imageSides(random, (kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1, pad);
-  const x: Shape4 = [upTo(random, 4), h, w, upTo(random, 6)];
-  const f: Shape4 = [kh, kw, x[3], upTo(random, 8)];
+  const x: Shape4 = [upTo(random, 4), h, w, upTo(random, 9)];
+  // up to 20 output channels: the 8- and 16-wide register tiles of stepwise's kernels and their tails
+  const f: Shape4 = [kh, kw, x[3], upTo(random, 20)];
   const fused = random.int(3) === 0 ? pick(random, ["linear", "relu"] as const) : undefined;
   const dimRoundingMode = randomRounding(random, pad);
   const differentiable = dilations[0] === 1 && dilations[1] === 1; // tfjs has no gradient for dilated convolutions
