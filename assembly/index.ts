@@ -818,3 +818,5 @@ function convPoint(
   }
   store<f32>(yt + (<usize>o << 2), sum);
 }
+
+export * from "./step";
