@@ -15,11 +15,10 @@
  * epoch is dropped, rescaled (averaged over the items it really holds) or carried into the next epoch.
  */
 import * as tf from "@tensorflow/tfjs";
-import { ACCUMULATE_KERNEL } from "../backend/kernels/optimizer-steps";
-import { runFusedStep } from "../optim/fused";
 import { EncodedTensor, decodeTensor, encodeTensor } from "../optim/tensor-codec";
 import { NoiseScaleEstimate, NoiseScaleTracker } from "./noise-scale";
 import { SquaredNorm, addSquaredNorms, disposeSquaredNorm, readSquaredNorms, squaredNorm } from "./squared-norm";
+import { addToWindowSum, windowMean } from "./window-sum";
 
 export type LastWindowPolicy = "drop" | "rescale" | "carry";
 export const LAST_WINDOW_POLICIES: readonly LastWindowPolicy[] = ["drop", "rescale", "carry"];
@@ -28,6 +27,8 @@ export interface CompletedWindow {
   group: string;
   /** The mean gradient per item over the window, by variable name; the receiver disposes them. */
   grads: Record<string, tf.Tensor>;
+  /** Σ x² of each mean gradient, by variable name, where it came with the mean (on wasm); else undefined. */
+  squares: Record<string, number> | undefined;
   items: number;
   microBatches: number;
 }
@@ -92,19 +93,16 @@ export class GradientAccumulator {
     const completed: CompletedWindow[] = [];
     for (const [group, names] of touched) {
       const window = this.windowFor(group);
-      tf.tidy(() => {
-        for (const name of names) {
-          const previous = window.sums.get(name);
-          // Σ nᵢ·gᵢ: one fused kernel where the backend has it (wasm), else a product and a sum
-          const fused = runFusedStep(ACCUMULATE_KERNEL, previous ? { grad: grads[name], sum: previous } : { grad: grads[name] }, { scale: items });
-          const weighted = fused ? fused[0] : previous ? previous.add(grads[name].mul(items)) : grads[name].mul(items);
-          window.sums.set(name, tf.keep(weighted));
-          previous?.dispose();
-        }
-        if (this.options.trackNoiseScale) {
-          window.smallSquaredNorms = addSquaredNorms(window.smallSquaredNorms, squaredNorm(names.map((name) => grads[name])));
-        }
-      });
+      // Σ|gᵢ|² of this micro-batch over the group, summed in the order squaredNorm sums it
+      let gradSquares: number | undefined = 0;
+      for (const name of names) {
+        const added = addToWindowSum(window.sums.get(name), grads[name], items); // Σ nᵢ·gᵢ
+        window.sums.set(name, added.sum);
+        gradSquares = gradSquares === undefined || added.gradSquares === undefined ? undefined : gradSquares + added.gradSquares;
+      }
+      if (this.options.trackNoiseScale) {
+        window.smallSquaredNorms = addSquaredNorms(window.smallSquaredNorms, gradSquares ?? squaredNorm(names.map((name) => grads[name])));
+      }
       window.items += items;
       window.microBatches += 1;
       if (window.microBatches >= this.options.windowOf(group)) completed.push(this.complete(group, window));
@@ -179,17 +177,22 @@ export class GradientAccumulator {
   private complete(group: string, window: Window): CompletedWindow {
     const items = window.items;
     const grads: Record<string, tf.Tensor> = {};
-    tf.tidy(() => {
-      for (const [name, sum] of window.sums) grads[name] = tf.keep(sum.div(items));
-    });
+    let squares: Record<string, number> | undefined = {};
+    for (const [name, sum] of window.sums) {
+      const { mean, squares: meanSquares } = windowMean(sum, items);
+      grads[name] = mean;
+      if (squares && meanSquares !== undefined) squares[name] = meanSquares;
+      else squares = undefined;
+    }
+    window.sums.clear(); // the sums became the means, which the receiver now owns
     if (window.smallSquaredNorms && window.microBatches > 1) {
       // kept: this may run inside a caller's tidy (model.fit), and the norm is read later
-      const big = squaredNorm(Object.values(grads));
+      const big = squares ? Object.values(squares).reduce((total, x) => total + x, 0) : squaredNorm(Object.values(grads));
       this.pendingNorms.push({ group, small: window.smallSquaredNorms, big, microBatches: window.microBatches, items });
       window.smallSquaredNorms = undefined;
       if (this.pendingNorms.length >= MAX_PENDING_NORMS) this.readPendingNorms();
     }
-    const completed = { group, grads, items, microBatches: window.microBatches };
+    const completed = { group, grads, squares, items, microBatches: window.microBatches };
     this.discard(group, window);
     return completed;
   }

@@ -8,10 +8,13 @@
  * 2. A new right operand. XNNPACK packs the right operand B into its own layout when it first sees it, and
  *    the backend caches that packing per tensor. In training the weights are a new tensor after every
  *    update, so the forward product x·W packs all of W each step (784×256: ~0.6 ms, longer than the
- *    product itself). A single product whose B has not been multiplied before and is much larger than A
- *    runs on stepwise's SIMD kernel instead (assembly/index.ts `matMul`), which reads B in place. A B seen
- *    before (the same weights across accumulated micro-batches, or at inference) takes XNNPACK's path,
- *    whose packing the backend then caches.
+ *    product itself). A single product whose B is much larger than A runs on stepwise's SIMD kernel
+ *    instead (assembly/index.ts `matMul`), which reads B in place, for the first SIMD_PRODUCTS_PER_OPERAND
+ *    products with that B; later ones (the same weights at inference, or over a long accumulation window)
+ *    take XNNPACK's path, whose packing the backend then caches. Packing W once costs about as much as
+ *    the cached product saves over the SIMD one in 8 products of 16 rows (784×256: 0.55 ms against
+ *    0.06 ms a product), so a window of 4 micro-batches never packs: packing on each window's second
+ *    micro-batch cost it 0.4 ms net.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
@@ -28,8 +31,9 @@ type KernelArgs = Parameters<KernelFunc>[0];
 
 let installed = false;
 
-/** Right operands already multiplied once (their packing is cached by the backend from the second use). */
-const seenRightOperands = new WeakSet<object>();
+/** Products each right operand has been in, by data id: only its first SIMD_PRODUCTS_PER_OPERAND may take the SIMD kernel. */
+const simdProducts = new WeakMap<object, number>();
+const SIMD_PRODUCTS_PER_OPERAND = 8;
 
 export function installWasmMatMul(): void {
   if (installed) return;
@@ -65,7 +69,7 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
     if (attrs.transposeA) inputs.a = swapLast(inputs.a);
     if (attrs.transposeB) inputs.b = swapLast(inputs.b);
     const plain = { ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } };
-    const kernels = kernelName === "BatchMatMul" && isNewLargeRightOperand(inputs.a, inputs.b) ? simdKernels(args.backend as unknown as WasmBackendLike) : undefined;
+    const kernels = kernelName === "BatchMatMul" && takesSimdProduct(inputs.a, inputs.b) ? simdKernels(args.backend as unknown as WasmBackendLike) : undefined;
     if (kernels) return multiplyInPlace(kernels, args.backend as unknown as WasmBackendLike, inputs.a, inputs.b);
     return multiply(plain);
   } finally {
@@ -74,13 +78,14 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
 }
 
 /**
- * Whether B is new (never multiplied as a right operand before), float32 like A, one product (batch 1), and
- * at least 4× larger than A: then packing it would cost more than the product. B is remembered, so its next
- * use goes to XNNPACK, whose packing the backend then keeps.
+ * Whether A·B goes to the SIMD kernel: B has been in fewer than SIMD_PRODUCTS_PER_OPERAND products before
+ * this one (counted here), is float32 like A, one product (batch 1), and at least 4× larger than A (then
+ * packing it would cost more than the product).
  */
-function isNewLargeRightOperand(a: TensorInfo, b: TensorInfo): boolean {
-  if (seenRightOperands.has(b.dataId)) return false;
-  seenRightOperands.add(b.dataId);
+function takesSimdProduct(a: TensorInfo, b: TensorInfo): boolean {
+  const products = simdProducts.get(b.dataId) ?? 0;
+  if (products >= SIMD_PRODUCTS_PER_OPERAND) return false;
+  simdProducts.set(b.dataId, products + 1);
   const batch = tf.util.sizeFromShape(a.shape.slice(0, -2)) * tf.util.sizeFromShape(b.shape.slice(0, -2));
   return batch === 1 && a.dtype === "float32" && b.dtype === "float32" && tf.util.sizeFromShape(b.shape) >= 4 * tf.util.sizeFromShape(a.shape);
 }

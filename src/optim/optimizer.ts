@@ -265,21 +265,23 @@ export class Optimizer extends tf.Optimizer {
     if (windows.length === 0) return;
     // groups completing together update together, so global-norm clipping sees all their gradients
     const grads = Object.assign({}, ...windows.map((w) => w.grads)) as Record<string, tf.Tensor>;
+    const squares = windows.every((w) => w.squares) ? (Object.assign({}, ...windows.map((w) => w.squares)) as Record<string, number>) : undefined;
     try {
-      this.update(grads, Math.max(...windows.map((w) => w.items)));
+      this.update(grads, Math.max(...windows.map((w) => w.items)), squares);
     } finally {
       tf.dispose(Object.values(grads));
     }
   }
 
-  private update(grads: Record<string, tf.Tensor>, items: number): void {
+  /** `squares`: Σ g² of each gradient by name, where already known (an accumulation window's mean on wasm). */
+  private update(grads: Record<string, tf.Tensor>, items: number, squares?: Readonly<Record<string, number>>): void {
     const entries: { name: string; variable: tf.Variable; group: ParamGroup; grad: tf.Tensor }[] = [];
     for (const [name, grad] of Object.entries(grads)) {
       const group = this.groupOf(name);
       if (!group.frozen) entries.push({ name, variable: variableNamed(name), group, grad });
     }
     if (entries.length === 0) return;
-    const gradientNorm = Math.sqrt(squaredNormValue(entries.map((e) => e.grad)));
+    const gradientNorm = Math.sqrt(knownSquaredNorm(entries, squares) ?? squaredNormValue(entries.map((e) => e.grad)));
     if (!Number.isFinite(gradientNorm)) {
       if (this.nonFinite === "skip") {
         this.skipped += 1;
@@ -746,6 +748,18 @@ function toGradientMap(gradients: tf.NamedTensorMap | NamedTensor[]): Record<str
   if (Array.isArray(gradients)) return Object.fromEntries(gradients.map(({ name, tensor }) => [name, tensor]));
   if (gradients === null || typeof gradients !== "object") throw new Error("applyGradients: expected gradients by variable name");
   return gradients;
+}
+
+/** Σ of the known squares of `entries`, in their order (as squaredNormValue sums), or undefined if one is unknown. */
+function knownSquaredNorm(entries: readonly { name: string }[], squares: Readonly<Record<string, number>> | undefined): number | undefined {
+  if (!squares) return undefined;
+  let total = 0;
+  for (const { name } of entries) {
+    const value = squares[name];
+    if (value === undefined) return undefined;
+    total += value;
+  }
+  return total;
 }
 
 function variableNamed(name: string): tf.Variable {

@@ -23,9 +23,18 @@ export const LOSS_NAMES: readonly LossName[] = [
   "meanAbsoluteError",
 ];
 
+/**
+ * Whether `yTrue` holds class indices ([N], or [N, 1] as tfjs-layers' sparse losses take them) rather than
+ * one-hot rows, for predictions with one column per class.
+ */
+function holdsClassIndices(yTrue: tf.Tensor, yPred: tf.Tensor): boolean {
+  const classes = yPred.shape[yPred.rank - 1];
+  return yTrue.rank < yPred.rank || (yTrue.shape[yTrue.rank - 1] === 1 && classes > 1);
+}
+
 /** One-hot targets from class indices when the predictions have one column per class. */
 function asOneHot(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-  if (yTrue.rank === yPred.rank) return yTrue;
+  if (!holdsClassIndices(yTrue, yPred)) return yTrue;
   return tf.oneHot(yTrue.flatten().toInt(), yPred.shape[yPred.rank - 1]);
 }
 
@@ -50,6 +59,6 @@ export function resolveLoss(loss: LossName | LossFunction | undefined, where = "
 export function correctCount(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar | undefined {
   if (yPred.rank !== 2 || yPred.shape[1] === undefined || yPred.shape[1] < 2) return undefined;
   const predicted = yPred.argMax(1);
-  const actual = yTrue.rank === 2 ? yTrue.argMax(1) : yTrue.flatten().toInt();
+  const actual = holdsClassIndices(yTrue, yPred) ? yTrue.flatten().toInt() : yTrue.argMax(1);
   return predicted.equal(actual).sum() as tf.Scalar;
 }

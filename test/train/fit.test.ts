@@ -218,6 +218,26 @@ describe("fit on a LayersModel", () => {
   });
 });
 
+describe("class indices as [N] or [N, 1] (the shape tfjs-layers' sparse losses take)", () => {
+  test("sparseCategoricalCrossentropy: the loss computed by hand from the probabilities, and the accuracy", async () => {
+    const probabilities = [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.4, 0.1], [0.2, 0.2, 0.6]];
+    const classes = [0, 2, 1, 1]; // the first two predicted right
+    const byHand = -classes.reduce((sum, c, i) => sum + Math.log(probabilities[i][c]), 0) / classes.length;
+    const x = tf.eye(4); // row i of the input picks row i of the kernel: softmax(log pᵢ) = pᵢ
+    for (const y of [tf.tensor1d(classes, "int32"), tf.tensor2d(classes, [4, 1])]) {
+      const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: "softmax", useBias: false })] });
+      model.setWeights([tf.log(tf.tensor2d(probabilities))]);
+      const history = await fit(model, { optimizer: sgd({ lr: 1e-6 }), loss: "sparseCategoricalCrossentropy", data: { x, y }, epochs: 1, batchSize: 4, shuffle: false, progress: "none" });
+      const [epoch] = history.epochs;
+      assert.ok(Math.abs(epoch.loss - byHand) <= 1e-6 * byHand, `labels [${y.shape}]: loss ${epoch.loss}, by hand ${byHand}`);
+      assert.equal(epoch.accuracy, 0.5, `labels [${y.shape}]: accuracy`);
+      model.dispose();
+      y.dispose();
+    }
+    x.dispose();
+  });
+});
+
 describe("fit on stepwise data sets", () => {
   test("two moons as a Dataset: an MLP separates them; the data set's shuffle is seeded", async () => {
     const moons = twoMoons({ n: 200, noise: 0.1, seed: 4 });

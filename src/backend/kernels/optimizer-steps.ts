@@ -1,8 +1,9 @@
 /**
- * Optimizer arithmetic on wasm in one pass (assembly/index.ts): an Adam step as one kernel instead of the
- * thirteen elementwise kernels (and six scalar uploads) of the composed rule, a micro-batch added into its
- * accumulation buffer as one kernel instead of two, and squared gradient norms read straight from the heap
- * instead of Square, Sum and AddN kernels and a dataSync.
+ * Optimizer arithmetic on wasm in one pass (assembly/index.ts, assembly/step.ts): an Adam step as one kernel
+ * instead of the thirteen elementwise kernels (and six scalar uploads) of the composed rule, squared gradient
+ * norms read straight from the heap instead of Square, Sum and AddN kernels and a dataSync, and an
+ * accumulation window kept in place: each micro-batch added into the window's sums, and the sums turned into
+ * the window's mean, by one pass each that also yields the squared norms (no kernel dispatch, no new tensor).
  * On the MLP of the bench the composed Adam costs about as much as the model's own backward pass.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -52,7 +53,11 @@ const adamStep: KernelFunc = ({ inputs, backend, attrs }) => {
 
 export const adamStepConfig: KernelConfig = { kernelName: ADAM_STEP_KERNEL, backendName: "wasm", kernelFunc: adamStep };
 
-/** Inputs grad (and sum, when the window has one); output sum + grad·scale: one micro-batch accumulated. */
+/**
+ * Inputs grad (and sum, when the window has one); output sum + grad·scale: one micro-batch accumulated.
+ * stepwise's accumulator no longer dispatches it (it adds in place: `wasmAccumulateInPlace` below); it
+ * stays registered until register.ts drops it.
+ */
 export const ACCUMULATE_KERNEL = "StepwiseAccumulate";
 
 const accumulate: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -91,4 +96,58 @@ export function wasmSquaredNorm(tensors: readonly tf.Tensor[]): number | undefin
     total += squares;
   }
   return total;
+}
+
+/** The exports of assembly/step.ts (see there); both return −1 for a buffer smaller than n floats. */
+interface InPlaceKernels {
+  accumulateInPlace(sum: number, grad: number, n: number, scale: number, first: number, sumBytes: number, gradBytes: number): number;
+  divideInPlace(x: number, n: number, divisor: number, xBytes: number): number;
+}
+
+/** The wasm backend and its in-place kernels, when the active backend is wasm and the kernels load. */
+function inPlaceKernels(): { backend: WasmBackendLike; kernels: InPlaceKernels } | undefined {
+  if (tf.getBackend() !== "wasm") return undefined;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const kernels = simdKernels(backend) as Partial<InPlaceKernels> | undefined;
+  if (typeof kernels?.accumulateInPlace !== "function" || typeof kernels.divideInPlace !== "function") return undefined;
+  return { backend, kernels: kernels as InPlaceKernels };
+}
+
+function onWasmAsFloat32(backend: WasmBackendLike, t: tf.Tensor): boolean {
+  return t.dtype === "float32" && backend.dataIdMap.get(t.dataId) !== undefined;
+}
+
+/**
+ * An accumulation window's sum plus `grad`·`scale`, and Σ grad²: with `sum`, added into it in place (the
+ * caller must own `sum` alone: no other tensor may share its data); without, a new kept tensor. Undefined
+ * where that cannot run on wasm (another backend, no SIMD, a tensor not on wasm or not float32).
+ */
+export function wasmAccumulateInPlace(sum: tf.Tensor | undefined, grad: tf.Tensor, scale: number): { sum: tf.Tensor; gradSquares: number } | undefined {
+  const wasm = inPlaceKernels();
+  if (!wasm || !onWasmAsFloat32(wasm.backend, grad) || (sum && !(onWasmAsFloat32(wasm.backend, sum) && tf.util.arraysEqual(sum.shape, grad.shape)))) {
+    return undefined;
+  }
+  // kept: a window outlives the caller's tidy (model.fit runs each batch in one)
+  const target = sum ?? tf.keep(tf.engine().makeTensorFromTensorInfo(wasm.backend.makeOutput(grad.shape.slice(), "float32")));
+  const into = heapBuffer(wasm.backend, target);
+  const from = heapBuffer(wasm.backend, grad);
+  const gradSquares = wasm.kernels.accumulateInPlace(into.offset, from.offset, grad.size, scale, sum ? 0 : 1, into.bytes, from.bytes);
+  if (gradSquares < 0) {
+    if (!sum) target.dispose();
+    throw new Error(`stepwise accumulateInPlace: a gradient of shape [${grad.shape}] does not fit its wasm buffers; nothing was written`);
+  }
+  return { sum: target, gradSquares };
+}
+
+/**
+ * `t` divided by `divisor` in place (the caller must own `t` alone), returning Σ of the squared quotients;
+ * undefined (and `t` untouched) where that cannot run on wasm.
+ */
+export function wasmDivideInPlace(t: tf.Tensor, divisor: number): number | undefined {
+  const wasm = inPlaceKernels();
+  if (!wasm || !onWasmAsFloat32(wasm.backend, t)) return undefined;
+  const { offset, bytes } = heapBuffer(wasm.backend, t);
+  const squares = wasm.kernels.divideInPlace(offset, t.size, divisor, bytes);
+  if (squares < 0) throw new Error(`stepwise divideInPlace: a tensor of shape [${t.shape}] does not fit its wasm buffer; nothing was written`);
+  return squares;
 }
