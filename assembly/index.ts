@@ -903,4 +903,5 @@ export function reluGrad(dy: usize, x: usize, dx: usize, n: i32, dyBytes: usize,
   }
   return OK;
 }
+
 export * from "./step";
