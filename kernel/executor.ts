@@ -7,11 +7,12 @@
  */
 import * as path from "node:path";
 import * as vm from "node:vm";
-import { Converter, createConverter, isCompleteCode } from "tslab/dist/converter";
+import { isCompleteCode } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { getCodeMetadata } from "tslab/dist/metadata";
 import { setCurrentAbortSignal } from "../src/train/interrupt";
 import { CellRun, InterruptedError, runInCell } from "./cell-run";
+import { Converter } from "./engine/converter";
 import { diagnosticsError, registerCellScript } from "./errors";
 import { Installation } from "./installation";
 import { CellModules } from "./modules";
@@ -55,9 +56,9 @@ export class Executor {
     });
   }
 
-  /** Create the compiler now (it takes about a second) rather than at the first cell. */
+  /** Build the compiler's first program now (it takes about a second) rather than at the first cell. */
   warm(): void {
-    this.engine();
+    this.engine().warm();
   }
 
   async execute(code: string, label: string): Promise<Outcome> {
@@ -68,7 +69,7 @@ export class Executor {
     const engine = this.engine();
     if (meta.module) {
       // a named in-memory module: checked now, importable as "./<name>" by later cells
-      const diagnostics = engine.addModule(meta.module, code, meta);
+      const diagnostics = engine.addModule(meta.module, code, meta.jsx === true);
       return diagnostics.length ? { status: "error", error: diagnosticsError(diagnostics, code) } : { status: "ok", value: undefined };
     }
     const source = expandShorthandProperties(code);
@@ -163,7 +164,7 @@ export class Executor {
     if (!this.converter) {
       // the overlay must be in place before the converter computes its type roots
       overlayInstallation(this.cwd, this.installation);
-      this.converter = createConverter();
+      this.converter = new Converter(this.cwd);
     }
     return this.converter;
   }
