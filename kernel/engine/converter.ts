@@ -70,6 +70,8 @@ export class Converter {
   private programChecked = false;
   /** The file version each local dependency was last compiled from; compiled again once it changes. */
   private readonly compiled = new Map<string, ts.SourceFile>();
+  /** The last cell compiled without errors, with the program it was checked in. */
+  private last: { previousDeclarations: string; code: string; exported: Exported; program: ts.Program; result: ConvertResult } | undefined;
 
   constructor(readonly cwd: string) {
     this.files = new CellFiles(cwd);
@@ -78,7 +80,10 @@ export class Converter {
     this.cellOutput = normalizeJoin("outDir", "__tslab__.js");
     this.declarationsOutput = normalizeJoin("outDir", "__tslab__.d.ts");
     this.rootFiles = new Set([this.declarationsFile, this.cellFile]);
-    this.options = compilerOptions(cwd, this.typeRoots());
+    const options = compilerOptions(cwd, this.typeRoots());
+    // the automatic @types (node and the kernel's globals), found once: installed packages do not change
+    // during a session (files.ts), and looking for them again cost each program a walk of the type roots
+    this.options = { ...options, types: ts.getAutomaticTypeDirectiveNames(options, this.files) };
   }
 
   /** Build the first program now (the compiler's lib and @types/node: the bulk of a kernel's start). */
@@ -87,10 +92,15 @@ export class Converter {
   }
 
   convert(previousDeclarations: string, code: string): ConvertResult {
-    const locals = topLevelNames(PREFIX + code);
-    // every top-level name is exported, so the declaration emit carries it to the next cell
-    const exported = locals.size > 0 ? `${code}\nexport {${[...locals].join(", ")}}` : code;
-    const program = this.update(previousDeclarations, exported);
+    const last = this.last;
+    const exported = last?.code === code ? last.exported : exportAll(code);
+    const program = this.update(previousDeclarations, exported.text);
+    // the same cell after the same declarations, in the same program: the same code (a cell run again)
+    if (last && last.program === program && last.code === code && last.previousDeclarations === previousDeclarations) {
+      return { ...last.result, sideOutputs: undefined };
+    }
+    this.last = undefined;
+    const locals = exported.locals;
     const cell = this.sourceFile(program, this.cellFile);
     const declarations = this.sourceFile(program, this.declarationsFile);
     const dependencies = localDependencies(program, cell);
@@ -126,7 +136,7 @@ export class Converter {
       );
     }
     sideOutputs?.sort((a, b) => a.path.localeCompare(b.path));
-    return {
+    const result: ConvertResult = {
       output: output ?? "",
       declOutput: declOutput + remainingDeclarations(checker, cell, declarations),
       diagnostics: [],
@@ -134,6 +144,8 @@ export class Converter {
       sideOutputs,
       lastExpressionVar,
     };
+    this.last = { previousDeclarations, code, exported, program, result };
+    return result;
   }
 
   /** The type and documentation at `position` of `code`, as TypeScript's hover shows them. */
@@ -232,11 +244,21 @@ export class Converter {
   }
 }
 
-/** The binder's top-level names of `text` (a cell), in declaration order. */
-function topLevelNames(text: string): Set<string> {
-  const file = ts.createSourceFile("__names__.ts", text, TRANSPILE_TARGET);
+/** A cell with its top-level names exported, and those names. */
+interface Exported {
+  text: string;
+  locals: ReadonlySet<string>;
+}
+
+/**
+ * Every top-level name of the cell exported, so the declaration emit carries it to the next cell. The names
+ * are the binder's, from the cell bound alone (binding is per file: the program binds it the same way).
+ */
+function exportAll(code: string): Exported {
+  const file = ts.createSourceFile("__names__.ts", PREFIX + code, TRANSPILE_TARGET);
   bindSourceFile(file, {});
-  return new Set([...localsOf(file).keys()].map((name) => ts.unescapeLeadingUnderscores(name)));
+  const locals = new Set([...localsOf(file).keys()].map((name) => ts.unescapeLeadingUnderscores(name)));
+  return { text: locals.size > 0 ? `${code}\nexport {${[...locals].join(", ")}}` : code, locals };
 }
 
 /**
