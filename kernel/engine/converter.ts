@@ -152,7 +152,9 @@ export class Converter {
   inspect(previousDeclarations: string, code: string, position: number): ts.QuickInfo | undefined {
     const program = this.update(previousDeclarations, code);
     const cell = this.sourceFile(program, this.cellFile);
-    const info = ts.getQuickInfoAtPosition(cell, program.getTypeChecker(), neverCancelled, position + PREFIX.length);
+    const checker = program.getTypeChecker();
+    for (const file of declaringFiles(checker, cell, position + PREFIX.length)) this.files.restoreDocs(file);
+    const info = ts.getQuickInfoAtPosition(cell, checker, neverCancelled, position + PREFIX.length);
     if (info?.textSpan) info.textSpan.start -= PREFIX.length;
     return info;
   }
@@ -286,6 +288,20 @@ function localDependencies(program: ts.Program, cell: ts.SourceFile): ts.SourceF
     }
   }
   return [...found];
+}
+
+/** The files declaring the symbol at `position` (and what it aliases): where its documentation is. */
+function declaringFiles(checker: ts.TypeChecker, file: ts.SourceFile, position: number): Set<ts.SourceFile> {
+  let node: ts.Node = file;
+  for (let inner: ts.Node | undefined = file; inner; ) {
+    node = inner;
+    inner = ts.forEachChild(node, (child) => (child.getStart(file) <= position && position <= child.end ? child : undefined));
+  }
+  const files = new Set<ts.SourceFile>();
+  const symbol = checker.getSymbolAtLocation(node);
+  const symbols = symbol && symbol.flags & ts.SymbolFlags.Alias ? [symbol, checker.getAliasedSymbol(symbol)] : symbol ? [symbol] : [];
+  for (const s of symbols) for (const declaration of s.declarations ?? []) files.add(declaration.getSourceFile());
+  return files;
 }
 
 function completionForIdentifier(info: ts.CompletionInfo | undefined, id: ts.Identifier, file: ts.SourceFile): CompletionInfo {

@@ -8,10 +8,12 @@
  * hundreds of declaration files). Installed files (under node_modules, TypeScript's lib) are taken as
  * unchanging for the session, as the module loader takes them (a changed package needs a restart either
  * way); the notebook's own files (a local `.ts` module being edited) are checked for changes before each
- * program (`refresh`).
+ * program (`refresh`). Installed declaration files are parsed without their doc comments, restored for the
+ * files an inspect request shows (docs.ts).
  */
 import { statSync } from "node:fs";
 import * as path from "node:path";
+import { blankDocComments, restoreDocs } from "./docs";
 import { ts } from "./typescript";
 
 /** TypeScript's file names use forward slashes on every platform. */
@@ -23,6 +25,8 @@ interface CachedFile {
   file: ts.SourceFile;
   /** The notebook's own files: modification time and size when read; undefined for in-memory and installed files. */
   stamp?: string;
+  /** Parsed without its doc comments, not restored yet. */
+  withoutDocs?: boolean;
 }
 
 export class CellFiles implements ts.CompilerHost {
@@ -81,10 +85,20 @@ export class CellFiles implements ts.CompilerHost {
       this.parsed.delete(fileName);
       return undefined;
     }
-    const file = ts.createSourceFile(fileName, text, languageVersionOrOptions);
+    const installedDeclarations = inMemory === undefined && isInstalled(fileName) && fileName.endsWith(".d.ts");
+    const file = ts.createSourceFile(fileName, installedDeclarations ? blankDocComments(text) : text, languageVersionOrOptions);
     const own = inMemory === undefined && !isInstalled(fileName);
-    this.parsed.set(fileName, { file, stamp: own ? stampOf(this.forward(fileName)) : undefined });
+    this.parsed.set(fileName, { file, stamp: own ? stampOf(this.forward(fileName)) : undefined, withoutDocs: installedDeclarations && file.text !== text });
     return file;
+  }
+
+  /** Give `file` its doc comments back if it was parsed without them (for an inspect request). */
+  restoreDocs(file: ts.SourceFile): void {
+    const cached = this.parsed.get(file.fileName);
+    if (!cached?.withoutDocs || cached.file !== file) return;
+    cached.withoutDocs = false;
+    const original = this.readFile(file.fileName);
+    if (original !== undefined) restoreDocs(file, original);
   }
 
   fileExists(file: string): boolean {
@@ -143,6 +157,7 @@ export class CellFiles implements ts.CompilerHost {
 
   /** `<cwd>/node_modules/tslab/…` is tslab's own copy, the one the kernel's display hook is set on. */
   private forward(file: string): string {
+    if (!file.startsWith(this.tslabInNotebook)) return file;
     const rel = path.relative(this.tslabInNotebook, file);
     return rel.startsWith("..") || path.isAbsolute(rel) ? file : normalizeJoin(this.tslabOwn, rel);
   }
