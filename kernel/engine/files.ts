@@ -35,6 +35,8 @@ export class CellFiles implements ts.CompilerHost {
   private readonly tslabInNotebook: string;
   private readonly tslabOwn: string;
   private changedSinceProgram = true;
+  /** What exists, as found while building the current program (module resolution asks again and again). */
+  private readonly exists = new Map<string, boolean>();
 
   constructor(readonly cwd: string) {
     this.tslabInNotebook = normalizeJoin(cwd, "node_modules", "tslab");
@@ -55,6 +57,7 @@ export class CellFiles implements ts.CompilerHost {
 
   /** Forget the notebook's files changed on disk since they were read; true if anything changed since the last program. */
   refresh(): boolean {
+    this.exists.clear();
     for (const [file, cached] of this.parsed) {
       if (cached.stamp !== undefined && stampOf(file) !== cached.stamp) {
         this.parsed.delete(file);
@@ -102,7 +105,7 @@ export class CellFiles implements ts.CompilerHost {
   }
 
   fileExists(file: string): boolean {
-    return this.memory.has(file) || ts.sys.fileExists(this.forward(file));
+    return this.memory.has(file) || this.probe(`f:${file}`, () => ts.sys.fileExists(this.forward(file)));
   }
 
   readFile(file: string): string | undefined {
@@ -111,7 +114,7 @@ export class CellFiles implements ts.CompilerHost {
 
   directoryExists(dir: string): boolean {
     // tslab fakes `<cwd>/node_modules`, so `import "tslab"` resolves where the notebook has no node_modules
-    return ts.sys.directoryExists(this.forward(dir)) || dir === normalizeJoin(this.cwd, "node_modules");
+    return this.probe(`d:${dir}`, () => ts.sys.directoryExists(this.forward(dir))) || dir === normalizeJoin(this.cwd, "node_modules");
   }
 
   getDirectories(dir: string): string[] {
@@ -153,6 +156,20 @@ export class CellFiles implements ts.CompilerHost {
 
   getNewLine(): string {
     return "\n";
+  }
+
+  /**
+   * Whether a file or directory exists, asked once per program. `node:` modules are declared by @types/node
+   * and never found on disk: Node's module resolution looks for them in every node_modules up the tree,
+   * hundreds of lookups for a program with @types/node, all answered here without asking the disk.
+   */
+  private probe(key: string, ask: () => boolean): boolean {
+    let found = this.exists.get(key);
+    if (found === undefined) {
+      found = !key.includes("/node_modules/node:") && ask();
+      this.exists.set(key, found);
+    }
+    return found;
   }
 
   /** `<cwd>/node_modules/tslab/…` is tslab's own copy, the one the kernel's display hook is set on. */
