@@ -140,18 +140,22 @@ export function createMessage<T extends MessageType>(type: T, content: ContentOf
 
 /** Wall-clock time minus the monotonic clock, kept while they agree to a millisecond. */
 let clockAnchor = Date.now() - performance.now();
+let lastDate = 0;
 
 /**
  * Now, in ISO 8601 with microseconds (as ipykernel writes its dates): clients time cells from the header
  * dates of busy and idle (nbclient's `metadata.execution`), and a short cell takes about a millisecond.
  * The microseconds come from the monotonic clock, re-anchored to the wall clock whenever the two drift
- * apart by more than a millisecond (the wall clock was set, or the machine slept).
+ * apart by more than a millisecond (the wall clock was set, or the machine slept); a re-anchoring by less
+ * than a few milliseconds does not take dates back.
  */
 export function isoDateMicros(): string {
   const monotonic = performance.now();
   const wall = Date.now();
   if (Math.abs(wall - (clockAnchor + monotonic)) > 1) clockAnchor = wall - monotonic;
-  const now = clockAnchor + monotonic;
+  let now = clockAnchor + monotonic;
+  if (now < lastDate && lastDate - now < 5) now = lastDate;
+  lastDate = now;
   const millis = Math.floor(now);
   const micros = Math.min(999, Math.floor((now - millis) * 1000));
   return new Date(millis).toISOString().replace("Z", `${String(micros).padStart(3, "0")}Z`);

@@ -201,6 +201,12 @@ export class Converter {
 
   /** The program for the cell `code` after `previousDeclarations`; the current one when nothing changed. */
   private update(previousDeclarations: string, code: string): ts.Program {
+    if (!this.programChecked) {
+      // TypeScript keeps the resolutions of an unchanged file, failed ones too: after an error (a module not
+      // found, created since), the cell and its declarations are resolved again
+      this.files.forget(this.cellFile);
+      this.files.forget(this.declarationsFile);
+    }
     this.files.setText(this.declarationsFile, PREFIX + previousDeclarations);
     this.files.setText(this.cellFile, PREFIX + code);
     const changed = this.files.refresh();

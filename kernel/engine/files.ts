@@ -51,8 +51,9 @@ export class CellFiles implements ts.CompilerHost {
     this.changedSinceProgram = true;
   }
 
-  isInMemory(file: string): boolean {
-    return this.memory.has(file);
+  /** Parse `file` anew next time: a file parsed again is a changed file, whose imports are resolved again. */
+  forget(file: string): void {
+    if (this.parsed.delete(file)) this.changedSinceProgram = true;
   }
 
   /** Forget the notebook's files changed on disk since they were read; true if anything changed since the last program. */
