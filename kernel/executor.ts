@@ -1,9 +1,11 @@
 /**
- * Runs cells with tslab's engine: the converter type-checks a cell against the declarations of the cells
- * before it (`prevDecl`), compiles it to CommonJS whose top-level names live on a shared `exports` object,
- * and names the last expression (`lastExpressionVar`). Unlike tslab's executor this one returns the value
- * and the error instead of printing them, reports type errors as errors, and can be interrupted:
- * synchronous code by SIGINT (vm's breakOnSigint), awaiting code by `interrupt()` (see cell-run.ts).
+ * Runs cells with the kernel's cell compiler (kernel/engine, tslab's semantics): it type-checks a cell
+ * against the declarations of the cells before it (`prevDecl`), compiles it to CommonJS whose top-level names
+ * live on a shared `exports` object, and names the last expression (`lastExpressionVar`). Its first program
+ * (the compiler's lib and @types/node) is built in `warm`, once the kernel serves. Unlike tslab's executor
+ * this one returns the value and the error instead of printing them, reports type errors as errors, and can
+ * be interrupted: synchronous code by SIGINT (vm's breakOnSigint), awaiting code by `interrupt()`
+ * (see cell-run.ts).
  */
 import * as path from "node:path";
 import * as vm from "node:vm";
@@ -162,7 +164,7 @@ export class Executor {
 
   private engine(): Converter {
     if (!this.converter) {
-      // the overlay must be in place before the converter computes its type roots
+      // the overlay must be in place before the compiler computes its type roots
       overlayInstallation(this.cwd, this.installation);
       this.converter = new Converter(this.cwd);
     }

@@ -39,8 +39,8 @@ export interface TypeOverlay {
 }
 
 /**
- * Install the overlay on `sys` (default: the shared `ts.sys`) for a converter created with `cwd` as its
- * current directory. Must run before `createConverter`, which computes the type roots once.
+ * Install the overlay on `sys` (default: the shared `ts.sys`) for a cell compiler working in `cwd`. Must run
+ * before the compiler is created: it computes the type roots once.
  */
 export function overlayInstallation(cwd: string, installation: Installation, sys: System = ts.sys): TypeOverlay {
   const root = normalize(path.parse(path.resolve(cwd)).root);
