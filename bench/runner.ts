@@ -11,6 +11,8 @@
  *    - round trip: N cells `1`, one after another (send execute_request, wait for the reply and idle, next),
  *      median and p90 over every cell of every repeat; the kernel's share is busy → idle on its own clock
  *      (the header dates of its status messages), the rest is the client and the sockets.
+ *    Then the same number of cells that differ from one another (`2`, `3`, …), which no kernel can answer
+ *    from a cell it compiled before (the stepwise kernel reuses the code of a cell run again).
  *    The kernels alternate within each repeat, so a busy machine slows both alike.
  * 2. The runner: `stepwise run` against nbclient on the same notebook of N cells `1` and the same kernels,
  *    both read from nbclient's per-cell timing (`metadata.execution`): per cell (first busy to last idle,
@@ -66,14 +68,18 @@ kc.wait_for_ready(timeout=60)
 ready = time.perf_counter() - t0
 run(kc, "1")
 first = time.perf_counter() - t0
-trips, kernel_times = [], []
-for _ in range(cells):
-    t = time.perf_counter()
-    kernel_times.append(run(kc, "1"))
-    trips.append(time.perf_counter() - t)
+def series(code):
+    trips, kernel_times = [], []
+    for i in range(cells):
+        t = time.perf_counter()
+        kernel_times.append(run(kc, code(i)))
+        trips.append(time.perf_counter() - t)
+    return trips, kernel_times
+trips, kernel_times = series(lambda i: "1")
+distinct, _ = series(lambda i: str(i + 2))
 kc.stop_channels()
 km.shutdown_kernel(now=True)
-print(json.dumps({"ready": ready, "first": first, "trips": trips, "kernel": kernel_times}))
+print(json.dumps({"ready": ready, "first": first, "trips": trips, "kernel": kernel_times, "distinct": distinct}))
 `;
 
 const NBCLIENT_SCRIPT = String.raw`
@@ -93,6 +99,8 @@ interface KernelSample {
   first: number;
   trips: number[];
   kernel: number[];
+  /** Round trips of cells that differ from one another (`2`, `3`, …): nothing a kernel could reuse. */
+  distinct: number[];
 }
 
 /** nbclient's per-cell timing record, as both clients write it. */
@@ -180,7 +188,7 @@ function kernelTable(kernels: Array<[string, string]>, cells: number, repeats: n
     for (const [kernel] of kernels) samples.get(kernel)?.push(JSON.parse(python(CLIENT_SCRIPT, [kernel, String(cells)], env)) as KernelSample);
   }
   console.log(`\nkernel through jupyter_client: start to first result (median of ${repeats}); round trip of ${cells} cells \`1\` × ${repeats}`);
-  console.log("kernel     first result     ready   → result  |  round trip  p90 trip   kernel busy→idle  client+sockets");
+  console.log("kernel     first result     ready   → result  |  round trip  p90 trip   kernel busy→idle  client+sockets  |  distinct cells     p90");
   for (const [kernel] of kernels) {
     const s = samples.get(kernel) ?? [];
     const trips = s.flatMap((x) => x.trips);
@@ -188,7 +196,8 @@ function kernelTable(kernels: Array<[string, string]>, cells: number, repeats: n
     const trip = median(trips);
     console.log(
       `${kernel.padEnd(10)} ${ms(median(s.map((x) => x.first)), 0)} ${ms(median(s.map((x) => x.ready)), 0)} ${ms(median(s.map((x) => x.first - x.ready)), 0)}  |` +
-        `${ms(trip, 2)} ${ms(quantile(trips, 0.9), 2)} ${ms(median(busy), 2, 11)} ${ms(trip - median(busy), 2, 11)}`,
+        `${ms(trip, 2)} ${ms(quantile(trips, 0.9), 2)} ${ms(median(busy), 2, 11)} ${ms(trip - median(busy), 2, 11)}    |` +
+        `${ms(median(s.flatMap((x) => x.distinct)), 2, 11)} ${ms(quantile(s.flatMap((x) => x.distinct), 0.9), 2)}`,
     );
   }
 }
