@@ -1,19 +1,24 @@
 /**
- * Runner benchmark (not a test): per-cell overhead and kernel start-up of `stepwise run` against Debian's
- * nbclient on the same notebook and the same kernels.
+ * Kernel and runner benchmark (not a test).
  *
  *   npm run build && node dist/bench/runner.js [--cells 200] [--repeats 3]
  *
- * A notebook of N trivial cells (`1`) is executed by each client. Both clients record nbclient's per-cell
- * timing (`metadata.execution`: the kernel's own header dates of status busy, execute_input, execute_reply,
- * status idle), so both are measured on the kernel's clock the same way:
- * - per cell: from the first cell's busy to the last cell's idle, divided by N;
- * - client gap: median over cells of idle(n) → busy(n+1), the time the kernel waits for the client to take
- *   in the finished cell and send the next one — the runner's own per-cell overhead;
- * - kernel: median busy → idle of one cell (the kernel's work, the same for both clients up to noise).
- * Start-up is the time from spawning the kernel to its first kernel_info reply with iopub flowing.
- * Kernels: the stepwise TypeScript kernel, and ipykernel where Debian's python3-ipykernel is installed.
- * Medians over the repeats are printed.
+ * 1. The kernel, through Debian's jupyter_client, for the stepwise TypeScript kernel and ipykernel side by
+ *    side (issue 15's two targets):
+ *    - start to first result: from `KernelManager.start_kernel()` (the spawn) to the execute_reply, the
+ *      execute_result and `status: idle` of the first cell `1`; split into spawn → ready (jupyter_client's
+ *      `wait_for_ready`: kernel_info answered with iopub flowing) and ready → first result;
+ *    - round trip: N cells `1`, one after another (send execute_request, wait for the reply and idle, next),
+ *      median and p90 over every cell of every repeat; the kernel's share is busy → idle on its own clock
+ *      (the header dates of its status messages), the rest is the client and the sockets.
+ *    Then the same number of cells that differ from one another (`2`, `3`, …), which no kernel can answer
+ *    from a cell it compiled before (the stepwise kernel reuses the code of a cell run again).
+ *    The kernels alternate within each repeat, so a busy machine slows both alike.
+ * 2. The runner: `stepwise run` against nbclient on the same notebook of N cells `1` and the same kernels,
+ *    both read from nbclient's per-cell timing (`metadata.execution`): per cell (first busy to last idle,
+ *    divided by N), the client gap (median idle(n) → busy(n+1): the client's own per-cell overhead) and
+ *    the kernel's busy → idle. Start-up there is `KernelProcess.start` (spawn to kernel_info with iopub).
+ * Kernels: stepwise, and ipykernel where Debian's python3-ipykernel is installed.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -25,6 +30,57 @@ import { installKernelSpec } from "../kernel/install";
 import { runNotebook } from "../runner";
 
 const PYTHON = "/usr/bin/python3";
+
+/** One kernel's start and round trips through jupyter_client; prints one JSON line. */
+const CLIENT_SCRIPT = String.raw`
+import json, sys, time
+from datetime import datetime
+from jupyter_client.manager import KernelManager
+kernel, cells = sys.argv[1], int(sys.argv[2])
+
+def stamp(message):
+    date = message["header"]["date"]
+    return (date if isinstance(date, datetime) else datetime.fromisoformat(date.replace("Z", "+00:00"))).timestamp()
+
+def run(kc, code):
+    msg_id = kc.execute(code)
+    busy = idle = None
+    result = reply = False
+    while idle is None:
+        m = kc.get_iopub_msg(timeout=60)
+        if m["parent_header"].get("msg_id") != msg_id: continue
+        if m["msg_type"] == "execute_result": result = True
+        if m["msg_type"] == "status":
+            if m["content"]["execution_state"] == "busy": busy = stamp(m)
+            if m["content"]["execution_state"] == "idle": idle = stamp(m)
+    while not reply:
+        r = kc.get_shell_msg(timeout=60)
+        reply = r["parent_header"].get("msg_id") == msg_id and r["content"]["status"] == "ok"
+    if not result: raise RuntimeError(kernel + ": no execute_result for " + code)
+    return idle - busy
+
+t0 = time.perf_counter()
+km = KernelManager(kernel_name=kernel)
+km.start_kernel()
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=60)
+ready = time.perf_counter() - t0
+run(kc, "1")
+first = time.perf_counter() - t0
+def series(code):
+    trips, kernel_times = [], []
+    for i in range(cells):
+        t = time.perf_counter()
+        kernel_times.append(run(kc, code(i)))
+        trips.append(time.perf_counter() - t)
+    return trips, kernel_times
+trips, kernel_times = series(lambda i: "1")
+distinct, _ = series(lambda i: str(i + 2))
+kc.stop_channels()
+km.shutdown_kernel(now=True)
+print(json.dumps({"ready": ready, "first": first, "trips": trips, "kernel": kernel_times, "distinct": distinct}))
+`;
 
 const NBCLIENT_SCRIPT = String.raw`
 import json, sys, time, nbformat
@@ -38,8 +94,43 @@ t = time.perf_counter(); NotebookClient(nb, kernel_name=kernel, timeout=600).exe
 print(json.dumps({"startup": startup, "total": total, "timings": [c.metadata.execution for c in nb.cells]}))
 `;
 
+interface KernelSample {
+  ready: number;
+  first: number;
+  trips: number[];
+  kernel: number[];
+  /** Round trips of cells that differ from one another (`2`, `3`, …): nothing a kernel could reuse. */
+  distinct: number[];
+}
+
 /** nbclient's per-cell timing record, as both clients write it. */
 type Timing = Record<"iopub.status.busy" | "iopub.status.idle", string>;
+
+interface RunnerSample {
+  startup: number;
+  total: number;
+  perCell: number;
+  gap: number;
+  kernel: number;
+}
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
+}
+
+const median = (values: number[]) => quantile(values, 0.5);
+
+function python(script: string, args: string[], env: NodeJS.ProcessEnv): string {
+  const run = spawnSync(PYTHON, ["-c", script, ...args], { env, encoding: "utf8", timeout: 600_000 });
+  if (run.status !== 0) throw new Error(`${PYTHON} failed: ${run.stderr}`);
+  return run.stdout.trim().split("\n").pop() ?? "{}";
+}
 
 /** Microseconds since the epoch of a kernel header date (ISO 8601 with up to 6 fractional digits). */
 function micros(iso: string): number {
@@ -48,7 +139,7 @@ function micros(iso: string): number {
 }
 
 /** Per cell, client gap and kernel time (seconds) from the cells' timing records. */
-function fromTimings(timings: Timing[]): Pick<Sample, "perCell" | "gap" | "kernel"> {
+function fromTimings(timings: Timing[]): Pick<RunnerSample, "perCell" | "gap" | "kernel"> {
   const busy = timings.map((t) => micros(t["iopub.status.busy"]));
   const idle = timings.map((t) => micros(t["iopub.status.idle"]));
   const n = timings.length;
@@ -57,16 +148,6 @@ function fromTimings(timings: Timing[]): Pick<Sample, "perCell" | "gap" | "kerne
     gap: median(busy.slice(1).map((b, i) => b - idle[i])) / 1e6,
     kernel: median(idle.map((d, i) => d - busy[i])) / 1e6,
   };
-}
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function writeNotebook(dir: string, kernel: string, language: string, cells: number): string {
@@ -81,15 +162,7 @@ function writeNotebook(dir: string, kernel: string, language: string, cells: num
   return file;
 }
 
-interface Sample {
-  startup: number;
-  total: number;
-  perCell: number;
-  gap: number;
-  kernel: number;
-}
-
-async function ours(file: string, kernel: string, searchPath: string[]): Promise<Sample> {
+async function ours(file: string, kernel: string, searchPath: string[]): Promise<RunnerSample> {
   const spec = await findKernelSpec(kernel, searchPath);
   let t = performance.now();
   const process_ = await KernelProcess.start(spec, { cwd: path.dirname(file) });
@@ -102,11 +175,52 @@ async function ours(file: string, kernel: string, searchPath: string[]): Promise
   return { startup, total: (performance.now() - t) / 1000, ...fromTimings(timings) };
 }
 
-function theirs(file: string, kernel: string, env: NodeJS.ProcessEnv): Sample {
-  const run = spawnSync(PYTHON, ["-c", NBCLIENT_SCRIPT, file, kernel], { env, encoding: "utf8", timeout: 600_000 });
-  if (run.status !== 0) throw new Error(`nbclient failed: ${run.stderr}`);
-  const measured = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as { startup: number; total: number; timings: Timing[] };
+function theirs(file: string, kernel: string, env: NodeJS.ProcessEnv): RunnerSample {
+  const measured = JSON.parse(python(NBCLIENT_SCRIPT, [file, kernel], env)) as { startup: number; total: number; timings: Timing[] };
   return { startup: measured.startup, total: measured.total, ...fromTimings(measured.timings) };
+}
+
+const ms = (seconds: number, digits = 1, width = 8) => `${(seconds * 1000).toFixed(digits).padStart(width)} ms`;
+
+function kernelTable(kernels: Array<[string, string]>, cells: number, repeats: number, env: NodeJS.ProcessEnv): void {
+  const samples = new Map<string, KernelSample[]>(kernels.map(([kernel]) => [kernel, []]));
+  for (let r = 0; r < repeats; r++) {
+    for (const [kernel] of kernels) samples.get(kernel)?.push(JSON.parse(python(CLIENT_SCRIPT, [kernel, String(cells)], env)) as KernelSample);
+  }
+  console.log(`\nkernel through jupyter_client: start to first result (median of ${repeats}); round trip of ${cells} cells \`1\` × ${repeats}`);
+  console.log("kernel     first result     ready   → result  |  round trip  p90 trip   kernel busy→idle  client+sockets  |  distinct cells     p90");
+  for (const [kernel] of kernels) {
+    const s = samples.get(kernel) ?? [];
+    const trips = s.flatMap((x) => x.trips);
+    const busy = s.flatMap((x) => x.kernel);
+    const trip = median(trips);
+    console.log(
+      `${kernel.padEnd(10)} ${ms(median(s.map((x) => x.first)), 0)} ${ms(median(s.map((x) => x.ready)), 0)} ${ms(median(s.map((x) => x.first - x.ready)), 0)}  |` +
+        `${ms(trip, 2)} ${ms(quantile(trips, 0.9), 2)} ${ms(median(busy), 2, 11)} ${ms(trip - median(busy), 2, 11)}    |` +
+        `${ms(median(s.flatMap((x) => x.distinct)), 2, 11)} ${ms(quantile(s.flatMap((x) => x.distinct), 0.9), 2)}`,
+    );
+  }
+}
+
+async function runnerTable(
+  kernels: Array<[string, string]>,
+  withNbclient: boolean,
+  options: { dir: string; cells: number; repeats: number; env: NodeJS.ProcessEnv; searchPath: string[] },
+): Promise<void> {
+  const { dir, cells, repeats, env, searchPath } = options;
+  console.log(`\nrunner: ${cells} cells \`1\` per notebook, median of ${repeats}`);
+  console.log("kernel     client          start-up    per cell  client gap    kernel   whole run");
+  for (const [kernel, language] of kernels) {
+    const file = writeNotebook(dir, kernel, language, cells);
+    const clients: Array<[string, () => Promise<RunnerSample>]> = [["stepwise run", () => ours(file, kernel, searchPath)]];
+    if (withNbclient) clients.push(["nbclient", async () => theirs(file, kernel, env)]);
+    for (const [client, measure] of clients) {
+      const samples: RunnerSample[] = [];
+      for (let r = 0; r < repeats; r++) samples.push(await measure());
+      const m = (key: keyof RunnerSample) => median(samples.map((s) => s[key]));
+      console.log(`${kernel.padEnd(10)} ${client.padEnd(15)} ${ms(m("startup"), 0, 7)} ${ms(m("perCell"), 2, 7)} ${ms(m("gap"), 2, 7)} ${ms(m("kernel"), 2, 7)} ${m("total").toFixed(2).padStart(9)} s`);
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -116,23 +230,13 @@ async function main(): Promise<void> {
   const env = { ...process.env, JUPYTER_DATA_DIR: dir, JUPYTER_PATH: dir };
   await installKernelSpec({ env });
   const searchPath = [path.join(dir, "kernels"), "/usr/share/jupyter/kernels"];
-  const hasNbclient = fs.existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import nbclient, ipykernel"]).status === 0;
+  const hasPython = fs.existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import nbclient, ipykernel, jupyter_client"]).status === 0;
   const kernels: Array<[string, string]> = [["stepwise", "typescript"]];
-  if (hasNbclient && fs.existsSync("/usr/share/jupyter/kernels/python3")) kernels.push(["python3", "python"]);
-  console.log(`runner benchmark: ${cells} trivial cells, median of ${repeats}, ${os.availableParallelism()} cores${hasNbclient ? "" : " (nbclient not installed: stepwise only)"}`);
-  console.log("kernel     client          start-up    per cell  client gap    kernel   whole run");
-  const ms = (seconds: number, digits = 2) => `${(seconds * 1000).toFixed(digits).padStart(7)} ms`;
-  for (const [kernel, language] of kernels) {
-    const file = writeNotebook(dir, kernel, language, cells);
-    const clients: Array<[string, () => Promise<Sample>]> = [["stepwise run", () => ours(file, kernel, searchPath)]];
-    if (hasNbclient) clients.push(["nbclient", async () => theirs(file, kernel, env)]);
-    for (const [client, measure] of clients) {
-      const samples: Sample[] = [];
-      for (let r = 0; r < repeats; r++) samples.push(await measure());
-      const m = (key: keyof Sample) => median(samples.map((s) => s[key]));
-      console.log(`${kernel.padEnd(10)} ${client.padEnd(15)} ${ms(m("startup"), 0)} ${ms(m("perCell"))} ${ms(m("gap"))} ${ms(m("kernel"))} ${m("total").toFixed(2).padStart(9)} s`);
-    }
-  }
+  if (hasPython && fs.existsSync("/usr/share/jupyter/kernels/python3")) kernels.push(["python3", "python"]);
+  console.log(`kernel and runner benchmark: ${os.availableParallelism()} cores, load average ${os.loadavg()[0].toFixed(2)}`);
+  if (hasPython) kernelTable(kernels, cells, repeats, env);
+  else console.log("Debian's python3-ipykernel, jupyter-client and python3-nbclient are not installed: the runner alone, on stepwise");
+  await runnerTable(kernels, hasPython, { dir, cells, repeats, env, searchPath });
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

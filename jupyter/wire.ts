@@ -3,7 +3,7 @@
  *   [identities…, "<IDS|MSG>", hmac, header, parent_header, metadata, content, buffers…]
  * The HMAC-SHA256 signature covers the four JSON frames; an empty key disables signing.
  */
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { KeyObject, createHmac, createSecretKey, randomUUID, timingSafeEqual } from "node:crypto";
 import { Header, JsonObject, Message, MessageType, ContentOf, PROTOCOL_VERSION, isMessageType } from "./messages";
 
 export const DELIMITER = "<IDS|MSG>";
@@ -17,21 +17,22 @@ export class WireError extends Error {
 }
 
 export class Signer {
-  private readonly key: Buffer;
+  /** Imported once rather than with every message; undefined when signing is disabled. */
+  private readonly key: KeyObject | undefined;
 
   constructor(key: string, scheme: string = "hmac-sha256") {
     if (scheme !== "hmac-sha256") {
       throw new WireError(`signature_scheme must be "hmac-sha256", got ${JSON.stringify(scheme)}`);
     }
-    this.key = Buffer.from(key, "utf8");
+    this.key = key.length > 0 ? createSecretKey(Buffer.from(key, "utf8")) : undefined;
   }
 
   get enabled(): boolean {
-    return this.key.length > 0;
+    return this.key !== undefined;
   }
 
   sign(frames: readonly Buffer[]): string {
-    if (!this.enabled) return "";
+    if (!this.key) return "";
     const hmac = createHmac("sha256", this.key);
     for (const frame of frames) hmac.update(frame);
     return hmac.digest("hex");
@@ -125,7 +126,7 @@ export function createMessage<T extends MessageType>(type: T, content: ContentOf
       msg_id: randomUUID(),
       session: options.session,
       username: options.username ?? "stepwise",
-      date: new Date().toISOString(),
+      date: isoDateMicros(),
       msg_type: type,
       version: PROTOCOL_VERSION,
     },
@@ -135,4 +136,27 @@ export function createMessage<T extends MessageType>(type: T, content: ContentOf
     buffers: options.buffers ?? [],
     identities: options.identities ?? [],
   };
+}
+
+/** Wall-clock time minus the monotonic clock, kept while they agree to a millisecond. */
+let clockAnchor = Date.now() - performance.now();
+let lastDate = 0;
+
+/**
+ * Now, in ISO 8601 with microseconds (as ipykernel writes its dates): clients time cells from the header
+ * dates of busy and idle (nbclient's `metadata.execution`), and a short cell takes about a millisecond.
+ * The microseconds come from the monotonic clock, re-anchored to the wall clock whenever the two drift
+ * apart by more than a millisecond (the wall clock was set, or the machine slept); a re-anchoring by less
+ * than a few milliseconds does not take dates back.
+ */
+export function isoDateMicros(): string {
+  const monotonic = performance.now();
+  const wall = Date.now();
+  if (Math.abs(wall - (clockAnchor + monotonic)) > 1) clockAnchor = wall - monotonic;
+  let now = clockAnchor + monotonic;
+  if (now < lastDate && lastDate - now < 5) now = lastDate;
+  lastDate = now;
+  const millis = Math.floor(now);
+  const micros = Math.min(999, Math.floor((now - millis) * 1000));
+  return new Date(millis).toISOString().replace("Z", `${String(micros).padStart(3, "0")}Z`);
 }

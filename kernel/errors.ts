@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { inspect } from "node:util";
-import type { Diagnostic } from "tslab/dist/converter";
+import type { Diagnostic } from "./engine/diagnostics";
 import { ErrorContent } from "../jupyter/messages";
 
 /** Frames from these places are the kernel's machinery, not the cell's story. */

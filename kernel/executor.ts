@@ -1,17 +1,20 @@
 /**
- * Runs cells with tslab's engine: the converter type-checks a cell against the declarations of the cells
- * before it (`prevDecl`), compiles it to CommonJS whose top-level names live on a shared `exports` object,
- * and names the last expression (`lastExpressionVar`). Unlike tslab's executor this one returns the value
- * and the error instead of printing them, reports type errors as errors, and can be interrupted:
- * synchronous code by SIGINT (vm's breakOnSigint), awaiting code by `interrupt()` (see cell-run.ts).
+ * Runs cells with the kernel's cell compiler (kernel/engine, tslab's semantics): it type-checks a cell
+ * against the declarations of the cells before it (`prevDecl`), compiles it to CommonJS whose top-level names
+ * live on a shared `exports` object, and names the last expression (`lastExpressionVar`). Its first program
+ * (the compiler's lib and @types/node) is built in `warm`, once the kernel serves. Unlike tslab's executor
+ * this one returns the value and the error instead of printing them, reports type errors as errors, and can
+ * be interrupted: synchronous code by SIGINT (vm's breakOnSigint), awaiting code by `interrupt()`
+ * (see cell-run.ts).
  */
 import * as path from "node:path";
 import * as vm from "node:vm";
-import { Converter, createConverter, isCompleteCode } from "tslab/dist/converter";
+import { isCompleteCode } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { getCodeMetadata } from "tslab/dist/metadata";
 import { setCurrentAbortSignal } from "../src/train/interrupt";
 import { CellRun, InterruptedError, runInCell } from "./cell-run";
+import { Converter } from "./engine/converter";
 import { diagnosticsError, registerCellScript } from "./errors";
 import { Installation } from "./installation";
 import { CellModules } from "./modules";
@@ -55,9 +58,9 @@ export class Executor {
     });
   }
 
-  /** Create the compiler now (it takes about a second) rather than at the first cell. */
+  /** Build the compiler's first program now (it takes about a second) rather than at the first cell. */
   warm(): void {
-    this.engine();
+    this.engine().warm();
   }
 
   async execute(code: string, label: string): Promise<Outcome> {
@@ -68,7 +71,7 @@ export class Executor {
     const engine = this.engine();
     if (meta.module) {
       // a named in-memory module: checked now, importable as "./<name>" by later cells
-      const diagnostics = engine.addModule(meta.module, code, meta);
+      const diagnostics = engine.addModule(meta.module, code, meta.jsx === true);
       return diagnostics.length ? { status: "error", error: diagnosticsError(diagnostics, code) } : { status: "ok", value: undefined };
     }
     const source = expandShorthandProperties(code);
@@ -161,9 +164,9 @@ export class Executor {
 
   private engine(): Converter {
     if (!this.converter) {
-      // the overlay must be in place before the converter computes its type roots
+      // the overlay must be in place before the compiler computes its type roots
       overlayInstallation(this.cwd, this.installation);
-      this.converter = createConverter();
+      this.converter = new Converter(this.cwd);
     }
     return this.converter;
   }

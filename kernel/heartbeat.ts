@@ -12,30 +12,38 @@ import { ChildProcess, fork } from "node:child_process";
 import * as path from "node:path";
 
 export interface Heartbeat {
+  /** Resolves once the heartbeat listens; rejects when it cannot bind. */
+  readonly bound: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Bind the heartbeat at `endpoint` (e.g. `tcp://127.0.0.1:5555`); resolves once it is listening. */
-export async function startHeartbeat(endpoint: string): Promise<Heartbeat> {
+/**
+ * Start the heartbeat at `endpoint` (e.g. `tcp://127.0.0.1:5555`). Returns at once: the child process starts
+ * while the kernel loads, on another core where there is one.
+ */
+export function startHeartbeat(endpoint: string): Heartbeat {
   const child: ChildProcess = fork(path.join(__dirname, "heartbeat-worker.js"), [endpoint], {
     execArgv: [],
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
-  await new Promise<void>((resolve, reject) => {
+  const bound = new Promise<void>((resolve, reject) => {
     child.once("message", (message: { bound?: boolean; error?: string }) =>
       message.bound ? resolve() : reject(new Error(`heartbeat: cannot bind ${endpoint}: ${message.error}`)),
     );
     child.once("error", reject);
     child.once("exit", (code, signal) => reject(new Error(`heartbeat: the process ended before binding (${signal ?? `code ${code}`})`)));
   });
+  bound.catch(() => undefined);
+  // neither the child nor its IPC channel keeps the kernel's event loop alive
   child.unref();
-  // the IPC channel must not keep the kernel's event loop alive either
   (child.channel as { unref?: () => void } | undefined)?.unref?.();
   return {
+    bound,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.disconnect();
+      if (child.connected) child.disconnect();
+      else child.kill();
       // a stuck process must not hold up shutdown
       const timer = setTimeout(() => child.kill("SIGKILL"), 1000);
       await exited;

@@ -5,7 +5,8 @@
  *   bracketed by `status: busy` / `status: idle` on iopub with the request as parent;
  * - control (ROUTER): handled at once, even while a cell runs (interrupt, shutdown, kernel_info);
  * - stdin (ROUTER): input_request / input_reply for `await input()`;
- * - iopub (PUB): outputs, in order (iopub.ts); heartbeat: a worker thread (heartbeat.ts).
+ * - iopub (PUB): outputs, in order (iopub.ts); heartbeat: a child process (heartbeat.ts).
+ * The sockets are bound before this module loads (channels.ts, main.ts).
  * Frames with a bad signature or malformed JSON, and messages of unknown type, are logged and dropped.
  *
  * After a failed execute_request with `stop_on_error`, the execute_requests already queued at that moment
@@ -13,8 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
-import * as zmq from "zeromq";
-import { ConnectionInfo, endpoint } from "../jupyter/connection";
+import { ConnectionInfo } from "../jupyter/connection";
 import {
   ContentOf,
   ExecuteReply,
@@ -28,12 +28,12 @@ import { SendQueue } from "../jupyter/socket-queue";
 import { Signer, WireError, createMessage, deserialize, serialize } from "../jupyter/wire";
 import { setDisplaySink } from "../src/display/sink";
 import { guardTimers } from "./cell-run";
+import { Channels } from "./channels";
 import { CommManager } from "./comms";
 import { createDisplayApi, createDisplaySink, DisplayHost, isDisplayHandle } from "./display";
 import { errorContent } from "./errors";
 import { Executor } from "./executor";
 import { installGlobals } from "./globals";
-import { Heartbeat, startHeartbeat } from "./heartbeat";
 import { History } from "./history";
 import { kernelInfo } from "./info";
 import { Installation, currentInstallation } from "./installation";
@@ -62,13 +62,6 @@ type RouterChannel = "shell" | "control" | "stdin";
 export class Kernel {
   readonly session = randomUUID();
   private readonly signer: Signer;
-  private readonly sockets = {
-    shell: new zmq.Router({ linger: 1000 }),
-    control: new zmq.Router({ linger: 1000 }),
-    // mandatory: an input_request that cannot be routed to the asking client fails instead of vanishing
-    stdin: new zmq.Router({ linger: 1000, mandatory: true }),
-    iopub: new zmq.Publisher({ linger: 1000 }),
-  };
   private readonly queues: Record<RouterChannel, SendQueue>;
   private readonly iopub: Iopub;
   private readonly stdin: Stdin;
@@ -77,7 +70,6 @@ export class Kernel {
   private readonly comms: CommManager;
   private readonly shellQueue: QueuedRequest[] = [];
   private wakeShell: (() => void) | undefined;
-  private heartbeat: Heartbeat | undefined;
   private streams: CapturedStreams | undefined;
   private restoreTimers: (() => void) | undefined;
   private disconnectTslab: (() => void) | undefined;
@@ -92,6 +84,7 @@ export class Kernel {
 
   private constructor(
     readonly connection: ConnectionInfo,
+    private readonly sockets: Channels,
     private readonly options: KernelOptions,
   ) {
     this.installation = options.installation ?? currentInstallation();
@@ -111,10 +104,9 @@ export class Kernel {
     );
   }
 
-  /** Bind every channel of `connection`, install the cell environment and start serving. */
-  static async start(connection: ConnectionInfo, options: KernelOptions = {}): Promise<Kernel> {
-    const kernel = new Kernel(connection, options);
-    await kernel.bind();
+  /** Install the cell environment and start serving on the bound `channels` of `connection`. */
+  static start(connection: ConnectionInfo, channels: Channels, options: KernelOptions = {}): Kernel {
+    const kernel = new Kernel(connection, channels, options);
     kernel.installEnvironment();
     void kernel.iopub.publish("status", { execution_state: "starting" }, undefined);
     kernel.serve();
@@ -139,29 +131,13 @@ export class Kernel {
     await this.iopub.drain().catch(() => undefined);
     // replies already handed to ZeroMQ still need a moment to leave (ipykernel waits 100 ms as well)
     await sleep(100);
-    await this.heartbeat?.stop();
-    for (const socket of Object.values(this.sockets)) socket.close();
+    await this.sockets.heartbeat.stop();
+    for (const socket of [this.sockets.shell, this.sockets.control, this.sockets.stdin, this.sockets.iopub]) socket.close();
     this.executor.close();
     this.streams?.restore();
     this.restoreTimers?.();
     setDisplaySink(undefined);
     this.disconnectTslab?.();
-  }
-
-  private async bind(): Promise<void> {
-    const c = this.connection;
-    try {
-      await Promise.all([
-        this.sockets.shell.bind(endpoint(c, "shell_port")),
-        this.sockets.control.bind(endpoint(c, "control_port")),
-        this.sockets.stdin.bind(endpoint(c, "stdin_port")),
-        this.sockets.iopub.bind(endpoint(c, "iopub_port")),
-      ]);
-      this.heartbeat = await startHeartbeat(endpoint(c, "hb_port"));
-    } catch (error) {
-      for (const socket of Object.values(this.sockets)) socket.close();
-      throw new Error(`stepwise kernel: cannot bind the channels of the connection (${c.transport}://${c.ip}): ${(error as Error).message}`);
-    }
   }
 
   private installEnvironment(): void {

@@ -5,7 +5,7 @@
  * does the death of the client that started it (JPY_PARENT_PID, see parent-watch.ts).
  */
 import { readConnectionFile } from "../jupyter/connection";
-import { Kernel } from "./kernel";
+import { bindChannels } from "./channels";
 import { watchParent } from "./parent-watch";
 
 export function connectionFileArgument(argv: readonly string[]): string {
@@ -18,13 +18,21 @@ export function connectionFileArgument(argv: readonly string[]): string {
 
 async function main(): Promise<void> {
   const connection = await readConnectionFile(connectionFileArgument(process.argv.slice(2)));
-  const kernel = await Kernel.start(connection, { onShutdown: () => process.exit(0) });
+  const channels = await bindChannels(connection);
+  channels.heartbeat.bound.catch((error: unknown) => {
+    process.stderr.write(`stepwise kernel: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+  // the rest of the kernel, the compiler most of all, loads once clients can connect (channels.ts)
+  const { Kernel }: typeof import("./kernel") = require("./kernel");
+  const kernel = Kernel.start(connection, channels, { onShutdown: () => process.exit(0) });
   process.on("SIGINT", () => kernel.interrupt("SIGINT"));
   watchParent(process.env, () => {
     process.stderr.write("stepwise kernel: the client that started this kernel is gone; exiting\n");
     process.exit(0);
   });
-  // compile the engine now rather than in the first cell; requests arriving meanwhile wait in ZeroMQ
+  // build the compiler's first program now rather than in the first cell: requests already queued (a client's
+  // kernel_info) are answered first, in this turn; those arriving meanwhile wait in ZeroMQ
   setImmediate(() => kernel.warm());
 }
 

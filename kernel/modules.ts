@@ -2,7 +2,7 @@
  * The `require` cells run with. Bare specifiers resolve from the notebook's working directory first (its own
  * node_modules and every one above it, as Node does), then from the kernel's installation — `stepwise` is the
  * package itself, tfjs its dependency — matching the compiler's view (kernel/resolution.ts).
- * Local `.ts` files a cell imports are compiled by the converter ("side outputs") and loaded from memory.
+ * Local `.ts` files a cell imports are compiled with it ("side outputs", kernel/engine) and loaded from memory.
  * `tslab` is always the kernel's own copy, the one its display hook is set on (kernel/tslab.ts).
  */
 import Module from "node:module";

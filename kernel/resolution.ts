@@ -1,8 +1,8 @@
 /**
  * Type resolution that does not depend on the working directory.
  *
- * tslab's converter resolves modules and type roots from `ts.sys.getCurrentDirectory()`, so a notebook
- * outside a Node project sees neither tfjs nor stepwise (nor, without tslab's own copy, `console`). The kernel
+ * The cell compiler resolves modules and type roots from the notebook's directory, so a notebook
+ * outside a Node project would see neither tfjs nor stepwise (nor, without tslab's own copy, `console`). The kernel
  * keeps the real working directory — relative reads and local `.ts` imports work — and overlays its own
  * installation on the filesystem the compiler sees: a virtual `node_modules` at the root of the working
  * directory's drive. TypeScript's Node resolution walks from the working directory up to that root, so every
@@ -10,8 +10,8 @@
  * cells' `require` uses at run time (kernel/modules.ts). Under the virtual `@types` the kernel adds `node`
  * and `stepwise-kernel` (kernel/assets/globals.d.ts: `display`, `input`, `comms`…).
  *
- * The overlay wraps methods of the shared `ts.sys` of `@tslab/typescript-for-tslab`, which the converter's
- * own `sys` (created with `Object.create(ts.sys)`) delegates to.
+ * The overlay wraps methods of the shared `ts.sys` of `@tslab/typescript-for-tslab`, which the cell
+ * compiler's files (kernel/engine/files.ts) read through.
  */
 import * as ts from "@tslab/typescript-for-tslab";
 import { existsSync, statSync } from "node:fs";
@@ -39,8 +39,8 @@ export interface TypeOverlay {
 }
 
 /**
- * Install the overlay on `sys` (default: the shared `ts.sys`) for a converter created with `cwd` as its
- * current directory. Must run before `createConverter`, which computes the type roots once.
+ * Install the overlay on `sys` (default: the shared `ts.sys`) for a cell compiler working in `cwd`. Must run
+ * before the compiler is created: it computes the type roots once.
  */
 export function overlayInstallation(cwd: string, installation: Installation, sys: System = ts.sys): TypeOverlay {
   const root = normalize(path.parse(path.resolve(cwd)).root);
@@ -85,8 +85,6 @@ export function overlayInstallation(cwd: string, installation: Installation, sys
     readDirectory: sys.readDirectory,
     getDirectories: sys.getDirectories,
     realpath: sys.realpath,
-    watchFile: sys.watchFile,
-    watchDirectory: sys.watchDirectory,
   };
 
   sys.fileExists = (file) => {
@@ -129,23 +127,11 @@ export function overlayInstallation(cwd: string, installation: Installation, sys
     const target = real ?? file;
     return original.realpath ? original.realpath(target) : target;
   };
-  // Installed packages do not change during a session: watching their thousands of declaration files
-  // would only cost file handles. Files of the notebook's own directory (local .ts imports) stay watched.
-  const unwatched = { close: () => undefined };
-  sys.watchFile = (file, callback, interval, options) =>
-    isInstalledFile(file) || !original.watchFile ? unwatched : original.watchFile(file, callback, interval, options);
-  sys.watchDirectory = (dir, callback, recursive, options) =>
-    isInstalledFile(dir) || !original.watchDirectory ? unwatched : original.watchDirectory(dir, callback, recursive, options);
-
   return {
     virtualNodeModules,
     realPathOf,
     remove: () => Object.assign(sys, original),
   };
-}
-
-function isInstalledFile(file: string): boolean {
-  return /\/node_modules\//.test(normalize(file)) || normalize(file).includes("/typescript-for-tslab/lib/");
 }
 
 function isDirectory(dir: string): boolean {

@@ -1,9 +1,10 @@
 /**
- * Works around a tslab converter defect: it rewrites references to earlier cells' variables as
+ * Works around a defect of tslab's cell transform, which the kernel's compiler keeps (kernel/engine/
+ * transformers.ts, so cells compile as under tslab): it rewrites references to earlier cells' variables as
  * `exports.name`, but misses shorthand properties, so `{ seed }` after a cell declaring `seed` throws
  * "seed is not defined" at run time. Expanding every shorthand property `{ x }` to `{ x: x }` (and
  * `{ x = d }` in assignment patterns to `{ x: x = d }`) means the same in JavaScript and turns `x` into an
- * ordinary reference, which the converter does wrap. Only the lines holding shorthand properties change
+ * ordinary reference, which the transform does wrap. Only the lines holding shorthand properties change
  * (their columns in diagnostics shift by the inserted text).
  */
 import * as ts from "@tslab/typescript-for-tslab";

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Signer, serialize, deserialize, createMessage, WireError, DELIMITER } from "../../jupyter/wire";
+import { Signer, serialize, deserialize, createMessage, WireError, DELIMITER, isoDateMicros } from "../../jupyter/wire";
 import { replyTypeOf } from "../../jupyter/messages";
 
 describe("Signer", () => {
@@ -66,5 +66,19 @@ describe("serialize / deserialize", () => {
   test("reply types follow request types", () => {
     assert.equal(replyTypeOf("execute_request"), "execute_reply");
     assert.equal(replyTypeOf("kernel_info_request"), "kernel_info_reply");
+  });
+});
+
+describe("header dates", () => {
+  test("ISO 8601 with microseconds (as ipykernel's), on the wall clock, never going back between calls", () => {
+    const before = Date.now();
+    const dates = Array.from({ length: 1000 }, () => isoDateMicros());
+    const after = Date.now();
+    for (const date of dates) assert.match(date, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const micros = dates.map((d) => Date.parse(d.slice(0, 23) + "Z") * 1000 + Number(d.slice(23, 26)));
+    assert.ok(micros[0] >= (before - 1) * 1000 && micros[micros.length - 1] <= (after + 1) * 1000, `${dates[0]} … ${dates[dates.length - 1]} outside [${before}, ${after}]`);
+    for (let i = 1; i < micros.length; i++) assert.ok(micros[i] >= micros[i - 1], `${dates[i - 1]} then ${dates[i]}`);
+    // a message carries one
+    assert.match(createMessage("status", { execution_state: "idle" }, { session: "s" }).header.date, /\.\d{6}Z$/);
   });
 });
