@@ -36,7 +36,7 @@ export async function bindChannels(connection: ConnectionInfo): Promise<Channels
   } catch (error) {
     for (const socket of Object.values(sockets)) socket.close();
     await heartbeat.stop();
-    throw new Error(`stepwise kernel: cannot bind the channels of the connection (${connection.transport}://${connection.ip}): ${(error as Error).message}`);
+    throw new Error(`cannot bind the channels of the connection (${connection.transport}://${connection.ip}): ${(error as Error).message}`);
   }
   return { ...sockets, heartbeat };
 }

@@ -15,15 +15,20 @@ async function echo(endpoint: string): Promise<void> {
   try {
     await socket.bind(endpoint);
   } catch (error) {
-    process.send?.({ error: (error as Error).message });
+    tell({ error: (error as Error).message });
     process.exit(1);
   }
-  process.send?.({ bound: true });
+  tell({ bound: true });
   try {
     for await (const frames of socket) await socket.send(frames);
   } catch {
     // the socket was closed: stopping
   }
+}
+
+/** Report to the kernel, which may have given up already (it failed to bind its own sockets): then no one listens. */
+function tell(message: { bound?: true; error?: string }): void {
+  if (process.connected) process.send?.(message, undefined, {}, () => undefined);
 }
 
 void echo(process.argv[2]);
