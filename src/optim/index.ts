@@ -27,3 +27,4 @@ export type { GroupOptions, ParamGroup, ParamSelector } from "./groups";
 export type { Hyperparameter } from "./hyper";
 export type { UpdateRule, UpdateInput, UpdateOutput, Slots, Counters, HyperValues } from "./rule";
 export { ruleFromConfig } from "./rules";
+export { squaredNormValue } from "./fused";
