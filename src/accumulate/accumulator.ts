@@ -15,9 +15,8 @@
  * epoch is dropped, rescaled (averaged over the items it really holds) or carried into the next epoch.
  */
 import * as tf from "@tensorflow/tfjs";
-import { EncodedTensor, decodeTensor, encodeTensor } from "../optim/tensor-codec";
-import { NoiseScaleEstimate, NoiseScaleTracker } from "./noise-scale";
-import { SquaredNorm, addSquaredNorms, disposeSquaredNorm, readSquaredNorms, squaredNorm } from "./squared-norm";
+import { EncodedTensor, SquaredNorm, addSquaredNorms, decodeTensor, deferredSquaredNorm, disposeSquaredNorm, encodeTensor, readSquaredNorms } from "../tensor";
+import { NoiseScaleEstimate, NoiseScaleState, NoiseScaleTracker } from "./noise-scale";
 import { addToWindowSum, windowMean } from "./window-sum";
 
 export type LastWindowPolicy = "drop" | "rescale" | "carry";
@@ -61,7 +60,7 @@ interface PendingNorms {
 
 export interface AccumulatorState {
   windows: { group: string; items: number; microBatches: number; sums: Record<string, EncodedTensor> }[];
-  noise: Record<string, { gradientSquaredNorm: number; traceCovariance: number; windows: number }>;
+  noise: Record<string, NoiseScaleState>;
 }
 
 /** Device norms are read in batches, so tracking the noise scale adds no per-step synchronisation. */
@@ -101,7 +100,7 @@ export class GradientAccumulator {
         gradSquares = gradSquares === undefined || added.gradSquares === undefined ? undefined : gradSquares + added.gradSquares;
       }
       if (this.options.trackNoiseScale) {
-        window.smallSquaredNorms = addSquaredNorms(window.smallSquaredNorms, gradSquares ?? squaredNorm(names.map((name) => grads[name])));
+        window.smallSquaredNorms = addSquaredNorms(window.smallSquaredNorms, gradSquares ?? deferredSquaredNorm(names.map((name) => grads[name])));
       }
       window.items += items;
       window.microBatches += 1;
@@ -187,7 +186,7 @@ export class GradientAccumulator {
     window.sums.clear(); // the sums became the means, which the receiver now owns
     if (window.smallSquaredNorms && window.microBatches > 1) {
       // kept: this may run inside a caller's tidy (model.fit), and the norm is read later
-      const big = squares ? Object.values(squares).reduce((total, x) => total + x, 0) : squaredNorm(Object.values(grads));
+      const big = squares ? Object.values(squares).reduce((total, x) => total + x, 0) : deferredSquaredNorm(Object.values(grads));
       this.pendingNorms.push({ group, small: window.smallSquaredNorms, big, microBatches: window.microBatches, items });
       window.smallSquaredNorms = undefined;
       if (this.pendingNorms.length >= MAX_PENDING_NORMS) this.readPendingNorms();

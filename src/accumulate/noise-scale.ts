@@ -7,8 +7,10 @@
  *   tr(Σ) ≈ (|G_small|² − |G_big|²) / (1/B_small − 1/B_big)
  *
  * Both unbiased estimates are noisy, so each is smoothed by an exponential moving average before the ratio,
- * as the paper recommends.
+ * as the paper recommends (bias-corrected, so the first windows are not pulled towards 0).
  */
+import { DebiasedAverage } from "../util/moving-average";
+import { requireUnitInterval } from "../util/validate";
 
 export interface NoiseScaleEstimate {
   /** B_simple = tr(Σ)/|G|², in items (samples or tokens). */
@@ -32,43 +34,46 @@ export interface WindowNorms {
   bigBatch: number;
 }
 
+export interface NoiseScaleState {
+  /** The uncorrected moving averages of |G|² and tr(Σ), and the windows folded into them. */
+  gradientSquaredNorm: number;
+  traceCovariance: number;
+  windows: number;
+}
+
 export class NoiseScaleTracker {
-  private gradientSquaredNorm = 0;
-  private traceCovariance = 0;
-  private windows = 0;
+  private readonly gradientSquaredNorm: DebiasedAverage;
+  private readonly traceCovariance: DebiasedAverage;
 
   /** `smoothing` is the EMA weight of the past (0 keeps only the last window). */
-  constructor(private readonly smoothing = 0.95) {
-    if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`noise scale: smoothing must be in [0, 1), got ${smoothing}`);
+  constructor(smoothing = 0.95) {
+    requireUnitInterval("noise scale", "smoothing", smoothing);
+    this.gradientSquaredNorm = new DebiasedAverage(smoothing);
+    this.traceCovariance = new DebiasedAverage(smoothing);
   }
 
   add(norms: WindowNorms): void {
     const { smallSquaredNorm, bigSquaredNorm, smallBatch, bigBatch } = norms;
     if (!(bigBatch > smallBatch)) return; // a window of one micro-batch has no second batch size
-    const g2 = (bigBatch * bigSquaredNorm - smallBatch * smallSquaredNorm) / (bigBatch - smallBatch);
-    const s = (smallSquaredNorm - bigSquaredNorm) / (1 / smallBatch - 1 / bigBatch);
-    // bias-corrected EMA, so the first windows are not pulled towards 0
-    this.windows += 1;
-    const w = this.smoothing;
-    this.gradientSquaredNorm = w * this.gradientSquaredNorm + (1 - w) * g2;
-    this.traceCovariance = w * this.traceCovariance + (1 - w) * s;
+    this.gradientSquaredNorm.add((bigBatch * bigSquaredNorm - smallBatch * smallSquaredNorm) / (bigBatch - smallBatch));
+    this.traceCovariance.add((smallSquaredNorm - bigSquaredNorm) / (1 / smallBatch - 1 / bigBatch));
   }
 
   estimate(): NoiseScaleEstimate | undefined {
-    if (this.windows === 0) return undefined;
-    const correction = 1 - Math.pow(this.smoothing, this.windows);
-    const gradientSquaredNorm = this.gradientSquaredNorm / correction;
-    const traceCovariance = this.traceCovariance / correction;
-    return { bSimple: traceCovariance / gradientSquaredNorm, gradientSquaredNorm, traceCovariance, windows: this.windows };
+    const windows = this.gradientSquaredNorm.size;
+    if (windows === 0) return undefined;
+    const gradientSquaredNorm = this.gradientSquaredNorm.value;
+    const traceCovariance = this.traceCovariance.value;
+    return { bSimple: traceCovariance / gradientSquaredNorm, gradientSquaredNorm, traceCovariance, windows };
   }
 
-  state(): { gradientSquaredNorm: number; traceCovariance: number; windows: number } {
-    return { gradientSquaredNorm: this.gradientSquaredNorm, traceCovariance: this.traceCovariance, windows: this.windows };
+  state(): NoiseScaleState {
+    const g = this.gradientSquaredNorm.state();
+    return { gradientSquaredNorm: g.average, traceCovariance: this.traceCovariance.state().average, windows: g.count };
   }
 
-  loadState(state: { gradientSquaredNorm: number; traceCovariance: number; windows: number }): void {
-    this.gradientSquaredNorm = state.gradientSquaredNorm;
-    this.traceCovariance = state.traceCovariance;
-    this.windows = state.windows;
+  loadState(state: NoiseScaleState): void {
+    this.gradientSquaredNorm.loadState({ average: state.gradientSquaredNorm, count: state.windows });
+    this.traceCovariance.loadState({ average: state.traceCovariance, count: state.windows });
   }
 }

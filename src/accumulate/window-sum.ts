@@ -1,20 +1,20 @@
 /**
  * The running sum Σ nᵢ·gᵢ of one variable's gradients over an accumulation window, and its mean at the end.
  * On wasm the window owns its sum alone, so each micro-batch is added in place and the mean is taken in
- * place, each in one pass that also returns the squared norm it passed over (src/backend/kernels/
- * optimizer-steps.ts): no kernel dispatch, no new tensor, no separate pass for the noise scale or the
+ * place, each in one pass that also returns the squared norm it passed over (the backend's in-place
+ * arithmetic, src/tensor/in-place.ts): no kernel dispatch, no new tensor, no separate pass for the noise scale or the
  * gradient norm. Elsewhere they are composed from tfjs ops into new tensors, and the norms are left to the
  * caller (undefined).
  */
 import * as tf from "@tensorflow/tfjs";
-import { wasmAccumulateInPlace, wasmDivideInPlace } from "../backend/kernels/optimizer-steps";
+import { inPlaceArithmetic } from "../tensor";
 
 /**
  * `sum` + `grad`·`scale` (`grad`·`scale` when there is no sum yet): the new sum, kept, and Σ grad² where it
  * came with the addition. `sum` is consumed: updated in place or disposed. `grad` is left to the caller.
  */
 export function addToWindowSum(sum: tf.Tensor | undefined, grad: tf.Tensor, scale: number): { sum: tf.Tensor; gradSquares: number | undefined } {
-  const inPlace = wasmAccumulateInPlace(sum, grad, scale);
+  const inPlace = inPlaceArithmetic()?.accumulate(sum, grad, scale);
   if (inPlace) return inPlace;
   const next = tf.keep(tf.tidy(() => (sum ? sum.add(grad.mul(scale)) : grad.mul(scale))));
   sum?.dispose();
@@ -26,7 +26,7 @@ export function addToWindowSum(sum: tf.Tensor | undefined, grad: tf.Tensor, scal
  * consumed: divided in place (and returned) or disposed.
  */
 export function windowMean(sum: tf.Tensor, items: number): { mean: tf.Tensor; squares: number | undefined } {
-  const squares = wasmDivideInPlace(sum, items);
+  const squares = inPlaceArithmetic()?.divide(sum, items);
   if (squares !== undefined) return { mean: sum, squares };
   const mean = tf.keep(tf.tidy(() => sum.div(items)));
   sum.dispose();

@@ -1,14 +1,19 @@
 /**
- * The optimizers by name, with PyTorch's defaults. Each returns a stepwise `Optimizer`, which is also a
+ * The optimizers by name, with PyTorch's defaults: each is a short alias over stages (optax's `alias.py`),
+ * `nonFinite ─▶ clip ─▶ weight decay ─▶ rule ─▶ ema`, built from the options every optimizer shares
+ * (`CommonOptions`). `chain()` builds any other chain. Each returns a stepwise `Optimizer`, which is also a
  * `tf.Optimizer` for `model.compile`. Every scalar hyperparameter may be a number or a schedule.
  */
-import { ClipOptions } from "./clip";
-import { EmaOptions } from "./ema";
+import { AccumulateOptions } from "./accumulation";
 import { GroupOptions } from "./groups";
 import { Hyperparameter } from "./hyper";
-import { AccumulateOptions, NonFinitePolicy, Optimizer, WeightDecayMode } from "./optimizer";
+import { Optimizer } from "./optimizer";
 import { UpdateRule } from "./rule";
 import { adagradRule, adamRule, adamaxRule, lionRule, nadamRule, rmspropRule, sgdRule } from "./rules";
+import { SerializedOptimizerConfig, configFromSpec } from "./spec";
+import { Stage } from "./stage";
+import { ClipOptions, EmaOptions, NonFinitePolicy, WeightDecayMode, clip as clipStage, ema as emaStage, nonFiniteCheck, ruleStage, weightDecay } from "./stages";
+import { requireBoolean, requireOneOf } from "../util/validate";
 
 /** Options every optimizer takes. */
 export interface CommonOptions {
@@ -28,31 +33,62 @@ export interface CommonOptions {
   nonFinite?: NonFinitePolicy;
 }
 
+/** Options of `chain()`: the hyperparameters of the default group, groups and accumulation. */
+export interface ChainOptions {
+  lr?: Hyperparameter;
+  weightDecay?: Hyperparameter;
+  groups?: GroupOptions[];
+  accumulate?: AccumulateOptions;
+  /** Shown in errors; default: the rule's name. */
+  name?: string;
+  /** The stages' own hyperparameters (beta1, momentum, …). */
+  [hyperparameter: string]: Hyperparameter | GroupOptions[] | AccumulateOptions | string | undefined;
+}
+
+/**
+ * An optimizer from any chain of stages, e.g. Adam with gradient clipping and a weight average:
+ * `chain([nonFiniteCheck(), clip({ globalNorm: 1 }), ruleStage(adamRule()), ema({ decay: 0.999 })], { lr: 1e-3 })`.
+ */
+export function chain(stages: readonly Stage[], options: ChainOptions = {}): Optimizer {
+  const { groups, accumulate, name, ...hyper } = options;
+  return new Optimizer({
+    stages,
+    hyper: hyper as Record<string, Hyperparameter>, // checked by the Optimizer, which names unknown options
+    ...(groups === undefined ? {} : { groups }),
+    ...(accumulate === undefined ? {} : { accumulate }),
+    ...(name === undefined ? {} : { name }),
+  });
+}
+
+/** Rebuild an optimizer saved by `toJSONConfig()` (fresh state: load it with `loadState`). */
+export function optimizerFromSpec(spec: SerializedOptimizerConfig): Optimizer {
+  return new Optimizer(configFromSpec(spec));
+}
+
+/** The standard chain of a rule with the shared options: nonFinite ─▶ clip ─▶ decay ─▶ rule ─▶ ema. */
 function build(rule: UpdateRule, options: CommonOptions & Record<string, unknown>, defaults: { lr?: number; weightDecayMode?: WeightDecayMode }, flagKeys: string[]): Optimizer {
-  if (options === null || typeof options !== "object") throw new Error(`${rule.name}: options must be an object`);
+  const where = rule.name;
+  if (options === null || typeof options !== "object") throw new Error(`${where}: options must be an object`);
   const { groups, clip, accumulate, ema, nonFinite, weightDecayMode, ...rest } = options;
+  const mode = requireOneOf(where, "weightDecayMode", weightDecayMode ?? defaults.weightDecayMode ?? "l2", ["l2", "decoupled"]);
+  const stages = [
+    nonFiniteCheck(nonFinite ?? "error", where),
+    ...(clip === undefined ? [] : [clipStage(clip, where)]),
+    weightDecay(mode),
+    ruleStage(rule),
+    ...(ema === undefined ? [] : [emaStage(ema)]),
+  ];
   const hyper: Record<string, Hyperparameter> = {};
   for (const [key, value] of Object.entries(rest)) {
     if (flagKeys.includes(key) || value === undefined) continue;
     hyper[key] = value as Hyperparameter; // checked by the Optimizer, which names unknown options
   }
   if (hyper.lr === undefined && defaults.lr !== undefined) hyper.lr = defaults.lr;
-  return new Optimizer({
-    rule,
-    hyper,
-    weightDecayMode: weightDecayMode ?? defaults.weightDecayMode ?? "l2",
-    groups: groups ?? [],
-    ...(clip === undefined ? {} : { clip }),
-    ...(accumulate === undefined ? {} : { accumulate }),
-    ...(ema === undefined ? {} : { ema }),
-    nonFinite: nonFinite ?? "error",
-  });
+  return new Optimizer({ stages, hyper, groups: groups ?? [], ...(accumulate === undefined ? {} : { accumulate }) });
 }
 
 function flag(where: string, name: string, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== "boolean") throw new Error(`${where}: ${name} must be a boolean, got ${String(value)}`);
-  return value;
+  return value === undefined ? false : requireBoolean(where, name, value);
 }
 
 export interface SgdOptions extends CommonOptions {

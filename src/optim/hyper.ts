@@ -4,7 +4,7 @@
  * training — unlike tfjs's SGD/Momentum, which silently ignore writes to `learningRate`.
  */
 import { Schedule, ScheduleSpec, isSchedule, scheduleFromSpec } from "../schedule";
-import { fail, requireFinite } from "./validate";
+import { fail, requireFinite } from "../util/validate";
 
 export type Hyperparameter = number | Schedule;
 

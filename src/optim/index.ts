@@ -1,19 +1,15 @@
-export { NonFiniteGradientError, Optimizer, optimizerConfigFromJSON, renameStateVariables } from "./optimizer";
-export type {
-  AccumulateOptions,
-  ApplyOptions,
-  NonFinitePolicy,
-  OptimizerConfig,
-  OptimizerState,
-  SerializedOptimizerConfig,
-  UpdateReport,
-  WeightDecayMode,
-} from "./optimizer";
-export { adagrad, adam, adamax, adamw, amsgrad, lion, momentum, nadam, nesterov, rmsprop, sgd } from "./factories";
+export { Optimizer } from "./optimizer";
+export type { ApplyOptions, OptimizerConfig, UpdateReport } from "./optimizer";
+export type { AccumulateOptions } from "./accumulation";
+export { renameStateVariables } from "./state";
+export type { OptimizerState } from "./state";
+export type { SerializedGroup, SerializedOptimizerConfig } from "./spec";
+export { adagrad, adam, adamax, adamw, amsgrad, chain, lion, momentum, nadam, nesterov, optimizerFromSpec, rmsprop, sgd } from "./factories";
 export type {
   AdagradOptions,
   AdamOptions,
   AdamaxOptions,
+  ChainOptions,
   CommonOptions,
   LionOptions,
   MomentumOptions,
@@ -21,10 +17,12 @@ export type {
   RmspropOptions,
   SgdOptions,
 } from "./factories";
-export type { ClipOptions } from "./clip";
-export type { EmaOptions } from "./ema";
+export { clip, decoupledDecay, ema, l2Decay, NonFiniteGradientError, nonFiniteCheck, ruleStage, weightDecay } from "./stages";
+export type { ClipOptions, EmaOptions, NonFinitePolicy, WeightDecayMode } from "./stages";
+export { registerStage, stageFromSpec } from "./stage";
+export type { Stage, StageEntry, StageSpec, UpdateContext, VariableState } from "./stage";
 export type { GroupOptions, ParamGroup, ParamSelector } from "./groups";
 export type { Hyperparameter } from "./hyper";
 export type { UpdateRule, UpdateInput, UpdateOutput, Slots, Counters, HyperValues } from "./rule";
-export { ruleFromConfig } from "./rules";
-export { squaredNormValue } from "./fused";
+export { adagradRule, adamRule, adamaxRule, lionRule, nadamRule, rmspropRule, ruleFromConfig, sgdRule } from "./rules";
+export { squaredNormValue } from "../tensor";

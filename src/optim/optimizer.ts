@@ -1,75 +1,49 @@
 /**
- * The stepwise optimizer: one update rule (SGD, Adam, Lion, …) composed with everything that must act
- * once per optimizer update, in this order:
+ * The stepwise optimizer: a chain of stages (src/optim/stage.ts) applied once per update, over parameter
+ * groups with live hyperparameters, optionally behind gradient accumulation — wrapped as a `tf.Optimizer`,
+ * so `model.compile({ optimizer })` and `model.fit` use it as they are, and it saves with the model.
  *
- *   gradients ─▶ accumulate (exact item-weighted mean over a window) ─▶ non-finite check
- *             ─▶ clip (value, norm, global norm) ─▶ L2 weight decay (g ← g + λθ)
- *             ─▶ decoupled weight decay (θ ← θ − lr·λθ) ─▶ rule ─▶ EMA of the weights
+ *   applyGradients ─▶ [accumulation windows] ─▶ update: nonFinite ─▶ clip ─▶ decay ─▶ rule ─▶ ema ─▶ variables
  *
- * It is a `tf.Optimizer`, so `model.compile({ optimizer })` and `model.fit` use it as they are, and it
- * saves with the model. Unlike tfjs's optimizers, state is keyed by variable name (updating a subset of
- * variables is safe), every hyperparameter can change live or follow a schedule, and every optimizer's
- * state can be saved and restored exactly.
+ * Unlike tfjs's optimizers, state is keyed by stage and variable name (updating a subset of variables is
+ * safe), every hyperparameter can change live or follow a schedule, and the whole state — accumulation
+ * windows and skipped updates included — saves and restores exactly, as JSON or with the model.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { NamedTensor } from "@tensorflow/tfjs-core/dist/tensor_types";
+import { LastWindowPolicy, NoiseScaleEstimate } from "../accumulate";
+import { squaredNormValue } from "../tensor";
+import { describeValue } from "../util/validate";
+import { Accumulation, AccumulateOptions } from "./accumulation";
+import { AccumulationCallback } from "./fit-callback";
+import { GroupOptions, ParamGroup, ParamGroups, serializeSelector } from "./groups";
+import { Hyperparameter, deserializeHyperparameter, serializeHyperparameter } from "./hyper";
+import type { HyperValues, HyperparameterSpec } from "./rule";
+import { SerializedOptimizerConfig, configFromSpec } from "./spec";
+import { Stage, StageEntry, stageKeys } from "./stage";
+import "./stages"; // registers every stage kind for stageFromSpec
 import {
-  AccumulatorState,
-  CompletedWindow,
-  GradientAccumulator,
-  LAST_WINDOW_POLICIES,
-  LastWindowPolicy,
-  NoiseScaleEstimate,
-} from "../accumulate";
-import { ClipOptions, checkClipOptions, clipGradients } from "./clip";
-import { squaredNormValue } from "./fused";
-import { WeightAverage, EmaOptions } from "./ema";
-import {
-  GroupOptions,
-  ParamGroup,
-  baseVariableName,
-  ParamSelector,
-  SerializedSelector,
-  deserializeSelector,
-  selects,
-  serializeSelector,
-} from "./groups";
-import {
-  Hyperparameter,
-  SerializedHyperparameter,
-  checkHyperparameter,
-  deserializeHyperparameter,
-  serializeHyperparameter,
-  valueAt,
-} from "./hyper";
-import { Counters, HyperValues, Slots, UpdateRule } from "./rule";
-import { ruleFromConfig } from "./rules";
-import { EncodedTensor, decodeTensor, encodeTensor } from "./tensor-codec";
-import { describe, requireInteger, requireOneOf } from "./validate";
-
-export type WeightDecayMode = "l2" | "decoupled";
-export type NonFinitePolicy = "error" | "skip";
-
-export interface AccumulateOptions {
-  /** Micro-batches per optimizer update (the default window of every group). */
-  steps: number;
-  /** What happens to an incomplete window at `endEpoch()`; default "rescale". */
-  lastWindow?: LastWindowPolicy;
-  /** Estimate the gradient noise scale from the windows; default true. */
-  noiseScale?: boolean;
-}
+  OptimizerState,
+  STATE_FORMAT,
+  StateStore,
+  StateTree,
+  checkStateFormat,
+  decodeState,
+  encodeState,
+  stateFromWeights,
+  stateToWeights,
+} from "./state";
 
 /** Everything an optimizer is made of; the factories (`adam()`, `sgd()`, …) fill it in. */
 export interface OptimizerConfig {
-  rule: UpdateRule;
-  /** lr, weightDecay and the rule's hyperparameters of the default group. */
+  /** The chain, applied in order at every update. */
+  stages: readonly Stage[];
+  /** lr, weightDecay and the stages' hyperparameters of the default group. */
   hyper: Record<string, Hyperparameter>;
-  weightDecayMode: WeightDecayMode;
-  groups: GroupOptions[];
-  clip?: ClipOptions;
+  groups?: readonly GroupOptions[];
   accumulate?: AccumulateOptions;
-  ema?: EmaOptions;
-  nonFinite: NonFinitePolicy;
+  /** Shown in errors and saved in the state; default: the rule stage's rule name. */
+  name?: string;
 }
 
 /** What the last update did, for training histories. */
@@ -88,58 +62,7 @@ export interface ApplyOptions {
   itemCount?: number;
 }
 
-interface ParamState {
-  step: number;
-  slots: Slots;
-  counters: Counters;
-}
-
-/** The JSON form of an optimizer's full state, for checkpoints. */
-export interface OptimizerState {
-  format: "stepwise.optimizer-state/1";
-  rule: string;
-  iterations: number;
-  skippedUpdates: number;
-  groups: { name: string; updates: number; hyper: Record<string, SerializedHyperparameter> }[];
-  params: Record<string, { step: number; counters: Counters; slots: Record<string, EncodedTensor> }>;
-  ema?: Record<string, EncodedTensor>;
-  accumulator?: AccumulatorState;
-}
-
-/** The JSON form of an optimizer's configuration (no tensors), saved with a model. */
-export interface SerializedOptimizerConfig {
-  format: "stepwise.optimizer/1";
-  rule: { name: string; flags: Record<string, boolean | number> };
-  weightDecayMode: WeightDecayMode;
-  groups: {
-    name: string;
-    params?: SerializedSelector;
-    frozen: boolean;
-    accumulateSteps?: number;
-    hyper: Record<string, SerializedHyperparameter>;
-  }[];
-  clip?: ClipOptions;
-  accumulate?: AccumulateOptions;
-  ema?: EmaOptions;
-  nonFinite: NonFinitePolicy;
-}
-
-const DEFAULT_GROUP = "default";
 const BRAND = Symbol.for("stepwise.Optimizer");
-
-/** A gradient with NaN or ±Infinity: names the parameter and the update. */
-export class NonFiniteGradientError extends Error {
-  override readonly name = "NonFiniteGradientError";
-
-  constructor(
-    optimizer: string,
-    readonly parameter: string,
-    readonly update: number,
-  ) {
-    super(`${optimizer}: non-finite gradient for parameter "${parameter}" at update ${update}; pass nonFinite: "skip" to skip such updates`);
-  }
-}
-const GROUP_KEYS = new Set(["name", "params", "frozen", "accumulateSteps"]);
 
 export class Optimizer extends tf.Optimizer {
   /** The name under which tfjs saves and finds this class in model.json. */
@@ -157,45 +80,36 @@ export class Optimizer extends tf.Optimizer {
 
   readonly [BRAND] = true;
 
-  readonly rule: UpdateRule;
-  readonly weightDecayMode: WeightDecayMode;
-  readonly clip: ClipOptions | undefined;
-  readonly nonFinite: NonFinitePolicy;
-  private readonly groupList: ParamGroup[];
-  private readonly groupByVariable = new Map<string, ParamGroup>();
-  private readonly params = new Map<string, ParamState>();
-  private readonly accumulator: GradientAccumulator | undefined;
-  private readonly accumulateOptions: AccumulateOptions | undefined;
-  private readonly average: WeightAverage | undefined;
+  /** The algorithm's name (its rule's), used in errors and checked when state is loaded. */
+  readonly name: string;
+  readonly stages: readonly Stage[];
+  private readonly keys: readonly string[];
+  private readonly paramGroups: ParamGroups;
+  private readonly store: StateStore;
+  private readonly accumulation: Accumulation | undefined;
   private skipped = 0;
   private report: UpdateReport | undefined;
   /** The size of the batch `model.fit` is about to apply, reported by `fitCallback()`. */
   private fitBatchSize: number | undefined;
-  /** Variable names with loaded state that no gradient has claimed yet (see `claimLoadedState`). */
-  private readonly unclaimed = new Set<string>();
+  /** The trained values of the variables while the evaluation weights are swapped in. */
+  private swappedOut: Map<string, tf.Tensor> | undefined;
 
   constructor(config: OptimizerConfig) {
     super();
-    const where = config.rule.name;
-    this.rule = config.rule;
-    this.weightDecayMode = requireOneOf(where, "weightDecayMode", config.weightDecayMode, ["l2", "decoupled"]);
-    this.nonFinite = requireOneOf(where, "nonFinite", config.nonFinite, ["error", "skip"]);
-    this.clip = checkClipOptions(where, config.clip);
-    this.groupList = buildGroups(config.rule, config.hyper, config.groups);
-    if (config.accumulate !== undefined || this.groupList.some((g) => g.accumulateSteps !== undefined)) {
-      this.accumulateOptions = checkAccumulateOptions(where, config.accumulate ?? { steps: 1 });
-      const defaultSteps = this.accumulateOptions.steps;
-      this.accumulator = new GradientAccumulator({
-        groupOf: (name) => {
-          const group = this.groupOf(name);
-          return group.frozen ? undefined : group.name;
-        },
-        windowOf: (name) => this.group(name).accumulateSteps ?? defaultSteps,
-        lastWindow: this.accumulateOptions.lastWindow ?? "rescale",
-        trackNoiseScale: this.accumulateOptions.noiseScale ?? true,
-      });
+    if (config === null || typeof config !== "object" || !Array.isArray(config.stages) || config.stages.length === 0) {
+      throw new Error("Optimizer: config.stages must be a non-empty list of stages");
     }
-    this.average = config.ema === undefined ? undefined : new WeightAverage(config.ema);
+    this.stages = [...config.stages];
+    const rule = this.stages.find((s) => s.kind === "rule");
+    this.name = config.name ?? (rule ? String(rule.spec.rule) : "optimizer");
+    const known: Record<string, HyperparameterSpec> = Object.assign({}, ...this.stages.map((s) => s.hyperparameters));
+    this.paramGroups = new ParamGroups(this.name, known, config.hyper, config.groups ?? []);
+    this.keys = stageKeys(this.stages);
+    this.store = new StateStore(this.keys);
+    const needsAccumulation = config.accumulate !== undefined || this.paramGroups.list.some((g) => g.accumulateSteps !== undefined);
+    this.accumulation = needsAccumulation
+      ? new Accumulation(this.name, config.accumulate ?? { steps: 1 }, this.paramGroups, (grads, items, squares) => this.update(grads, items, squares))
+      : undefined;
   }
 
   // ---------- applying gradients ----------
@@ -210,10 +124,10 @@ export class Optimizer extends tf.Optimizer {
     const items = options.itemCount ?? this.fitBatchSize ?? 1;
     this.fitBatchSize = undefined;
     if (!(typeof items === "number" && Number.isFinite(items) && items > 0)) {
-      throw new Error(`${this.rule.name}: itemCount must be a finite number > 0, got ${describe(items)}`);
+      throw new Error(`${this.name}: itemCount must be a finite number > 0, got ${describeValue(items)}`);
     }
-    if (!this.accumulator) this.update(grads, items);
-    else this.applyWindows(this.accumulator.add(grads, items));
+    if (this.accumulation) this.accumulation.add(grads, items);
+    else this.update(grads, items);
   }
 
   /**
@@ -221,10 +135,7 @@ export class Optimizer extends tf.Optimizer {
    * hold) or carried on, per `accumulate.lastWindow` (or `policy`). Without accumulation, nothing to do.
    */
   endEpoch(policy?: LastWindowPolicy): void {
-    if (!this.accumulator) return;
-    if (policy !== undefined) requireOneOf(this.rule.name, "lastWindow", policy, LAST_WINDOW_POLICIES);
-    this.applyWindows(this.accumulator.flush(policy));
-    this.accumulator.noiseScale(); // reads the window norms kept on the device: memory stays flat across epochs
+    this.accumulation?.endEpoch(policy);
   }
 
   /**
@@ -241,14 +152,18 @@ export class Optimizer extends tf.Optimizer {
     this.fitBatchSize = size;
   }
 
+  get nextBatchSize(): number | undefined {
+    return this.fitBatchSize;
+  }
+
   /** Micro-batches waiting in each group's open accumulation window. */
   pendingMicroBatches(): { group: string; microBatches: number; items: number }[] {
-    return this.accumulator?.pending() ?? [];
+    return this.accumulation?.pending() ?? [];
   }
 
   /** The gradient noise scale B_simple per group, estimated from the accumulation windows. */
   noiseScale(): Record<string, NoiseScaleEstimate | undefined> {
-    return this.accumulator?.noiseScale() ?? {};
+    return this.accumulation?.noiseScale() ?? {};
   }
 
   /** What the last update did (gradient norm, hyperparameters used), or undefined before the first. */
@@ -261,146 +176,54 @@ export class Optimizer extends tf.Optimizer {
     return this.skipped;
   }
 
-  private applyWindows(windows: CompletedWindow[]): void {
-    if (windows.length === 0) return;
-    // groups completing together update together, so global-norm clipping sees all their gradients
-    const grads = Object.assign({}, ...windows.map((w) => w.grads)) as Record<string, tf.Tensor>;
-    const squares = windows.every((w) => w.squares) ? (Object.assign({}, ...windows.map((w) => w.squares)) as Record<string, number>) : undefined;
-    try {
-      this.update(grads, Math.max(...windows.map((w) => w.items)), squares);
-    } finally {
-      tf.dispose(Object.values(grads));
-    }
-  }
-
-  /** `squares`: Σ g² of each gradient by name, where already known (an accumulation window's mean on wasm). */
+  /** One update through the chain. `squares`: Σ g² by name where already known (a window's mean on wasm). */
   private update(grads: Record<string, tf.Tensor>, items: number, squares?: Readonly<Record<string, number>>): void {
-    const entries: { name: string; variable: tf.Variable; group: ParamGroup; grad: tf.Tensor }[] = [];
+    if (this.swappedOut) throw new Error(`${this.name}: the averaged weights are swapped in; swap them back before training`);
+    const updated: { name: string; variable: tf.Variable; group: ParamGroup; grad: tf.Tensor }[] = [];
     for (const [name, grad] of Object.entries(grads)) {
-      const group = this.groupOf(name);
-      if (!group.frozen) entries.push({ name, variable: variableNamed(name), group, grad });
+      const group = this.paramGroups.of(name);
+      if (!group.frozen) updated.push({ name, variable: variableNamed(name), group, grad });
     }
-    if (entries.length === 0) return;
-    const gradientNorm = Math.sqrt(knownSquaredNorm(entries, squares) ?? squaredNormValue(entries.map((e) => e.grad)));
-    if (!Number.isFinite(gradientNorm)) {
-      if (this.nonFinite === "skip") {
-        this.skipped += 1;
-        this.report = { gradientNorm, hyper: {}, items, skipped: true };
-        return;
-      }
-      const culprit = entries.find((e) => tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(e.grad))).dataSync()[0] === 1));
-      throw new NonFiniteGradientError(this.rule.name, culprit?.name ?? entries[0].name, this.iterations + 1);
-    }
+    if (updated.length === 0) return;
+    const gradientNorm = Math.sqrt(knownSquaredNorm(updated, squares) ?? squaredNormValue(updated.map((e) => e.grad)));
     const hyper = new Map<ParamGroup, HyperValues>();
-    for (const { group } of entries) if (!hyper.has(group)) hyper.set(group, this.resolve(group));
-    tf.tidy(() => {
-      const clipped = this.clip ? clipGradients(entries.map((e) => e.grad), this.clip, gradientNorm) : entries.map((e) => e.grad);
-      entries.forEach((entry, i) => this.updateParameter(entry.name, entry.variable, clipped[i], hyper.get(entry.group)!));
+    for (const { group } of updated) if (!hyper.has(group)) hyper.set(group, this.paramGroups.resolve(group));
+    for (const { name } of updated) this.store.claim(name);
+    const context = { optimizer: this.name, gradientNorm, update: this.iterations + 1 };
+    const skipped = tf.tidy(() => {
+      const flow = updated.map((e) => ({ name: e.name, variable: e.variable, hyper: hyper.get(e.group)!, grad: e.grad, param: e.variable as tf.Tensor }));
+      for (const [i, stage] of this.stages.entries()) {
+        const entries: StageEntry[] = flow.map((f) => ({ ...f, state: stage.init ? this.store.of(this.keys[i], f.variable, stage.init) : NO_STATE }));
+        if (stage.apply(entries, context) === "skip") return true;
+        entries.forEach((e, j) => Object.assign(flow[j], { grad: e.grad, param: e.param }));
+      }
+      for (const f of flow) if (f.param !== f.variable) f.variable.assign(f.param);
+      return false;
     });
+    if (skipped) {
+      this.skipped += 1;
+      this.report = { gradientNorm, hyper: {}, items, skipped: true };
+      return;
+    }
     for (const group of hyper.keys()) group.updates += 1;
     this.incrementIterations();
-    this.report = {
-      gradientNorm,
-      hyper: Object.fromEntries([...hyper].map(([group, values]) => [group.name, values])),
-      items,
-      skipped: false,
-    };
-  }
-
-  /** Runs inside the update's tidy: new slots are kept, replaced ones disposed. */
-  private updateParameter(name: string, variable: tf.Variable, rawGrad: tf.Tensor, hyper: HyperValues): void {
-    const state = this.paramState(name, variable);
-    let grad = rawGrad;
-    let param: tf.Tensor = variable;
-    const decay = hyper.weightDecay;
-    if (decay > 0) {
-      if (this.weightDecayMode === "l2") grad = grad.add(variable.mul(decay));
-      else param = variable.mul(1 - hyper.lr * decay);
-    }
-    const out = this.rule.update({
-      param,
-      grad,
-      slots: state.slots,
-      counters: state.counters,
-      hyper,
-      step: state.step + 1,
-    });
-    variable.assign(out.param);
-    const kept = new Set(Object.values(out.slots));
-    for (const slot of Object.values(state.slots)) if (!kept.has(slot)) slot.dispose();
-    for (const slot of kept) tf.keep(slot);
-    state.slots = out.slots;
-    if (out.counters) state.counters = out.counters;
-    state.step += 1;
-    this.average?.update(name, variable);
-  }
-
-  private paramState(name: string, variable: tf.Variable): ParamState {
-    let state = this.params.get(name) ?? this.claimLoadedState(name);
-    this.unclaimed.delete(name);
-    if (!state) {
-      const slots = this.rule.initSlots(variable);
-      for (const slot of Object.values(slots)) tf.keep(slot);
-      state = { step: 0, slots, counters: this.rule.initCounters?.() ?? {} };
-      this.params.set(name, state);
-    }
-    return state;
-  }
-
-  /**
-   * State loaded under a saved name serves a variable whose name is that name with tfjs's uniquifying
-   * suffix (a model reloaded in the process that saved it), when exactly one unclaimed saved name fits.
-   */
-  private claimLoadedState(name: string): ParamState | undefined {
-    const base = baseVariableName(name);
-    const candidates = [...this.unclaimed].filter((saved) => baseVariableName(saved) === base);
-    if (candidates.length !== 1) return undefined;
-    const [saved] = candidates;
-    const state = this.params.get(saved);
-    this.unclaimed.delete(saved);
-    this.params.delete(saved);
-    if (!state) return undefined;
-    this.params.set(name, state);
-    this.average?.rename(saved, name);
-    return state;
-  }
-
-  /** The group's hyperparameters at its current update count, checked (schedules can produce bad values). */
-  private resolve(group: ParamGroup): HyperValues {
-    const values: Record<string, number> = {};
-    for (const [key, value] of Object.entries(group.hyper)) {
-      const resolved = valueAt(value, group.updates);
-      const problem = checkValue(this.rule, key, resolved, true);
-      if (problem) {
-        const source = typeof value === "number" ? "" : ` (from its ${value.spec.kind} schedule at update ${group.updates})`;
-        throw new Error(`${this.rule.name}: ${key} of group "${group.name}" must be ${problem}, got ${resolved}${source}`);
-      }
-      values[key] = resolved;
-    }
-    return values;
+    this.report = { gradientNorm, hyper: Object.fromEntries([...hyper].map(([group, values]) => [group.name, values])), items, skipped: false };
   }
 
   // ---------- groups and live hyperparameters ----------
 
   /** The parameter groups, in matching order (the default group, holding everything else, last). */
   get groups(): readonly ParamGroup[] {
-    return this.groupList;
+    return this.paramGroups.list;
   }
 
   group(name: string): ParamGroup {
-    const group = this.groupList.find((g) => g.name === name);
-    if (!group) throw new Error(`unknown parameter group "${name}" (groups: ${this.groupList.map((g) => g.name).join(", ")})`);
-    return group;
+    return this.paramGroups.get(name);
   }
 
   /** The group a variable belongs to: the first whose selector matches, else the default group. */
   groupOf(variableName: string): ParamGroup {
-    let group = this.groupByVariable.get(variableName);
-    if (!group) {
-      group = this.groupList.find((g) => g.selector !== undefined && selects(g.selector, variableName)) ?? this.group(DEFAULT_GROUP);
-      this.groupByVariable.set(variableName, group);
-    }
-    return group;
+    return this.paramGroups.of(variableName);
   }
 
   /**
@@ -408,10 +231,7 @@ export class Optimizer extends tf.Optimizer {
    * `opt.setHyperparameters({ lr: 0.01, momentum: 0.8 })`. Takes effect at the next update.
    */
   setHyperparameters(values: Record<string, Hyperparameter>, groupName?: string): void {
-    const targets = groupName === undefined ? this.groupList : [this.group(groupName)];
-    const checked: Record<string, Hyperparameter> = {};
-    for (const [key, value] of Object.entries(values)) checked[key] = checkHyperparameterOf(this.rule, key, value);
-    for (const group of targets) Object.assign(group.hyper, checked);
+    this.paramGroups.set(values, groupName);
   }
 
   /** tfjs-style shorthand for `setHyperparameters({ lr })` on every group. */
@@ -420,21 +240,43 @@ export class Optimizer extends tf.Optimizer {
   }
 
   /** The values that the next update of a group will use (default group when omitted). */
-  currentHyperparameters(groupName: string = DEFAULT_GROUP): HyperValues {
-    return this.resolve(this.group(groupName));
+  currentHyperparameters(groupName = "default"): HyperValues {
+    return this.paramGroups.resolve(this.paramGroups.get(groupName));
   }
 
-  // ---------- weight averaging ----------
+  // ---------- evaluation weights ----------
 
-  /** True when the optimizer keeps an exponential moving average of the weights. */
+  /** The last stage that evaluates with other weights than it trains (the weight average), if any. */
+  private evaluator(): { stage: Stage; key: string } | undefined {
+    for (let i = this.stages.length - 1; i >= 0; i--) if (this.stages[i].evaluationParam) return { stage: this.stages[i], key: this.keys[i] };
+    return undefined;
+  }
+
+  /** True when the optimizer keeps evaluation weights: an exponential moving average, or Schedule-Free's x. */
   get hasAverage(): boolean {
-    return this.average !== undefined;
+    return this.evaluator() !== undefined;
   }
 
-  /** Swap the averaged weights into the model (call again to swap back). */
+  /** Swap the averaged (evaluation) weights into the model; call again to swap the trained ones back. */
   swapAveragedWeights(): void {
-    if (!this.average) throw new Error(`${this.rule.name}: no weight average; create the optimizer with ema: { decay }`);
-    this.average.swap(variableNamed);
+    const evaluator = this.evaluator();
+    if (!evaluator) throw new Error(`${this.name}: no weight average; create the optimizer with ema: { decay }`);
+    if (this.swappedOut) {
+      for (const [name, trained] of this.swappedOut) {
+        variableNamed(name).assign(trained);
+        trained.dispose();
+      }
+      this.swappedOut = undefined;
+      return;
+    }
+    const swappedOut = new Map<string, tf.Tensor>();
+    for (const [name, state] of this.store.entries(evaluator.key)) {
+      const variable = variableNamed(name);
+      const hyper = this.paramGroups.resolve(this.paramGroups.of(name));
+      swappedOut.set(name, variable.clone());
+      tf.tidy(() => variable.assign(evaluator.stage.evaluationParam!(variable, state, hyper)));
+    }
+    this.swappedOut = swappedOut;
   }
 
   /** Run `evaluate` with the averaged weights swapped in, then swap back, even if it throws. */
@@ -449,103 +291,59 @@ export class Optimizer extends tf.Optimizer {
 
   // ---------- state ----------
 
-  /** The full state as JSON (exact float32 values), so training resumes exactly. */
-  state(): OptimizerState {
-    if (this.average?.isSwapped) throw new Error(`${this.rule.name}: swap the averaged weights back before saving state`);
-    const params: OptimizerState["params"] = {};
-    for (const [name, state] of this.params) {
-      params[name] = {
-        step: state.step,
-        counters: { ...state.counters },
-        slots: Object.fromEntries(Object.entries(state.slots).map(([slot, t]) => [slot, encodeTensor(t)])),
-      };
-    }
+  private tree(): StateTree<tf.Tensor> {
+    if (this.swappedOut) throw new Error(`${this.name}: swap the averaged weights back before saving state`);
     return {
-      format: "stepwise.optimizer-state/1",
-      rule: this.rule.name,
+      format: STATE_FORMAT,
+      name: this.name,
       iterations: this.iterations,
       skippedUpdates: this.skipped,
-      groups: this.groupList.map((g) => ({ name: g.name, updates: g.updates, hyper: serializeHyper(g.hyper) })),
-      params,
-      ...(this.average ? { ema: Object.fromEntries([...this.average.entries()].map(([n, t]) => [n, encodeTensor(t)])) } : {}),
-      ...(this.accumulator ? { accumulator: this.accumulator.state() } : {}),
+      groups: this.paramGroups.list.map((g) => ({
+        name: g.name,
+        updates: g.updates,
+        hyper: Object.fromEntries(Object.entries(g.hyper).map(([k, v]) => [k, serializeHyperparameter(v)])),
+      })),
+      stages: this.store.snapshot(),
+      ...(this.accumulation ? { accumulation: this.accumulation.state() } : {}),
     };
+  }
+
+  private loadTree(tree: StateTree<tf.Tensor>): void {
+    if (tree.name !== this.name) throw new Error(`${this.name}: cannot load the state of a ${tree.name} optimizer`);
+    if (tree.accumulation && !this.accumulation) throw new Error(`${this.name}: the state has accumulation buffers but this optimizer does not accumulate`);
+    for (const saved of tree.groups) {
+      const group = this.paramGroups.get(saved.name);
+      group.updates = saved.updates;
+      this.paramGroups.set(Object.fromEntries(Object.entries(saved.hyper).map(([k, v]) => [k, deserializeHyperparameter(v)])), saved.name);
+    }
+    this.store.load(tree.stages, this.name);
+    if (tree.accumulation) this.accumulation!.loadState(tree.accumulation);
+    this.iterations_ = tree.iterations;
+    this.skipped = tree.skippedUpdates;
+  }
+
+  /** The full state as JSON (exact float32 values), so training resumes exactly. */
+  state(): OptimizerState {
+    return encodeState(this.tree());
   }
 
   /** Restore a state saved by `state()` from an optimizer built the same way. */
   loadState(state: OptimizerState): void {
-    if (state === null || typeof state !== "object" || state.format !== "stepwise.optimizer-state/1") {
-      throw new Error(`${this.rule.name}: not a stepwise optimizer state (format ${describe((state as { format?: unknown })?.format)})`);
-    }
-    if (state.rule !== this.rule.name) throw new Error(`${this.rule.name}: cannot load the state of a ${state.rule} optimizer`);
-    for (const saved of state.groups) {
-      const group = this.group(saved.name);
-      group.updates = saved.updates;
-      Object.assign(group.hyper, deserializeHyper(saved.hyper));
-    }
-    this.disposeState();
-    for (const [name, saved] of Object.entries(state.params)) {
-      const slots: Slots = {};
-      for (const [slot, encoded] of Object.entries(saved.slots)) slots[slot] = decodeTensor(encoded, `optimizer slot ${name}/${slot}`);
-      this.params.set(name, { step: saved.step, counters: { ...saved.counters }, slots });
-      this.unclaimed.add(name);
-    }
-    if (state.ema) {
-      if (!this.average) throw new Error(`${this.rule.name}: the state has a weight average but this optimizer has no ema option`);
-      for (const [name, encoded] of Object.entries(state.ema)) this.average.set(name, decodeTensor(encoded, `weight average ${name}`));
-    }
-    if (state.accumulator) {
-      if (!this.accumulator) throw new Error(`${this.rule.name}: the state has accumulation buffers but this optimizer does not accumulate`);
-      this.accumulator.loadState(state.accumulator);
-    }
-    this.iterations_ = state.iterations;
-    this.skipped = state.skippedUpdates;
+    const checked = checkStateFormat(state, this.name);
+    if (checked.name !== this.name) throw new Error(`${this.name}: cannot load the state of a ${checked.name} optimizer`);
+    this.loadTree(decodeState(checked));
   }
 
   // ---------- tf.Optimizer: weights saved with a model ----------
 
-  /** Named tensors for `model.save(..., { includeOptimizer: true })`: slots, steps, counters and averages by variable name. */
+  /** Named tensors for `model.save(..., { includeOptimizer: true })`: the same state as `state()`. */
   override async getWeights(): Promise<NamedTensor[]> {
-    const weights: NamedTensor[] = [await this.saveIterations()];
-    for (const group of this.groupList) weights.push({ name: `#group#${group.name}#updates`, tensor: tf.scalar(group.updates, "int32") });
-    for (const [name, state] of this.params) {
-      weights.push({ name: `${name}#step`, tensor: tf.scalar(state.step, "int32") });
-      for (const [slot, tensor] of Object.entries(state.slots)) weights.push({ name: `${name}#slot#${slot}`, tensor });
-      for (const [counter, value] of Object.entries(state.counters)) {
-        weights.push({ name: `${name}#counter#${counter}`, tensor: tf.scalar(value, "float32") });
-      }
-    }
-    if (this.average) for (const [name, tensor] of this.average.entries()) weights.push({ name: `${name}#ema`, tensor });
-    return weights;
+    return [await this.saveIterations(), ...stateToWeights(this.tree())];
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
-    this.disposeState();
-    for (const { name, tensor } of rest) {
-      const groupMatch = /^#group#(.*)#updates$/.exec(name);
-      if (groupMatch) {
-        this.group(groupMatch[1]).updates = tensor.dataSync()[0];
-        continue;
-      }
-      const match = /^(.*)#(step|slot#(.+)|counter#(.+)|ema)$/.exec(name);
-      if (!match) throw new Error(`${this.rule.name}: unexpected optimizer weight "${name}"`);
-      const [, variable, kind, slot, counter] = match;
-      if (kind === "ema") {
-        if (!this.average) throw new Error(`${this.rule.name}: saved weights hold a weight average but this optimizer has no ema option`);
-        this.average.set(variable, tensor.clone());
-        continue;
-      }
-      let state = this.params.get(variable);
-      if (!state) {
-        state = { step: 0, slots: {}, counters: {} };
-        this.params.set(variable, state);
-        this.unclaimed.add(variable);
-      }
-      if (kind === "step") state.step = tensor.dataSync()[0];
-      else if (slot !== undefined) state.slots[slot] = tensor.clone();
-      else state.counters[counter] = tensor.dataSync()[0];
-    }
+    this.loadTree(stateFromWeights(rest, this.name));
   }
 
   /**
@@ -562,187 +360,37 @@ export class Optimizer extends tf.Optimizer {
     config: tf.serialization.ConfigDict,
   ): T {
     if (typeof config.name !== "string") throw new Error("StepwiseOptimizer: config.name must hold the JSON config");
-    return new cls(optimizerConfigFromJSON(JSON.parse(config.name) as SerializedOptimizerConfig));
+    return new cls(configFromSpec(JSON.parse(config.name) as SerializedOptimizerConfig));
   }
 
-  /** The configuration as JSON (rule, groups, schedules as specs, clipping, accumulation, EMA). */
+  /** The configuration as JSON: the stages' specs, the groups (schedules as specs), accumulation. */
   toJSONConfig(): SerializedOptimizerConfig {
     return {
-      format: "stepwise.optimizer/1",
-      rule: { name: this.rule.name, flags: { ...this.rule.flags } },
-      weightDecayMode: this.weightDecayMode,
-      groups: this.groupList.map((g) => ({
+      format: "stepwise.optimizer/2",
+      name: this.name,
+      stages: this.stages.map((s) => s.spec),
+      groups: this.paramGroups.list.map((g) => ({
         name: g.name,
         ...(g.selector === undefined ? {} : { params: serializeSelector(g.selector, g.name) }),
         frozen: g.frozen,
         ...(g.accumulateSteps === undefined ? {} : { accumulateSteps: g.accumulateSteps }),
-        hyper: serializeHyper(g.hyper),
+        hyper: Object.fromEntries(Object.entries(g.hyper).map(([k, v]) => [k, serializeHyperparameter(v)])),
       })),
-      ...(this.clip ? { clip: this.clip } : {}),
-      ...(this.accumulateOptions ? { accumulate: this.accumulateOptions } : {}),
-      ...(this.average ? { ema: { decay: this.average.decay } } : {}),
-      nonFinite: this.nonFinite,
+      ...(this.accumulation ? { accumulate: this.accumulation.options } : {}),
     };
   }
 
   override dispose(): void {
-    this.disposeState();
-    this.accumulator?.dispose();
-  }
-
-  private disposeState(): void {
-    for (const state of this.params.values()) tf.dispose(Object.values(state.slots));
-    this.params.clear();
-    this.unclaimed.clear();
-    this.average?.dispose();
+    if (this.swappedOut) this.swapAveragedWeights();
+    this.store.clear();
+    this.accumulation?.dispose();
   }
 }
 
 tf.serialization.registerClass(Optimizer);
 
-/**
- * Tells the optimizer each batch's size during model.fit: `fitDataset` puts it in the batch logs before
- * `onBatchBegin`; `fit` on tensors sets it only afterwards, so it is derived from the fit's parameters
- * (batch i of `samples` in batches of `batchSize`).
- */
-class AccumulationCallback extends tf.Callback {
-  constructor(private readonly optimizer: Optimizer) {
-    super();
-  }
-
-  override async onBatchBegin(batch: number, logs?: tf.Logs): Promise<void> {
-    const { samples, batchSize } = this.params as { samples?: unknown; batchSize?: unknown };
-    if (typeof logs?.size === "number") this.optimizer.nextBatchSize = logs.size;
-    else if (typeof samples === "number" && typeof batchSize === "number") {
-      this.optimizer.nextBatchSize = Math.min(batchSize, samples - batch * batchSize);
-    } else this.optimizer.nextBatchSize = undefined;
-  }
-
-  override async onEpochEnd(): Promise<void> {
-    this.optimizer.endEpoch();
-  }
-}
-
-/** Rebuild an optimizer configuration saved by `toJSONConfig()`. */
-export function optimizerConfigFromJSON(saved: SerializedOptimizerConfig): OptimizerConfig {
-  if (saved === null || typeof saved !== "object" || saved.format !== "stepwise.optimizer/1") {
-    throw new Error(`not a stepwise optimizer config (format ${describe((saved as { format?: unknown })?.format)})`);
-  }
-  const defaultGroup = saved.groups.find((g) => g.name === DEFAULT_GROUP);
-  if (!defaultGroup) throw new Error(`stepwise optimizer config has no "${DEFAULT_GROUP}" group`);
-  const groups: GroupOptions[] = saved.groups
-    .filter((g) => g !== defaultGroup)
-    .map((g) => ({
-      name: g.name,
-      params: deserializeSelector(g.params ?? { names: [] }),
-      frozen: g.frozen,
-      ...(g.accumulateSteps === undefined ? {} : { accumulateSteps: g.accumulateSteps }),
-      ...deserializeHyper(g.hyper),
-    }));
-  return {
-    rule: ruleFromConfig(saved.rule.name, saved.rule.flags),
-    hyper: deserializeHyper(defaultGroup.hyper),
-    weightDecayMode: saved.weightDecayMode,
-    groups,
-    ...(saved.clip ? { clip: saved.clip } : {}),
-    ...(saved.accumulate ? { accumulate: saved.accumulate } : {}),
-    ...(saved.ema ? { ema: saved.ema } : {}),
-    nonFinite: saved.nonFinite,
-  };
-}
-
-// ---------- helpers ----------
-
-function buildGroups(rule: UpdateRule, defaults: Record<string, Hyperparameter>, options: GroupOptions[]): ParamGroup[] {
-  const where = rule.name;
-  const base: Record<string, Hyperparameter> = {};
-  for (const [key, value] of Object.entries(defaults)) {
-    if (value !== undefined) base[key] = checkHyperparameterOf(rule, key, value);
-  }
-  for (const key of ["lr", "weightDecay", ...Object.keys(rule.hyperparameters)]) {
-    if (base[key] === undefined) {
-      const fallback = key === "weightDecay" ? 0 : rule.hyperparameters[key]?.default;
-      if (fallback === undefined) throw new Error(`${where}: ${key} is required`);
-      base[key] = fallback;
-    }
-  }
-  if (!Array.isArray(options)) throw new Error(`${where}: groups must be an array of { params, ... }`);
-  const groups: ParamGroup[] = options.map((group, i) => {
-    if (group === null || typeof group !== "object") throw new Error(`${where}: groups[${i}] must be an object`);
-    const name = group.name ?? `group${i + 1}`;
-    if (typeof name !== "string" || name === "" || name === DEFAULT_GROUP) {
-      throw new Error(`${where}: groups[${i}].name must be a non-empty string other than "${DEFAULT_GROUP}", got ${describe(name)}`);
-    }
-    if (!isSelector(group.params)) {
-      throw new Error(`${where}: groups[${i}].params must be a list of variables or names, a RegExp, or a predicate`);
-    }
-    if (group.frozen !== undefined && typeof group.frozen !== "boolean") {
-      throw new Error(`${where}: groups[${i}].frozen must be a boolean, got ${describe(group.frozen)}`);
-    }
-    if (group.accumulateSteps !== undefined) requireInteger(where, `groups[${i}].accumulateSteps`, group.accumulateSteps, 1);
-    const hyper = { ...base };
-    for (const [key, value] of Object.entries(group)) {
-      if (GROUP_KEYS.has(key) || value === undefined) continue;
-      hyper[key] = checkHyperparameterOf(rule, key, value, `groups[${i}].`);
-    }
-    return { name, selector: group.params, frozen: group.frozen ?? false, accumulateSteps: group.accumulateSteps, hyper, updates: 0 };
-  });
-  const names = new Set<string>();
-  for (const group of groups) {
-    if (names.has(group.name)) throw new Error(`${where}: two parameter groups are named "${group.name}"`);
-    names.add(group.name);
-  }
-  groups.push({ name: DEFAULT_GROUP, selector: undefined, frozen: false, accumulateSteps: undefined, hyper: base, updates: 0 });
-  return groups;
-}
-
-function isSelector(value: unknown): value is ParamSelector {
-  return value instanceof RegExp || typeof value === "function" || Array.isArray(value);
-}
-
-function checkHyperparameterOf(rule: UpdateRule, key: string, value: unknown, prefix = ""): Hyperparameter {
-  const known = ["lr", "weightDecay", ...Object.keys(rule.hyperparameters)];
-  if (!known.includes(key)) {
-    throw new Error(`${rule.name}: unknown option "${prefix}${key}" (hyperparameters: ${known.join(", ")})`);
-  }
-  const checked = checkHyperparameter(rule.name, prefix + key, value);
-  if (typeof checked === "number") {
-    const problem = checkValue(rule, key, checked, false);
-    if (problem) throw new Error(`${rule.name}: ${prefix}${key} must be ${problem}, got ${checked}`);
-  }
-  return checked;
-}
-
-/** lr must be > 0 when given as a number; a schedule may reach 0 (e.g. the end of a cosine). */
-function checkValue(rule: UpdateRule, key: string, value: number, scheduled: boolean): string | undefined {
-  if (!Number.isFinite(value)) return "finite";
-  if (key === "lr") return scheduled ? (value >= 0 ? undefined : ">= 0") : value > 0 ? undefined : "> 0";
-  if (key === "weightDecay") return value >= 0 ? undefined : ">= 0";
-  return rule.hyperparameters[key]?.check(value);
-}
-
-function checkAccumulateOptions(where: string, options: AccumulateOptions): AccumulateOptions {
-  if (options === null || typeof options !== "object") throw new Error(`${where}: accumulate must be an object like { steps: 4 }`);
-  for (const key of Object.keys(options)) {
-    if (!["steps", "lastWindow", "noiseScale"].includes(key)) {
-      throw new Error(`${where}: unknown accumulate option "${key}" (allowed: steps, lastWindow, noiseScale)`);
-    }
-  }
-  requireInteger(where, "accumulate.steps", options.steps, 1);
-  if (options.lastWindow !== undefined) requireOneOf(where, "accumulate.lastWindow", options.lastWindow, LAST_WINDOW_POLICIES);
-  if (options.noiseScale !== undefined && typeof options.noiseScale !== "boolean") {
-    throw new Error(`${where}: accumulate.noiseScale must be a boolean, got ${describe(options.noiseScale)}`);
-  }
-  return { ...options };
-}
-
-function serializeHyper(hyper: Record<string, Hyperparameter>): Record<string, SerializedHyperparameter> {
-  return Object.fromEntries(Object.entries(hyper).map(([k, v]) => [k, serializeHyperparameter(v)]));
-}
-
-function deserializeHyper(hyper: Record<string, SerializedHyperparameter>): Record<string, Hyperparameter> {
-  return Object.fromEntries(Object.entries(hyper).map(([k, v]) => [k, deserializeHyperparameter(v)]));
-}
+/** The state a stateless stage sees (it has no `init`). */
+const NO_STATE = Object.freeze({ step: 0, slots: Object.freeze({}), counters: Object.freeze({}) }) as unknown as StageEntry["state"];
 
 function toGradientMap(gradients: tf.NamedTensorMap | NamedTensor[]): Record<string, tf.Tensor> {
   if (Array.isArray(gradients)) return Object.fromEntries(gradients.map(({ name, tensor }) => [name, tensor]));
@@ -769,27 +417,10 @@ function variableNamed(name: string): tf.Variable {
 }
 
 function checkGradient(name: string, grad: tf.Tensor): void {
-  if (!(grad instanceof tf.Tensor)) throw new Error(`gradient for "${name}" must be a tensor, got ${describe(grad)}`);
+  if (!(grad instanceof tf.Tensor)) throw new Error(`gradient for "${name}" must be a tensor, got ${describeValue(grad)}`);
   const variable = variableNamed(name);
   if (!tf.util.arraysEqual(grad.shape, variable.shape)) {
     throw new Error(`gradient for "${name}" has shape [${grad.shape}] but the parameter has shape [${variable.shape}]`);
   }
   if (grad.dtype !== "float32") throw new Error(`gradient for "${name}" must be float32, got ${grad.dtype}`);
-}
-
-/**
- * The same state with its variables renamed (`renames[old] = new`): for restoring a checkpoint into a model
- * whose variables got other names (tfjs numbers layers per process), matched by position by the caller.
- */
-export function renameStateVariables(state: OptimizerState, renames: Readonly<Record<string, string>>): OptimizerState {
-  const rename = (name: string) => renames[name] ?? name;
-  const renameKeys = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).map(([k, v]) => [rename(k), v]));
-  return {
-    ...state,
-    params: renameKeys(state.params),
-    ...(state.ema ? { ema: renameKeys(state.ema) } : {}),
-    ...(state.accumulator
-      ? { accumulator: { ...state.accumulator, windows: state.accumulator.windows.map((w) => ({ ...w, sums: renameKeys(w.sums) })) } }
-      : {}),
-  };
 }

@@ -1,9 +1,9 @@
 /**
  * An update rule is one optimization algorithm, written once: given a parameter, its (already clipped
  * and L2-decayed) gradient, the parameter's state slots and the hyperparameters in force, it returns
- * the new parameter value and the new slots. Everything around it — parameter groups, schedules,
- * clipping, weight decay, gradient accumulation, EMA, state saving — is the Optimizer's and composes
- * with every rule.
+ * the new parameter value and the new slots. Everything around it — clipping, weight decay, EMA — is a
+ * stage of its own (src/optim/stages), and parameter groups, schedules, accumulation and state saving
+ * are the Optimizer's, so they compose with every rule.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -49,6 +49,11 @@ export interface UpdateRule {
   initSlots(param: tf.Tensor): Slots;
   initCounters?(): Counters;
   update(input: UpdateInput): UpdateOutput;
+  /**
+   * The value to evaluate the parameter with, where the rule trains at another point than it evaluates
+   * (Schedule-Free's x against its y); swapped in by `withAveragedWeights`.
+   */
+  evaluationParam?(param: tf.Tensor, slots: Readonly<Slots>, hyper: HyperValues): tf.Tensor;
 }
 
 /** Hyperparameter checks, shared by the rules. */

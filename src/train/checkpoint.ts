@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Optimizer, OptimizerState, renameStateVariables } from "../optim";
-import { EncodedTensor, decodeTensor, encodeTensor } from "../optim/tensor-codec";
+import { EncodedTensor, decodeTensor, encodeTensor } from "../tensor";
 import { writeFileAtomic } from "../util/files";
 import { Trainable } from "./target";
 import { History } from "./types";

@@ -26,7 +26,7 @@ describe("option validation", () => {
     ["clip negative", () => adam({ clip: { globalNorm: -1 } }), /clip.globalNorm must be a finite number > 0, got -1/],
     ["ema decay", () => adam({ ema: { decay: 1 } }), /ema: decay must be in \[0, 1\), got 1/],
     ["weightDecayMode", () => adam({ weightDecayMode: "both" as never }), /weightDecayMode must be one of "l2", "decoupled"/],
-    ["amsgrad flag type", () => adam({ amsgrad: "yes" as never }), /adam: amsgrad must be a boolean/],
+    ["amsgrad flag type", () => adam({ amsgrad: "yes" as never }), /adam: amsgrad must be true or false/],
   ];
   for (const [name, make, message] of cases) {
     test(name, () => assert.throws(make, message));

@@ -8,22 +8,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { ADAM_STEP_KERNEL, type AdamStepAttrs } from "../../optim/rules/adam";
+import type { InPlaceArithmetic } from "../../tensor";
 import type { WasmBackendLike } from "./scope";
 import { heapBuffer, runChecked, simdKernels } from "./simd";
 
-/** Inputs param, grad, m, v (and vMax with amsgrad); outputs param', m', v' (and vMax'). */
-export const ADAM_STEP_KERNEL = "StepwiseAdamStep";
-
-export interface AdamStepAttrs {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  /** √(1 − β₂ᵗ) */
-  correction2: number;
-  /** lr / (1 − β₁ᵗ) */
-  stepSize: number;
-  amsgrad: boolean;
-}
 
 const adamStep: KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as unknown as WasmBackendLike;
@@ -53,36 +42,12 @@ const adamStep: KernelFunc = ({ inputs, backend, attrs }) => {
 
 export const adamStepConfig: KernelConfig = { kernelName: ADAM_STEP_KERNEL, backendName: "wasm", kernelFunc: adamStep };
 
-/**
- * Inputs grad (and sum, when the window has one); output sum + grad·scale: one micro-batch accumulated.
- * stepwise's accumulator no longer dispatches it (it adds in place: `wasmAccumulateInPlace` below); it
- * stays registered until register.ts drops it.
- */
-export const ACCUMULATE_KERNEL = "StepwiseAccumulate";
-
-const accumulate: KernelFunc = ({ inputs, backend, attrs }) => {
-  const wasm = backend as unknown as WasmBackendLike;
-  const kernels = simdKernels(wasm);
-  if (!kernels) throw new Error(`stepwise ${ACCUMULATE_KERNEL}: this runtime lacks wasm SIMD`);
-  const { grad, sum } = inputs as Record<string, TensorInfo | undefined>;
-  const { scale } = attrs as unknown as { scale: number };
-  if (!grad || grad.dtype !== "float32" || (sum && (sum.dtype !== "float32" || !tf.util.arraysEqual(sum.shape, grad.shape)))) {
-    throw new Error(`stepwise ${ACCUMULATE_KERNEL}: grad (and sum) must be float32 tensors of one shape`);
-  }
-  const out = wasm.makeOutput(grad.shape.slice(), "float32");
-  runChecked(wasm, ACCUMULATE_KERNEL, [["sum", sum], ["grad", grad], ["out", out]], [out], (total, g, target) =>
-    kernels.scaledAdd(total.offset, g.offset, target.offset, tf.util.sizeFromShape(grad.shape), scale, sum ? 1 : 0, total.bytes, g.bytes, target.bytes),
-  );
-  return out;
-};
-
-export const accumulateConfig: KernelConfig = { kernelName: ACCUMULATE_KERNEL, backendName: "wasm", kernelFunc: accumulate };
 
 /**
  * Σ x² over `tensors` read in place from the wasm heap, or undefined where that is not possible (another
  * backend, no SIMD, data not on wasm, not float32).
  */
-export function wasmSquaredNorm(tensors: readonly tf.Tensor[]): number | undefined {
+function wasmSquaredNorm(tensors: readonly tf.Tensor[]): number | undefined {
   if (tf.getBackend() !== "wasm") return undefined;
   const backend = tf.backend() as unknown as WasmBackendLike;
   const kernels = simdKernels(backend);
@@ -122,7 +87,7 @@ function onWasmAsFloat32(backend: WasmBackendLike, t: tf.Tensor): boolean {
  * caller must own `sum` alone: no other tensor may share its data); without, a new kept tensor. Undefined
  * where that cannot run on wasm (another backend, no SIMD, a tensor not on wasm or not float32).
  */
-export function wasmAccumulateInPlace(sum: tf.Tensor | undefined, grad: tf.Tensor, scale: number): { sum: tf.Tensor; gradSquares: number } | undefined {
+function wasmAccumulateInPlace(sum: tf.Tensor | undefined, grad: tf.Tensor, scale: number): { sum: tf.Tensor; gradSquares: number } | undefined {
   const wasm = inPlaceKernels();
   if (!wasm || !onWasmAsFloat32(wasm.backend, grad) || (sum && !(onWasmAsFloat32(wasm.backend, sum) && tf.util.arraysEqual(sum.shape, grad.shape)))) {
     return undefined;
@@ -143,7 +108,7 @@ export function wasmAccumulateInPlace(sum: tf.Tensor | undefined, grad: tf.Tenso
  * `t` divided by `divisor` in place (the caller must own `t` alone), returning Σ of the squared quotients;
  * undefined (and `t` untouched) where that cannot run on wasm.
  */
-export function wasmDivideInPlace(t: tf.Tensor, divisor: number): number | undefined {
+function wasmDivideInPlace(t: tf.Tensor, divisor: number): number | undefined {
   const wasm = inPlaceKernels();
   if (!wasm || !onWasmAsFloat32(wasm.backend, t)) return undefined;
   const { offset, bytes } = heapBuffer(wasm.backend, t);
@@ -151,3 +116,10 @@ export function wasmDivideInPlace(t: tf.Tensor, divisor: number): number | undef
   if (squares < 0) throw new Error(`stepwise divideInPlace: a tensor of shape [${t.shape}] does not fit its wasm buffer; nothing was written`);
   return squares;
 }
+
+/** The in-place arithmetic stepwise's wasm kernels give the optimizer and the accumulator (src/tensor/in-place.ts). */
+export const wasmInPlaceArithmetic: InPlaceArithmetic = {
+  squaredNorm: wasmSquaredNorm,
+  accumulate: wasmAccumulateInPlace,
+  divide: wasmDivideInPlace,
+};

@@ -11,7 +11,8 @@ import { checkedAvgPoolGradConfig } from "./avg-pool-grad";
 import { EXPLICIT_PADDING_KERNELS, explicitPaddingConfig } from "./explicit-padding";
 import { sharingCastConfig, sharingIdentityConfig } from "./forward";
 import { maxPoolGradConfig } from "./max-pool-grad";
-import { accumulateConfig, adamStepConfig } from "./optimizer-steps";
+import { provideInPlaceArithmetic } from "../../tensor";
+import { adamStepConfig, wasmInPlaceArithmetic } from "./optimizer-steps";
 import { simdKernelsAvailable } from "./simd";
 import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
@@ -35,7 +36,7 @@ export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInput
  * Kernels it has, replaced by stepwise's SIMD kernels (assembly/index.ts), and stepwise's fused optimizer
  * step: registered where the runtime has wasm SIMD.
  */
-export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, accumulateConfig, reluGradConfig];
+export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, reluGradConfig];
 
 let registered = false;
 
@@ -78,6 +79,9 @@ export function registerWasmTrainingKernels(): void {
   }
   installWasmMatMul();
   // for every backend: the fused kernel where the active one has it, tfjs's formula elsewhere
-  if (simdKernelsAvailable()) tf.registerGradient(reluGradientConfig);
+  if (simdKernelsAvailable()) {
+    tf.registerGradient(reluGradientConfig);
+    provideInPlaceArithmetic("wasm", wasmInPlaceArithmetic);
+  }
   registered = true;
 }

@@ -6,13 +6,26 @@
  *   AMSGrad:  v̂ ← max(v̂, v)  and use v̂ below instead of v
  *   θ ← θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
  *
- * On wasm the whole step is one SIMD kernel (src/backend/kernels/optimizer-steps.ts) with the same f32
- * operations in the same order; elsewhere it is composed from tfjs ops.
+ * Where a backend registers `ADAM_STEP_KERNEL` (stepwise's wasm SIMD kernel), the whole step is that one
+ * kernel, with the same f32 operations in the same order; elsewhere it is composed from tfjs ops.
  */
 import * as tf from "@tensorflow/tfjs";
-import { ADAM_STEP_KERNEL, type AdamStepAttrs } from "../../backend/kernels/optimizer-steps";
-import { runFusedStep } from "../fused";
+import { runKernelIfRegistered } from "../../tensor";
 import { Slots, UpdateRule, check } from "../rule";
+
+/** The fused Adam step a backend may register: inputs param, grad, m, v (and vMax with amsgrad); outputs param', m', v' (and vMax'). */
+export const ADAM_STEP_KERNEL = "StepwiseAdamStep";
+
+export interface AdamStepAttrs {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** √(1 − β₂ᵗ) */
+  correction2: number;
+  /** lr / (1 − β₁ᵗ) */
+  stepSize: number;
+  amsgrad: boolean;
+}
 
 export function adamRule(flags: { amsgrad?: boolean } = {}): UpdateRule {
   const amsgrad = flags.amsgrad ?? false;
@@ -34,7 +47,7 @@ export function adamRule(flags: { amsgrad?: boolean } = {}): UpdateRule {
       const stepSize = lr / (1 - Math.pow(beta1, step));
       const correction2 = Math.sqrt(1 - Math.pow(beta2, step));
       const attrs: AdamStepAttrs = { beta1, beta2, eps, correction2, stepSize, amsgrad };
-      const fused = runFusedStep(ADAM_STEP_KERNEL, { param, grad, m: slots.m, v: slots.v, ...(amsgrad ? { vMax: slots.vMax } : {}) }, attrs);
+      const fused = runKernelIfRegistered(ADAM_STEP_KERNEL, { param, grad, m: slots.m, v: slots.v, ...(amsgrad ? { vMax: slots.vMax } : {}) }, attrs);
       if (fused) {
         const [nextParam, m, v, vMax] = fused;
         return { param: nextParam, slots: amsgrad ? { m, v, vMax } : { m, v } };
