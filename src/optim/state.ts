@@ -167,41 +167,13 @@ export function stateFromWeights(weights: readonly NamedTensor[], where: string)
   });
 }
 
-/** Checks the envelope of a JSON state; reads the format of stepwise 0.x (`optimizer-state/1`) too. */
+/** Checks the envelope of a JSON state. */
 export function checkStateFormat(state: unknown, where: string): OptimizerState {
   const format = (state as { format?: unknown } | null)?.format;
-  if (format === "stepwise.optimizer-state/1") return fromFormat1(state as Format1);
   if (state === null || typeof state !== "object" || format !== STATE_FORMAT) {
-    throw new Error(`${where}: not a stepwise optimizer state (format ${describeValue(format)})`);
+    throw new Error(`${where}: not a stepwise optimizer state (format ${describeValue(format)}; this version reads "${STATE_FORMAT}")`);
   }
   return state as OptimizerState;
-}
-
-interface Format1 {
-  rule: string;
-  iterations: number;
-  skippedUpdates: number;
-  groups: OptimizerState["groups"];
-  params: Record<string, { step: number; counters: Record<string, number>; slots: Record<string, EncodedTensor> }>;
-  ema?: Record<string, EncodedTensor>;
-  accumulator?: AccumulatorState;
-}
-
-/** Format 1 kept the rule's state by variable and the weight average beside it. */
-function fromFormat1(old: Format1): OptimizerState {
-  const stages: OptimizerState["stages"] = { rule: old.params };
-  if (old.ema) {
-    stages.ema = Object.fromEntries(Object.entries(old.ema).map(([name, average]) => [name, { step: old.params[name]?.step ?? 1, counters: {}, slots: { average } }]));
-  }
-  return {
-    format: STATE_FORMAT,
-    name: old.rule,
-    iterations: old.iterations,
-    skippedUpdates: old.skippedUpdates,
-    groups: old.groups,
-    stages,
-    ...(old.accumulator ? { accumulation: old.accumulator } : {}),
-  };
 }
 
 /**
