@@ -49,6 +49,11 @@ export interface UpdateRule {
   initSlots(param: tf.Tensor): Slots;
   initCounters?(): Counters;
   update(input: UpdateInput): UpdateOutput;
+  /**
+   * The weights to evaluate (and save for inference) at, when they differ from the trained parameter: e.g.
+   * Schedule-Free's average x, computed from the parameter y and the slots. Absent: evaluate at the parameter.
+   */
+  evaluationParam?(param: tf.Tensor, slots: Readonly<Slots>, hyper: HyperValues): tf.Tensor;
 }
 
 /** Hyperparameter checks, shared by the rules. */
