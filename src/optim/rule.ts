@@ -50,8 +50,8 @@ export interface UpdateRule {
   initCounters?(): Counters;
   update(input: UpdateInput): UpdateOutput;
   /**
-   * The value to evaluate the parameter with, where the rule trains at another point than it evaluates
-   * (Schedule-Free's x against its y); swapped in by `withAveragedWeights`.
+   * The weights to evaluate at, when they differ from the trained parameter: Schedule-Free's average x,
+   * computed from the parameter y and the slots. Swapped in by `withAveragedWeights`; absent: the parameter.
    */
   evaluationParam?(param: tf.Tensor, slots: Readonly<Slots>, hyper: HyperValues): tf.Tensor;
 }

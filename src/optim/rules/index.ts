@@ -5,9 +5,10 @@ import { adamaxRule } from "./adamax";
 import { lionRule } from "./lion";
 import { nadamRule } from "./nadam";
 import { rmspropRule } from "./rmsprop";
+import { scheduleFreeAdamwRule } from "./schedule-free-adamw";
 import { sgdRule } from "./sgd";
 
-export { adagradRule, adamRule, adamaxRule, lionRule, nadamRule, rmspropRule, sgdRule };
+export { adagradRule, adamRule, adamaxRule, lionRule, nadamRule, rmspropRule, scheduleFreeAdamwRule, sgdRule };
 
 type Flags = Record<string, boolean | number>;
 
@@ -19,6 +20,7 @@ const RULES: Record<string, (flags: Flags) => UpdateRule> = {
   adamax: () => adamaxRule(),
   nadam: (f) => nadamRule({ legacyPytorch113: f.legacyPytorch113 === true }),
   lion: () => lionRule(),
+  scheduleFreeAdamw: () => scheduleFreeAdamwRule(),
 };
 
 /** The rule saved under `name` with `flags` (for configs saved with a model). */
