@@ -9,7 +9,7 @@ import { GroupOptions } from "./groups";
 import { Hyperparameter } from "./hyper";
 import { Optimizer } from "./optimizer";
 import { UpdateRule } from "./rule";
-import { adagradRule, adamRule, adamaxRule, lionRule, nadamRule, rmspropRule, sgdRule } from "./rules";
+import { adagradRule, adamRule, adamaxRule, lionRule, nadamRule, rmspropRule, scheduleFreeAdamwRule, sgdRule } from "./rules";
 import { SerializedOptimizerConfig, configFromSpec } from "./spec";
 import { Stage } from "./stage";
 import { ClipOptions, EmaOptions, NonFinitePolicy, WeightDecayMode, clip as clipStage, ema as emaStage, nonFiniteCheck, ruleStage, weightDecay } from "./stages";
@@ -200,4 +200,30 @@ export interface LionOptions extends CommonOptions {
 /** Lion (Chen et al. 2023; lr 1e-4, betas 0.9/0.99, decoupled weight decay). */
 export function lion(options: LionOptions = {}): Optimizer {
   return build(lionRule(), { ...options }, { lr: 1e-4, weightDecayMode: "decoupled" }, []);
+}
+
+export interface ScheduleFreeAdamwOptions extends Omit<CommonOptions, "weightDecayMode"> {
+  beta1?: Hyperparameter;
+  beta2?: Hyperparameter;
+  eps?: Hyperparameter;
+}
+
+/**
+ * Schedule-Free AdamW (Defazio et al. 2024; PyTorch's `schedulefree.AdamWScheduleFree`, lr 0.0025): no decay
+ * schedule needed (warm-up is the lr schedule). It trains at y and evaluates at the average x: evaluate inside
+ * `withAveragedWeights`. Its rule applies weight decay itself, at y, so the chain has no decay stage:
+ * `nonFinite ─▶ clip ─▶ rule ─▶ ema`.
+ */
+export function scheduleFreeAdamw(options: ScheduleFreeAdamwOptions = {}): Optimizer {
+  const where = "scheduleFreeAdamw";
+  if (options === null || typeof options !== "object") throw new Error(`${where}: options must be an object`);
+  if ("weightDecayMode" in options) throw new Error(`${where}: weightDecayMode is not an option: the rule decays at y itself`);
+  const { groups, clip, accumulate, ema, nonFinite, ...hyper } = options;
+  const stages = [
+    nonFiniteCheck(nonFinite ?? "error", where),
+    ...(clip === undefined ? [] : [clipStage(clip, where)]),
+    ruleStage(scheduleFreeAdamwRule()),
+    ...(ema === undefined ? [] : [emaStage(ema)]),
+  ];
+  return chain(stages, { lr: 2.5e-3, ...hyper, ...(groups === undefined ? {} : { groups }), ...(accumulate === undefined ? {} : { accumulate }) });
 }

@@ -4,7 +4,7 @@ export type { AccumulateOptions } from "./accumulation";
 export { renameStateVariables } from "./state";
 export type { OptimizerState } from "./state";
 export type { SerializedGroup, SerializedOptimizerConfig } from "./spec";
-export { adagrad, adam, adamax, adamw, amsgrad, chain, lion, momentum, nadam, nesterov, optimizerFromSpec, rmsprop, sgd } from "./factories";
+export { adagrad, adam, adamax, adamw, amsgrad, chain, lion, momentum, nadam, nesterov, optimizerFromSpec, rmsprop, scheduleFreeAdamw, sgd } from "./factories";
 export type {
   AdagradOptions,
   AdamOptions,
@@ -15,6 +15,7 @@ export type {
   MomentumOptions,
   NadamOptions,
   RmspropOptions,
+  ScheduleFreeAdamwOptions,
   SgdOptions,
 } from "./factories";
 export { clip, decoupledDecay, ema, l2Decay, NonFiniteGradientError, nonFiniteCheck, ruleStage, weightDecay } from "./stages";
@@ -24,5 +25,5 @@ export type { Stage, StageEntry, StageSpec, UpdateContext, VariableState } from 
 export type { GroupOptions, ParamGroup, ParamSelector } from "./groups";
 export type { Hyperparameter } from "./hyper";
 export type { UpdateRule, UpdateInput, UpdateOutput, Slots, Counters, HyperValues } from "./rule";
-export { adagradRule, adamRule, adamaxRule, lionRule, nadamRule, rmspropRule, ruleFromConfig, sgdRule } from "./rules";
+export { adagradRule, adamRule, adamaxRule, lionRule, nadamRule, rmspropRule, ruleFromConfig, scheduleFreeAdamwRule, sgdRule } from "./rules";
 export { squaredNormValue } from "../tensor";

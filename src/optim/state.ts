@@ -78,10 +78,11 @@ export class StateStore {
     }
   }
 
-  /** The stages' part of the tree, tensors as they are (not copied). */
+  /** The stages' part of the tree (stages holding state only), tensors as they are (not copied). */
   snapshot(): StateTree<tf.Tensor>["stages"] {
     const stages: StateTree<tf.Tensor>["stages"] = {};
     for (const [key, states] of this.byStage) {
+      if (states.size === 0) continue;
       stages[key] = {};
       for (const [name, s] of states) stages[key][name] = { step: s.step, counters: { ...s.counters }, slots: { ...s.slots } };
     }

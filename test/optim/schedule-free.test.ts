@@ -10,7 +10,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { scheduleFreeAdamwRule } from "../../src/optim/rules";
+import { optimizerFromSpec, scheduleFreeAdamw, scheduleFreeAdamwRule } from "../../src/optim";
+import { cosine, linearWarmup } from "../../src/schedule";
 import type { Counters, Slots, UpdateOutput } from "../../src/optim/rule";
 import { randomValues } from "./helpers";
 
@@ -263,3 +264,45 @@ describe("scheduleFreeAdamw averaging", () => {
     }
   });
 });
+
+describe("scheduleFreeAdamw() as an optimizer: its chain of stages", () => {
+  test("matches the float64 reference through applyGradients, with a warm-up schedule, decay once, and x for evaluation", async () => {
+    let worst = 0;
+    for (const seed of [2, 3, 5, 8, 13, 21]) {
+      const drawn = drawConfig(seed);
+      const weightDecay = seed % 2 === 0 ? 0.05 : 0; // decayed twice (a decay stage besides the rule's) would not match
+      const schedule = linearWarmup({ steps: 4 }, cosine({ lr: 0.05, tMax: drawn.steps }));
+      const c: Config = { ...drawn, weightDecay, lr: (t) => schedule(t - 1) }; // a group's schedule reads its 0-based update count
+      const ref = reference(c);
+      const grad = quadraticGradientTensor(c);
+      const y = tf.variable(tf.tensor1d(Float32Array.from(c.initial)));
+      const optimizer = scheduleFreeAdamw({ lr: schedule, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay });
+      for (let t = 1; t <= c.steps; t++) {
+        const g = grad.gradient(y);
+        optimizer.applyGradients({ [y.name]: g });
+        g.dispose();
+        const w = worstRatio(y.dataSync(), ref.ys[t - 1]);
+        assert.ok(w.ratio <= 1, `seed ${seed}: y after update ${t} differs by ${w.abs}`);
+        worst = Math.max(worst, w.ratio);
+      }
+      const trained = Array.from(y.dataSync());
+      const x = await optimizer.withAveragedWeights(() => Float32Array.from(y.dataSync()));
+      const w = worstRatio(x, ref.x);
+      assert.ok(w.ratio <= 1, `seed ${seed}: evaluation weights differ by ${w.abs}`);
+      assert.deepEqual(Array.from(y.dataSync()), trained, "y is swapped back after evaluation");
+      // rebuilt from its saved spec, it is the same chain
+      const rebuilt = optimizerFromSpec(JSON.parse(JSON.stringify(optimizer.toJSONConfig())));
+      assert.deepEqual(rebuilt.toJSONConfig(), optimizer.toJSONConfig());
+      assert.deepEqual(optimizer.stages.map((s) => s.kind), ["nonFinite", "rule"]);
+      [optimizer, rebuilt].forEach((o) => o.dispose());
+      y.dispose();
+      grad.dispose();
+    }
+    console.log(`schedule-free through the optimizer: ${(worst * 100).toFixed(1)}% of the tolerance`);
+  });
+
+  test("weightDecayMode is refused: the rule decays at y itself", () => {
+    assert.throws(() => scheduleFreeAdamw({ weightDecayMode: "l2" } as never), /scheduleFreeAdamw: weightDecayMode is not an option/);
+  });
+});
+

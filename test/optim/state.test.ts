@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { adagrad, adam, adamax, adamw, amsgrad, lion, momentum, nadam, nesterov, rmsprop, sgd, Optimizer } from "../../src/optim";
+import { adagrad, adam, adamax, adamw, amsgrad, lion, momentum, nadam, nesterov, rmsprop, scheduleFreeAdamw, sgd, Optimizer } from "../../src/optim";
 import { cosine, linearWarmup } from "../../src/schedule";
 import { TinyMlp, dataset } from "./helpers";
 
@@ -22,6 +22,7 @@ const FACTORIES: Record<string, () => Optimizer> = {
   nadam: () => nadam({ lr: 0.05 }),
   lion: () => lion({ lr: 0.01, weightDecay: 0.1 }),
   "adam+accumulate": () => adam({ lr: 0.05, accumulate: { steps: 3 } }),
+  scheduleFreeAdamw: () => scheduleFreeAdamw({ lr: linearWarmup({ steps: 3 }, cosine({ lr: 0.05, tMax: 20 })), weightDecay: 0.01 }),
 };
 
 function train(model: TinyMlp, opt: Optimizer, data: { x: tf.Tensor2D; y: tf.Tensor1D }, from: number, to: number): void {
