@@ -20,7 +20,8 @@ import { GroupOptions, ParamGroup, ParamGroups, serializeSelector } from "./grou
 import { Hyperparameter, deserializeHyperparameter, serializeHyperparameter } from "./hyper";
 import type { HyperValues, HyperparameterSpec } from "./rule";
 import { SerializedOptimizerConfig, configFromSpec } from "./spec";
-import { Stage, StageEntry, stageKeys } from "./stage";
+import { runChain } from "./run-chain";
+import { Stage, stageKeys } from "./stage";
 import "./stages"; // registers every stage kind for stageFromSpec
 import {
   OptimizerState,
@@ -83,7 +84,6 @@ export class Optimizer extends tf.Optimizer {
   /** The algorithm's name (its rule's), used in errors and checked when state is loaded. */
   readonly name: string;
   readonly stages: readonly Stage[];
-  private readonly keys: readonly string[];
   private readonly paramGroups: ParamGroups;
   private readonly store: StateStore;
   private readonly accumulation: Accumulation | undefined;
@@ -104,8 +104,7 @@ export class Optimizer extends tf.Optimizer {
     this.name = config.name ?? (rule ? String(rule.spec.rule) : "optimizer");
     const known: Record<string, HyperparameterSpec> = Object.assign({}, ...this.stages.map((s) => s.hyperparameters));
     this.paramGroups = new ParamGroups(this.name, known, config.hyper, config.groups ?? []);
-    this.keys = stageKeys(this.stages);
-    this.store = new StateStore(this.keys);
+    this.store = new StateStore(stageKeys(this.stages));
     const needsAccumulation = config.accumulate !== undefined || this.paramGroups.list.some((g) => g.accumulateSteps !== undefined);
     this.accumulation = needsAccumulation
       ? new Accumulation(this.name, config.accumulate ?? { steps: 1 }, this.paramGroups, (grads, items, squares) => this.update(grads, items, squares))
@@ -190,17 +189,8 @@ export class Optimizer extends tf.Optimizer {
     for (const { group } of updated) if (!hyper.has(group)) hyper.set(group, this.paramGroups.resolve(group));
     for (const { name } of updated) this.store.claim(name);
     const context = { optimizer: this.name, gradientNorm, update: this.iterations + 1 };
-    const skipped = tf.tidy(() => {
-      const flow = updated.map((e) => ({ name: e.name, variable: e.variable, hyper: hyper.get(e.group)!, grad: e.grad, param: e.variable as tf.Tensor }));
-      for (const [i, stage] of this.stages.entries()) {
-        const entries: StageEntry[] = flow.map((f) => ({ ...f, state: stage.init ? this.store.of(this.keys[i], f.variable, stage.init) : NO_STATE }));
-        if (stage.apply(entries, context) === "skip") return true;
-        entries.forEach((e, j) => Object.assign(flow[j], { grad: e.grad, param: e.param }));
-      }
-      for (const f of flow) if (f.param !== f.variable) f.variable.assign(f.param);
-      return false;
-    });
-    if (skipped) {
+    const applied = runChain(this.stages, this.store, updated.map((e) => ({ variable: e.variable, grad: e.grad, hyper: hyper.get(e.group)! })), context);
+    if (!applied) {
       this.skipped += 1;
       this.report = { gradientNorm, hyper: {}, items, skipped: true };
       return;
@@ -248,7 +238,7 @@ export class Optimizer extends tf.Optimizer {
 
   /** The last stage that evaluates with other weights than it trains (the weight average), if any. */
   private evaluator(): { stage: Stage; key: string } | undefined {
-    for (let i = this.stages.length - 1; i >= 0; i--) if (this.stages[i].evaluationParam) return { stage: this.stages[i], key: this.keys[i] };
+    for (let i = this.stages.length - 1; i >= 0; i--) if (this.stages[i].evaluationParam) return { stage: this.stages[i], key: this.store.stageKeys[i] };
     return undefined;
   }
 
@@ -388,9 +378,6 @@ export class Optimizer extends tf.Optimizer {
 }
 
 tf.serialization.registerClass(Optimizer);
-
-/** The state a stateless stage sees (it has no `init`). */
-const NO_STATE = Object.freeze({ step: 0, slots: Object.freeze({}), counters: Object.freeze({}) }) as unknown as StageEntry["state"];
 
 function toGradientMap(gradients: tf.NamedTensorMap | NamedTensor[]): Record<string, tf.Tensor> {
   if (Array.isArray(gradients)) return Object.fromEntries(gradients.map(({ name, tensor }) => [name, tensor]));
