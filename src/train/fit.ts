@@ -23,7 +23,7 @@ import { ProgressMode, progressCallbacks } from "./progress";
 import { DataInput, toBatchSource } from "./sources";
 import { TrainTarget, Trainable, trainableOf } from "./target";
 import { Batch, BatchSource, EpochRecord, History, StepRecord, TrainCallbacks } from "./types";
-import { currentAbortSignal } from "./interrupt";
+import { currentAbortSignal } from "../host";
 
 export interface FitOptions {
   optimizer: Optimizer;
