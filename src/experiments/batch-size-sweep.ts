@@ -10,7 +10,7 @@ import { LossFunction, LossName } from "../train/loss";
 import { DataInput } from "../train/sources";
 import { TrainTarget } from "../train/target";
 import { fromSameStart } from "./restore";
-import { SmoothedValue } from "./smoothing";
+import { DebiasedAverage } from "../util/moving-average";
 
 export interface BatchSizeSweepOptions {
   target: TrainTarget;
@@ -46,7 +46,7 @@ export async function batchSizeSweep(options: BatchSizeSweepOptions): Promise<Ba
   if (!Number.isFinite(targetLoss)) throw new Error(`batchSizeSweep: targetLoss must be a finite number, got ${targetLoss}`);
   return fromSameStart(options.target, batchSizes.length, async (run) => {
     const batchSize = batchSizes[run];
-    const smoothed = new SmoothedValue(options.smoothing ?? 0.9);
+    const smoothed = new DebiasedAverage(options.smoothing ?? 0.9);
     let samples = 0;
     let reached = false;
     const started = performance.now();

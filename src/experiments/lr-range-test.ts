@@ -12,7 +12,7 @@ import { LossFunction, LossName } from "../train/loss";
 import { DataInput } from "../train/sources";
 import { TrainTarget } from "../train/target";
 import { fromSameStart } from "./restore";
-import { SmoothedValue } from "./smoothing";
+import { DebiasedAverage } from "../util/moving-average";
 import type { Hyperparameter } from "../optim";
 
 export interface LrRangeTestOptions {
@@ -52,7 +52,7 @@ export async function lrRangeTest(options: LrRangeTestOptions): Promise<LrRangeT
     const lrs: number[] = [];
     const losses: number[] = [];
     const smoothed: number[] = [];
-    const smoother = new SmoothedValue(options.smoothing ?? 0.98);
+    const smoother = new DebiasedAverage(options.smoothing ?? 0.98);
     let best = Infinity;
     const batchSize = options.batchSize ?? 32;
     const source = options.data;

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NoiseScaleEstimate, NoiseScaleTracker } from "../accumulate";
+import { squaredNormValue } from "../optim";
 import { LossFunction, LossName, resolveLoss } from "../train/loss";
 import { DataInput, toBatchSource } from "../train/sources";
 import { TrainTarget, trainableOf } from "../train/target";
@@ -32,7 +33,6 @@ export async function gradientNoiseScale(options: NoiseScaleOptions): Promise<No
   // the estimators are linear in the squared norms, so averaging the norms over repeats averages the estimates
   let smallMean = 0;
   let bigMean = 0;
-  const squaredNorm = (grads: tf.NamedTensorMap) => tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())).dataSync()[0]);
   const repeats = options.repeats ?? 10;
   let done = 0;
   for (let epoch = 0; done < repeats; epoch++) {
@@ -45,12 +45,13 @@ export async function gradientNoiseScale(options: NoiseScaleOptions): Promise<No
       }
       const { grads, value } = tf.variableGrads(() => trainable.evaluate(batch, false).loss, trainable.variables);
       tf.dispose([batch.x, batch.y, value]);
-      small.push(squaredNorm(grads));
+      small.push(squaredNormValue(Object.values(grads)));
       const previous = sums;
       sums = previous ? tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, previous[k].add(g)]))) : grads;
       if (previous) tf.dispose([...Object.values(previous), ...Object.values(grads)]);
       if (small.length === bigBatch / smallBatch) {
-        const big = tf.tidy(() => tf.addN(Object.values(sums!).map((g) => g.div(small.length).square().sum())).dataSync()[0]);
+        // the big batch's gradient is the mean of the small ones: ‖Σg / k‖² = ‖Σg‖² / k²
+        const big = squaredNormValue(Object.values(sums!)) / small.length ** 2;
         smallMean += small.reduce((a, b) => a + b, 0) / small.length / repeats;
         bigMean += big / repeats;
         tf.dispose(Object.values(sums!));

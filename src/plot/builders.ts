@@ -6,6 +6,7 @@
 import type { TestFunction2D } from "../data";
 import type { BatchSizePoint, LrRangeTestResult, Trajectory } from "../experiments";
 import { sample, type Schedule } from "../schedule";
+import { DebiasedAverage } from "../util/moving-average";
 import type { History } from "../train";
 import { Chart } from "./chart";
 import { xyLayout } from "./xy-layout";
@@ -257,13 +258,6 @@ function namedHistories(where: string, runs: Record<string, History> | readonly 
 
 /** Debiased exponential moving average (TensorBoard's smoothing); non-finite values pass through as gaps. */
 function smooth(values: readonly number[], weight: number): number[] {
-  if (weight === 0) return [...values];
-  let average = 0;
-  let debias = 1;
-  return values.map((v) => {
-    if (!Number.isFinite(v)) return v;
-    average = weight * average + (1 - weight) * v;
-    debias *= weight;
-    return average / (1 - debias);
-  });
+  const average = new DebiasedAverage(weight);
+  return values.map((v) => (Number.isFinite(v) ? average.add(v) : v));
 }
