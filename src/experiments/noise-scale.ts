@@ -9,6 +9,7 @@ import { squaredNormValue } from "../optim";
 import { LossFunction, LossName, resolveLoss } from "../train/loss";
 import { DataInput, toBatchSource } from "../train/sources";
 import { TrainTarget, trainableOf } from "../train/target";
+import { fail, requireInteger } from "../util/validate";
 
 export interface NoiseScaleOptions {
   target: TrainTarget;
@@ -23,9 +24,9 @@ export interface NoiseScaleOptions {
 
 export async function gradientNoiseScale(options: NoiseScaleOptions): Promise<NoiseScaleEstimate> {
   const { smallBatch, bigBatch } = options;
-  if (!Number.isInteger(smallBatch) || smallBatch < 1) throw new Error(`gradientNoiseScale: smallBatch must be an integer >= 1, got ${smallBatch}`);
-  if (!Number.isInteger(bigBatch) || bigBatch <= smallBatch || bigBatch % smallBatch !== 0) {
-    throw new Error(`gradientNoiseScale: bigBatch must be a multiple of smallBatch larger than it, got ${bigBatch}`);
+  requireInteger("gradientNoiseScale", "smallBatch", smallBatch, 1);
+  if (!Number.isSafeInteger(bigBatch) || bigBatch <= smallBatch || bigBatch % smallBatch !== 0) {
+    fail("gradientNoiseScale", "bigBatch", `a multiple of smallBatch (${smallBatch}) larger than it`, bigBatch);
   }
   const trainable = trainableOf(options.target, options.loss === undefined ? undefined : resolveLoss(options.loss));
   const source = toBatchSource(options.data, { shuffle: true, seed: options.seed ?? 0, what: "data" });
