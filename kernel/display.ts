@@ -6,7 +6,7 @@
  * handle's `update` takes the same kind of argument as the call that created it.
  */
 import { randomUUID } from "node:crypto";
-import { DisplayHandle as SinkHandle, DisplaySink, MimeBundle as SinkBundle } from "../src/display/sink";
+import { DisplayHandle as SinkHandle, DisplaySink, MimeBundle as SinkBundle } from "../src/host";
 import { JsonObject } from "../jupyter/messages";
 import { BundleInput, Rendered, normalizeBundle, plotlyBundle, renderValue, toJson, vegaLiteBundle } from "./rich";
 
@@ -92,7 +92,7 @@ export function createDisplayApi(host: DisplayHost): DisplayApi {
   return display;
 }
 
-/** The sink stepwise's library code (src/display/sink.ts) displays through. */
+/** The sink stepwise's library code (src/host/display-sink.ts) displays through. */
 export function createDisplaySink(host: DisplayHost): DisplaySink {
   const render = (bundle: SinkBundle): Rendered => ({ data: normalizeBundle(bundle, "display"), metadata: {} });
   return {

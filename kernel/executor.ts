@@ -12,7 +12,7 @@ import * as vm from "node:vm";
 import { isCompleteCode } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { getCodeMetadata } from "tslab/dist/metadata";
-import { setCurrentAbortSignal } from "../src/train/interrupt";
+import { setCurrentAbortSignal } from "../src/host";
 import { CellRun, InterruptedError, runInCell } from "./cell-run";
 import { Converter } from "./engine/converter";
 import { diagnosticsError, registerCellScript } from "./errors";

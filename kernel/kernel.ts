@@ -26,7 +26,7 @@ import {
 } from "../jupyter/messages";
 import { SendQueue } from "../jupyter/socket-queue";
 import { Signer, WireError, createMessage, deserialize, serialize } from "../jupyter/wire";
-import { setDisplaySink } from "../src/display/sink";
+import { setDisplaySink } from "../src/host";
 import { guardTimers } from "./cell-run";
 import { Channels } from "./channels";
 import { CommManager } from "./comms";

@@ -10,16 +10,14 @@
  * Every value bundle carries `text/plain`, so saved notebooks, logs and the runner can always show it.
  *
  * This module is the kernel's adapter to display formatting; chart bundles (`plotlyBundle`, `vegaLiteBundle`)
- * are kept minimal here and will come from src/display.
+ * come from src/plot/bundles.ts.
  */
 import { inspect } from "node:util";
 import { JsonObject, JsonValue, MimeBundle } from "../jupyter/messages";
-import * as chartBundles from "../src/display/bundles";
+import { JUPYTER_DISPLAY } from "../src/host";
+import * as chartBundles from "../src/plot/bundles";
 import type { PlotlyFigure, VegaLiteSpec } from "../src/plot/types";
 
-export const DISPLAY_SYMBOL = Symbol.for("Jupyter.display");
-export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
-export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 /** A bundle with its metadata, ready for display_data / execute_result. */
 export interface Rendered {
@@ -42,7 +40,7 @@ interface TensorLike {
 
 /** The bundle of a value; a promise only when the value's display method returns one. */
 export function renderValue(value: unknown): Rendered | Promise<Rendered> {
-  const displayMethod = hasDisplayMethod(value) ? value[DISPLAY_SYMBOL] : undefined;
+  const displayMethod = hasDisplayMethod(value) ? value[JUPYTER_DISPLAY] : undefined;
   if (displayMethod) {
     const bundle = displayMethod.call(value);
     const finish = (b: unknown) => withPlainText(normalizeBundle(asBundle(b, "[Symbol.for(\"Jupyter.display\")]()"), "display"), value);
@@ -160,8 +158,8 @@ function asBundle(value: unknown, what: string): BundleInput {
   return value as BundleInput;
 }
 
-function hasDisplayMethod(value: unknown): value is { [DISPLAY_SYMBOL]: () => unknown } {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as Record<symbol, unknown>)[DISPLAY_SYMBOL] === "function";
+function hasDisplayMethod(value: unknown): value is { [JUPYTER_DISPLAY]: () => unknown } {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as Record<symbol, unknown>)[JUPYTER_DISPLAY] === "function";
 }
 
 function isVegaLike(value: unknown): value is { toSpec(): unknown } {
@@ -184,7 +182,7 @@ export function plotlyBundle(figure: { data?: unknown; layout?: unknown; config?
     throw new TypeError(`display.plotly: figure must be an object with a data array of traces, got ${describe(figure)}`);
   }
   const spec = toJson({ data: figure.data, layout: figure.layout ?? {}, ...(figure.config ? { config: figure.config } : {}) }, "display.plotly: figure");
-  // interactive JSON, self-contained HTML (plotly.js once per session), SVG and text: src/display/bundles.ts
+  // interactive JSON, self-contained HTML (plotly.js once per session), SVG and text: src/plot/bundles.ts
   return chartBundles.plotlyBundle(spec as unknown as PlotlyFigure).then((data) => ({ data: normalizeBundle(data, "display.plotly"), metadata: {} }));
 }
 

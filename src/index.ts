@@ -8,4 +8,4 @@ export * from "./train";
 export * from "./experiments";
 export * from "./backend";
 export * from "./plot";
-export * from "./display";
+export * from "./host";

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as os from "node:os";
+import { JUPYTER_DISPLAY, type MimeBundle } from "../host";
 import { kernelBuild, type KernelBuild } from "./kernels/simd";
 import { nativeUsesGpu } from "./native";
 import { wasmSetup } from "./wasm";
@@ -18,14 +19,6 @@ export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow", "webgpu", "w
 export interface SkippedBackend {
   name: BackendName;
   reason: string;
-}
-
-/** Deno's display protocol key, which stepwise's kernel honours too. */
-export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display");
-
-export interface MimeBundle {
-  "text/plain": string;
-  "text/html": string;
 }
 
 export interface BackendInfo {

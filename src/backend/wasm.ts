@@ -22,6 +22,7 @@ import { existsSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeFileAtomic } from "../util/files";
+import { requireInteger } from "../util/validate";
 
 export interface WasmSetup {
   /** the SIMD binary is in use */
@@ -69,9 +70,7 @@ let started: WasmSetup | undefined;
  * setup already in place.
  */
 export async function startWasm(threads: number = defaultWasmThreads()): Promise<WasmSetup> {
-  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
-    throw new Error(`startWasm: threads must be an integer in [1, 8], got ${threads}`);
-  }
+  requireInteger("startWasm", "threads", threads, 1, 8);
   const wasm = loadWasmPackage();
   if (started && tf.findBackend("wasm")) {
     if (!(await tf.setBackend("wasm"))) throw new Error("stepwise: the wasm backend could not be activated");

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Dataset, gatherRows, identity, itemLength } from "./dataset";
 import { rng } from "./rng";
-import { boolean, fail, integer, knownOptions } from "./validate";
+import { fail, requireBoolean, requireInteger, requireKnownKeys } from "../util/validate";
 
 export interface BatchesOptions {
   /** Items per batch, an integer >= 1. */
@@ -34,8 +34,8 @@ export interface DataBatch {
 
 /** Batches in an epoch of `size` items: ceil(size / batchSize), or floor with dropLast. */
 export function batchCount(size: number, batchSize: number, dropLast = false): number {
-  integer("batchCount", "size", size, 0);
-  integer("batchCount", "batchSize", batchSize, 1);
+  requireInteger("batchCount", "size", size, 0);
+  requireInteger("batchCount", "batchSize", batchSize, 1);
   return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
 }
 
@@ -45,9 +45,9 @@ export function batchCount(size: number, batchSize: number, dropLast = false): n
  * epoch e sees exactly the batches it would have seen.
  */
 export function epochOrder(size: number, seed: number, epoch: number): Int32Array {
-  integer("epochOrder", "size", size, 0);
-  integer("epochOrder", "seed", seed, 0);
-  integer("epochOrder", "epoch", epoch, 0);
+  requireInteger("epochOrder", "size", size, 0);
+  requireInteger("epochOrder", "seed", seed, 0);
+  requireInteger("epochOrder", "epoch", epoch, 0);
   return rng(seed, epoch).shuffle(identity(size));
 }
 
@@ -72,15 +72,15 @@ export function epochOrder(size: number, seed: number, epoch: number): Int32Arra
 export function batches(ds: Dataset, options: BatchesOptions): Generator<DataBatch, void, undefined> {
   const where = "batches";
   if (typeof options !== "object" || options === null) fail(where, "options", "an object with at least batchSize", options);
-  knownOptions(where, options, ["batchSize", "shuffle", "seed", "epoch", "dropLast", "oneHot", "startBatch"]);
-  const batchSize = integer(where, "batchSize", options.batchSize, 1);
-  const shuffle = boolean(where, "shuffle", options.shuffle ?? false);
-  const seed = integer(where, "seed", options.seed ?? 0, 0);
-  const epoch = integer(where, "epoch", options.epoch ?? 0, 0);
-  const dropLast = boolean(where, "dropLast", options.dropLast ?? false);
-  const oneHot = boolean(where, "oneHot", options.oneHot ?? false);
+  requireKnownKeys(where, options, ["batchSize", "shuffle", "seed", "epoch", "dropLast", "oneHot", "startBatch"]);
+  const batchSize = requireInteger(where, "batchSize", options.batchSize, 1);
+  const shuffle = requireBoolean(where, "shuffle", options.shuffle ?? false);
+  const seed = requireInteger(where, "seed", options.seed ?? 0, 0);
+  const epoch = requireInteger(where, "epoch", options.epoch ?? 0, 0);
+  const dropLast = requireBoolean(where, "dropLast", options.dropLast ?? false);
+  const oneHot = requireBoolean(where, "oneHot", options.oneHot ?? false);
   const count = batchCount(ds.size, batchSize, dropLast);
-  const startBatch = integer(where, "startBatch", options.startBatch ?? 0, 0, count);
+  const startBatch = requireInteger(where, "startBatch", options.startBatch ?? 0, 0, count);
   if (oneHot && (ds.numClasses === undefined || !(ds.y instanceof Int32Array) || ds.yShape.length !== 0)) {
     throw new Error(`${where}: oneHot needs class labels (y: Int32Array, yShape: [], numClasses set); this dataset has none`);
   }

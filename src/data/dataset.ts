@@ -1,5 +1,5 @@
 import { rng } from "./rng";
-import { fail, integer, knownOptions } from "./validate";
+import { fail, requireInteger, requireKnownKeys, requireNumber } from "../util/validate";
 
 /**
  * An in-memory data set: `size` items stored row-major in flat typed arrays. Item i's features are
@@ -66,7 +66,7 @@ export function dataset(parts: DatasetParts): Dataset {
     throw new Error(`${where}: x holds ${size} items but y has ${y.length} values (${size} items of shape [${yShape.join(", ")}] need ${size * yLength})`);
   }
   if (numClasses !== undefined) {
-    integer(where, "numClasses", numClasses, 1);
+    requireInteger(where, "numClasses", numClasses, 1);
     if (!(y instanceof Int32Array)) fail(where, "y", "an Int32Array of class indices when numClasses is given", y);
     for (let i = 0; i < y.length; i++) {
       if (y[i] < 0 || y[i] >= numClasses) {
@@ -86,8 +86,8 @@ function withRows(ds: Dataset, x: Float32Array, y: Float32Array | Int32Array, si
 /** Items [start, end) as views sharing memory with `ds` (no copy). `end` defaults to `ds.size`. */
 export function sliceDataset(ds: Dataset, start: number, end: number = ds.size): Dataset {
   const where = "sliceDataset";
-  integer(where, "start", start, 0, ds.size);
-  integer(where, "end", end, start, ds.size);
+  requireInteger(where, "start", start, 0, ds.size);
+  requireInteger(where, "end", end, start, ds.size);
   const xLength = itemLength(ds.xShape);
   const yLength = itemLength(ds.yShape);
   return withRows(ds, ds.x.subarray(start * xLength, end * xLength), ds.y.subarray(start * yLength, end * yLength), end - start);
@@ -153,7 +153,7 @@ export interface SplitOptions {
  */
 export function splitDataset(ds: Dataset, options: SplitOptions): [Dataset, Dataset] {
   const where = "splitDataset";
-  knownOptions(where, options, ["fraction", "count", "seed"]);
+  requireKnownKeys(where, options, ["fraction", "count", "seed"]);
   if (ds.size < 2) throw new Error(`${where}: needs a dataset of at least 2 items to make two non-empty parts, got ${ds.size}`);
   const { fraction, count } = options;
   if ((fraction === undefined) === (count === undefined)) {
@@ -161,16 +161,16 @@ export function splitDataset(ds: Dataset, options: SplitOptions): [Dataset, Data
   }
   let first: number;
   if (fraction !== undefined) {
-    if (typeof fraction !== "number" || !(fraction > 0 && fraction < 1)) fail(where, "fraction", "a number in (0, 1)", fraction);
+    requireNumber(where, "fraction", fraction, { min: 0, max: 1, minOpen: true, maxOpen: true });
     first = Math.round(fraction * ds.size);
     if (first < 1 || first > ds.size - 1) {
       throw new Error(`${where}: fraction ${fraction} of ${ds.size} items gives an empty part; use count in [1, ${ds.size - 1}]`);
     }
   } else {
-    first = integer(where, "count", count, 1, ds.size - 1);
+    first = requireInteger(where, "count", count, 1, ds.size - 1);
   }
   if (options.seed === undefined) return [sliceDataset(ds, 0, first), sliceDataset(ds, first)];
-  integer(where, "seed", options.seed, 0);
+  requireInteger(where, "seed", options.seed, 0);
   const order = rng(options.seed).shuffle(identity(ds.size));
   return [subsetDataset(ds, order.subarray(0, first)), subsetDataset(ds, order.subarray(first))];
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { fail, finite, knownOptions, positive } from "./validate";
+import { requireFinite, requireKnownKeys, requireNumber, requirePositive } from "../util/validate";
 
 export interface Point2D {
   x: number;
@@ -50,10 +50,9 @@ export interface QuadraticOptions {
  */
 export function illConditionedQuadratic(options: QuadraticOptions = {}): TestFunction2D {
   const where = "illConditionedQuadratic";
-  knownOptions(where, options, ["condition", "angle"]);
-  const kappa = options.condition ?? 10;
-  if (typeof kappa !== "number" || !Number.isFinite(kappa) || kappa < 1) fail(where, "condition", "a finite number >= 1", kappa);
-  const angle = finite(where, "angle", options.angle ?? 0);
+  requireKnownKeys(where, options, ["condition", "angle"]);
+  const kappa = requireNumber(where, "condition", options.condition ?? 10, { min: 1 });
+  const angle = requireFinite(where, "angle", options.angle ?? 0);
   const c = Math.cos(angle);
   const s = Math.sin(angle);
   return {
@@ -96,9 +95,9 @@ export interface RosenbrockOptions {
  */
 export function rosenbrock(options: RosenbrockOptions = {}): TestFunction2D {
   const where = "rosenbrock";
-  knownOptions(where, options, ["a", "b"]);
-  const a = finite(where, "a", options.a ?? 1);
-  const b = positive(where, "b", options.b ?? 100);
+  requireKnownKeys(where, options, ["a", "b"]);
+  const a = requireFinite(where, "a", options.a ?? 1);
+  const b = requirePositive(where, "b", options.b ?? 100);
   return {
     name: `rosenbrock(a=${a}, b=${b})`,
     value(x, y) {

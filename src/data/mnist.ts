@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { Dataset } from "./dataset";
 import { IdxArray, readIdxFile } from "./idx";
-import { boolean, integer, knownOptions, oneOf } from "./validate";
+import { requireBoolean, requireInteger, requireKnownKeys, requireOneOf } from "../util/validate";
 
 export interface MnistOptions {
   /** "train": the 60,000 training images; "test": the 10,000 test images. Default "train". */
@@ -47,9 +47,9 @@ function readCached(file: string): IdxArray {
  */
 export function loadMnist(options: MnistOptions = {}): Dataset {
   const where = "loadMnist";
-  knownOptions(where, options, ["split", "limit", "normalize"]);
-  const split = oneOf(where, "split", options.split ?? "train", ["train", "test"]);
-  const normalize = boolean(where, "normalize", options.normalize ?? true);
+  requireKnownKeys(where, options, ["split", "limit", "normalize"]);
+  const split = requireOneOf(where, "split", options.split ?? "train", ["train", "test"]);
+  const normalize = requireBoolean(where, "normalize", options.normalize ?? true);
   const directory = dataDirectory();
   const imagesFile = path.join(directory, FILES[split].images);
   const labelsFile = path.join(directory, FILES[split].labels);
@@ -63,7 +63,7 @@ export function loadMnist(options: MnistOptions = {}): Dataset {
   if (labels.dtype !== "uint8" || labels.shape.length !== 1 || labels.shape[0] !== count) {
     throw new Error(`${where}: ${labelsFile} holds ${labels.dtype} of shape [${labels.shape.join(", ")}], expected uint8 [${count}] to match the images`);
   }
-  const size = options.limit === undefined ? count : integer(where, "limit", options.limit, 1, count);
+  const size = options.limit === undefined ? count : requireInteger(where, "limit", options.limit, 1, count);
   const pixels = images.data.subarray(0, size * 784);
   const x = new Float32Array(pixels.length);
   if (normalize) for (let i = 0; i < pixels.length; i++) x[i] = pixels[i] / 255;

@@ -1,4 +1,4 @@
-import { integer } from "./validate";
+import { requireInteger } from "../util/validate";
 
 /**
  * A seeded pseudo-random generator: PCG32 (O'Neill 2014, `pcg32_random_r` from pcg-c-basic,
@@ -96,7 +96,7 @@ class Pcg32 implements Rng {
   }
 
   int(n: number): number {
-    integer("rng.int", "n", n, 1, TWO_POW_32);
+    requireInteger("rng.int", "n", n, 1, TWO_POW_32);
     return this.bounded(n);
   }
 
@@ -146,7 +146,7 @@ class Pcg32 implements Rng {
  * @param stream sequence selector, an integer in [0, 2^53); default 0
  */
 export function rng(seed: number, stream = 0): Rng {
-  integer("rng", "seed", seed, 0);
-  integer("rng", "stream", stream, 0);
+  requireInteger("rng", "seed", seed, 0);
+  requireInteger("rng", "stream", stream, 0);
   return new Pcg32(Math.floor(seed / TWO_POW_32), seed >>> 0, Math.floor(stream / TWO_POW_32), stream >>> 0);
 }

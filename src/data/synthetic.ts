@@ -1,6 +1,6 @@
 import { Dataset, identity } from "./dataset";
 import { Rng, rng } from "./rng";
-import { fail, finite, integer, knownOptions, nonNegative } from "./validate";
+import { fail, requireFinite, requireInteger, requireKnownKeys, requireNonNegative } from "../util/validate";
 
 export interface LinearRegressionOptions {
   /** Items, an integer >= 1. */
@@ -31,17 +31,17 @@ export interface RegressionDataset extends Dataset {
  */
 export function linearRegression(options: LinearRegressionOptions): RegressionDataset {
   const where = "linearRegression";
-  knownOptions(where, options, ["n", "features", "noise", "seed", "weights", "bias"]);
-  const n = integer(where, "n", options?.n, 1);
-  const features = integer(where, "features", options.features ?? 1, 1);
-  const noise = nonNegative(where, "noise", options.noise ?? 0);
-  const random = rng(integer(where, "seed", options.seed ?? 0, 0));
+  const n = requireInteger(where, "n", options?.n, 1);
+  requireKnownKeys(where, options, ["n", "features", "noise", "seed", "weights", "bias"]);
+  const features = requireInteger(where, "features", options.features ?? 1, 1);
+  const noise = requireNonNegative(where, "noise", options.noise ?? 0);
+  const random = rng(requireInteger(where, "seed", options.seed ?? 0, 0));
   if (options.weights !== undefined && (!Array.isArray(options.weights) || options.weights.length !== features)) {
     fail(where, "weights", `an array of ${features} numbers (one per feature)`, options.weights);
   }
   const weights = options.weights === undefined ? Array.from({ length: features }, () => random.normal()) : [...options.weights];
-  weights.forEach((w, i) => finite(where, `weights[${i}]`, w));
-  const bias = options.bias === undefined ? random.normal() : finite(where, "bias", options.bias);
+  weights.forEach((w, i) => requireFinite(where, `weights[${i}]`, w));
+  const bias = options.bias === undefined ? random.normal() : requireFinite(where, "bias", options.bias);
 
   const x = new Float32Array(n * features);
   for (let i = 0; i < x.length; i++) x[i] = random.normal();
@@ -91,10 +91,10 @@ function shuffleAndJitter(points: Float64Array, labels: Int32Array, random: Rng,
  */
 export function twoMoons(options: TwoMoonsOptions): Dataset {
   const where = "twoMoons";
-  knownOptions(where, options, ["n", "noise", "seed"]);
-  const n = integer(where, "n", options?.n, 2);
-  const noise = nonNegative(where, "noise", options.noise ?? 0);
-  const random = rng(integer(where, "seed", options.seed ?? 0, 0));
+  const n = requireInteger(where, "n", options?.n, 2);
+  requireKnownKeys(where, options, ["n", "noise", "seed"]);
+  const noise = requireNonNegative(where, "noise", options.noise ?? 0);
+  const random = rng(requireInteger(where, "seed", options.seed ?? 0, 0));
   const outer = Math.floor(n / 2);
   const inner = n - outer;
   const points = new Float64Array(2 * n);
@@ -136,11 +136,11 @@ const SPIRAL_SWEEP = 4;
  */
 export function spirals(options: SpiralsOptions): Dataset {
   const where = "spirals";
-  knownOptions(where, options, ["n", "classes", "noise", "seed"]);
-  const classes = integer(where, "classes", options?.classes ?? 2, 2);
-  const n = integer(where, "n", options?.n, classes);
-  const noise = nonNegative(where, "noise", options.noise ?? 0);
-  const random = rng(integer(where, "seed", options.seed ?? 0, 0));
+  const classes = requireInteger(where, "classes", options?.classes ?? 2, 2);
+  const n = requireInteger(where, "n", options?.n, classes);
+  requireKnownKeys(where, options, ["n", "classes", "noise", "seed"]);
+  const noise = requireNonNegative(where, "noise", options.noise ?? 0);
+  const random = rng(requireInteger(where, "seed", options.seed ?? 0, 0));
   const points = new Float64Array(2 * n);
   const labels = new Int32Array(n);
   let item = 0;

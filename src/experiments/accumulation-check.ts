@@ -10,6 +10,7 @@ import { LossFunction, LossName } from "../train/loss";
 import { DataInput } from "../train/sources";
 import { TrainTarget, trainableOf } from "../train/target";
 import { fromSameStart } from "./restore";
+import { requireInteger } from "../util/validate";
 
 export interface AccumulationCheckOptions {
   target: TrainTarget;
@@ -31,8 +32,8 @@ export interface AccumulationCheckResult {
 
 export async function accumulationCheck(options: AccumulationCheckOptions): Promise<AccumulationCheckResult> {
   const { microBatchSize: b, steps: k } = options;
-  if (!Number.isInteger(b) || b < 1) throw new Error(`accumulationCheck: microBatchSize must be an integer >= 1, got ${b}`);
-  if (!Number.isInteger(k) || k < 1) throw new Error(`accumulationCheck: steps must be an integer >= 1, got ${k}`);
+  requireInteger("accumulationCheck", "microBatchSize", b, 1);
+  requireInteger("accumulationCheck", "steps", k, 1);
   const trainable = trainableOf(options.target, () => tf.scalar(0));
   const runs = await fromSameStart(options.target, 2, async (run) => {
     // the optimizers are made and used here only, so their state (moments, accumulation sums) is freed here

@@ -10,7 +10,8 @@ import { LossFunction, LossName } from "../train/loss";
 import { DataInput } from "../train/sources";
 import { TrainTarget } from "../train/target";
 import { fromSameStart } from "./restore";
-import { SmoothedValue } from "./smoothing";
+import { DebiasedAverage } from "../util/moving-average";
+import { fail, requireFinite, requireUnitInterval } from "../util/validate";
 
 export interface BatchSizeSweepOptions {
   target: TrainTarget;
@@ -40,13 +41,14 @@ export interface BatchSizePoint {
 
 export async function batchSizeSweep(options: BatchSizeSweepOptions): Promise<BatchSizePoint[]> {
   const { batchSizes, targetLoss, maxEpochs } = options;
-  if (!Array.isArray(batchSizes) || batchSizes.length === 0 || !batchSizes.every((b) => Number.isInteger(b) && b >= 1)) {
-    throw new Error(`batchSizeSweep: batchSizes must be a non-empty list of integers >= 1, got ${JSON.stringify(batchSizes)}`);
+  if (!Array.isArray(batchSizes) || batchSizes.length === 0 || !batchSizes.every((b) => Number.isSafeInteger(b) && b >= 1)) {
+    fail("batchSizeSweep", "batchSizes", "a non-empty list of integers >= 1", batchSizes);
   }
-  if (!Number.isFinite(targetLoss)) throw new Error(`batchSizeSweep: targetLoss must be a finite number, got ${targetLoss}`);
+  requireFinite("batchSizeSweep", "targetLoss", targetLoss);
+  const smoothing = requireUnitInterval("batchSizeSweep", "smoothing", options.smoothing ?? 0.9);
   return fromSameStart(options.target, batchSizes.length, async (run) => {
     const batchSize = batchSizes[run];
-    const smoothed = new SmoothedValue(options.smoothing ?? 0.9);
+    const smoothed = new DebiasedAverage(smoothing);
     let samples = 0;
     let reached = false;
     const started = performance.now();

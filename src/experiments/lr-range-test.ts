@@ -12,8 +12,9 @@ import { LossFunction, LossName } from "../train/loss";
 import { DataInput } from "../train/sources";
 import { TrainTarget } from "../train/target";
 import { fromSameStart } from "./restore";
-import { SmoothedValue } from "./smoothing";
+import { DebiasedAverage } from "../util/moving-average";
 import type { Hyperparameter } from "../optim";
+import { requireInteger, requireUnitInterval } from "../util/validate";
 
 export interface LrRangeTestOptions {
   target: TrainTarget;
@@ -45,14 +46,15 @@ export async function lrRangeTest(options: LrRangeTestOptions): Promise<LrRangeT
   const maxLr = options.maxLr ?? 10;
   const steps = options.steps ?? 100;
   if (!(minLr > 0 && maxLr > minLr)) throw new Error(`lrRangeTest: need 0 < minLr < maxLr, got minLr ${minLr}, maxLr ${maxLr}`);
-  if (!Number.isInteger(steps) || steps < 2) throw new Error(`lrRangeTest: steps must be an integer >= 2, got ${steps}`);
+  requireInteger("lrRangeTest", "steps", steps, 2);
+  const smoothing = requireUnitInterval("lrRangeTest", "smoothing", options.smoothing ?? 0.98);
   const divergeFactor = options.divergeFactor ?? 4;
   const schedule = exponential({ lr: minLr, gamma: Math.pow(maxLr / minLr, 1 / (steps - 1)) });
   const [result] = await fromSameStart(options.target, 1, async () => {
     const lrs: number[] = [];
     const losses: number[] = [];
     const smoothed: number[] = [];
-    const smoother = new SmoothedValue(options.smoothing ?? 0.98);
+    const smoother = new DebiasedAverage(smoothing);
     let best = Infinity;
     const batchSize = options.batchSize ?? 32;
     const source = options.data;

@@ -5,9 +5,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NoiseScaleEstimate, NoiseScaleTracker } from "../accumulate";
+import { squaredNormValue } from "../optim";
 import { LossFunction, LossName, resolveLoss } from "../train/loss";
 import { DataInput, toBatchSource } from "../train/sources";
 import { TrainTarget, trainableOf } from "../train/target";
+import { fail, requireInteger } from "../util/validate";
 
 export interface NoiseScaleOptions {
   target: TrainTarget;
@@ -22,9 +24,9 @@ export interface NoiseScaleOptions {
 
 export async function gradientNoiseScale(options: NoiseScaleOptions): Promise<NoiseScaleEstimate> {
   const { smallBatch, bigBatch } = options;
-  if (!Number.isInteger(smallBatch) || smallBatch < 1) throw new Error(`gradientNoiseScale: smallBatch must be an integer >= 1, got ${smallBatch}`);
-  if (!Number.isInteger(bigBatch) || bigBatch <= smallBatch || bigBatch % smallBatch !== 0) {
-    throw new Error(`gradientNoiseScale: bigBatch must be a multiple of smallBatch larger than it, got ${bigBatch}`);
+  requireInteger("gradientNoiseScale", "smallBatch", smallBatch, 1);
+  if (!Number.isSafeInteger(bigBatch) || bigBatch <= smallBatch || bigBatch % smallBatch !== 0) {
+    fail("gradientNoiseScale", "bigBatch", `a multiple of smallBatch (${smallBatch}) larger than it`, bigBatch);
   }
   const trainable = trainableOf(options.target, options.loss === undefined ? undefined : resolveLoss(options.loss));
   const source = toBatchSource(options.data, { shuffle: true, seed: options.seed ?? 0, what: "data" });
@@ -32,7 +34,6 @@ export async function gradientNoiseScale(options: NoiseScaleOptions): Promise<No
   // the estimators are linear in the squared norms, so averaging the norms over repeats averages the estimates
   let smallMean = 0;
   let bigMean = 0;
-  const squaredNorm = (grads: tf.NamedTensorMap) => tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())).dataSync()[0]);
   const repeats = options.repeats ?? 10;
   let done = 0;
   for (let epoch = 0; done < repeats; epoch++) {
@@ -45,12 +46,13 @@ export async function gradientNoiseScale(options: NoiseScaleOptions): Promise<No
       }
       const { grads, value } = tf.variableGrads(() => trainable.evaluate(batch, false).loss, trainable.variables);
       tf.dispose([batch.x, batch.y, value]);
-      small.push(squaredNorm(grads));
+      small.push(squaredNormValue(Object.values(grads)));
       const previous = sums;
       sums = previous ? tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, previous[k].add(g)]))) : grads;
       if (previous) tf.dispose([...Object.values(previous), ...Object.values(grads)]);
       if (small.length === bigBatch / smallBatch) {
-        const big = tf.tidy(() => tf.addN(Object.values(sums!).map((g) => g.div(small.length).square().sum())).dataSync()[0]);
+        // the big batch's gradient is the mean of the small ones: ‖Σg / k‖² = ‖Σg‖² / k²
+        const big = squaredNormValue(Object.values(sums!)) / small.length ** 2;
         smallMean += small.reduce((a, b) => a + b, 0) / small.length / repeats;
         bigMean += big / repeats;
         tf.dispose(Object.values(sums!));

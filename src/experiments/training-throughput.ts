@@ -23,6 +23,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { BACKEND_ORDER, type BackendName } from "../backend/describe";
 import { defaultWasmThreads } from "../backend/wasm";
+import { fail, requireNumber, requireOneOf } from "../util/validate";
 
 export interface ThroughputOptions {
   /** batch sizes to time, integers >= 1 */
@@ -194,7 +195,7 @@ export async function backendThroughput(options: BackendThroughputOptions): Prom
   const models = Object.fromEntries(names.map((name) => [name, options.models[name].toJSON(null, false)]));
   const configurations = options.configurations ?? defaultConfigurations();
   for (const c of configurations) {
-    if (!BACKEND_ORDER.includes(c.backend)) throw new Error(`backendThroughput: configurations: unknown backend "${c.backend}"; expected one of ${BACKEND_ORDER.join(", ")}`);
+    requireOneOf("backendThroughput: configurations", "backend", c.backend, BACKEND_ORDER);
     if (c.wasmThreads !== undefined && (c.backend !== "wasm" || !Number.isInteger(c.wasmThreads) || c.wasmThreads < 1 || c.wasmThreads > 8)) {
       throw new Error(`backendThroughput: configurations: wasmThreads must be an integer in [1, 8] and only for wasm, got ${JSON.stringify(c)}`);
     }
@@ -242,15 +243,12 @@ function runWorker(request: WorkerRequest, timeoutMs: number): Promise<WorkerAns
 
 function checkOptions(where: string, options: ThroughputOptions): { batchSizes: number[] } {
   const { batchSizes } = options ?? ({} as ThroughputOptions);
-  if (!Array.isArray(batchSizes) || batchSizes.length === 0 || !batchSizes.every((b) => Number.isInteger(b) && b >= 1)) {
-    throw new Error(`${where}: batchSizes must be a non-empty list of integers >= 1, got ${JSON.stringify(batchSizes)}`);
+  if (!Array.isArray(batchSizes) || batchSizes.length === 0 || !batchSizes.every((b) => Number.isSafeInteger(b) && b >= 1)) {
+    fail(where, "batchSizes", "a non-empty list of integers >= 1", batchSizes);
   }
   for (const key of ["warmupSteps", "warmupMs", "repeats", "minRoundMs", "maxStepMs"] as const) {
     const value = options[key];
-    const least = key === "repeats" ? 1 : 0;
-    if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value >= least)) {
-      throw new Error(`${where}: ${key} must be a finite number >= ${least}, got ${JSON.stringify(value)}`);
-    }
+    if (value !== undefined) requireNumber(where, key, value, { min: key === "repeats" ? 1 : 0 });
   }
   return { batchSizes };
 }

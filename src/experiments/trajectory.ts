@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Point2D, TestFunction2D } from "../data";
 import { Optimizer } from "../optim";
+import { requireInteger } from "../util/validate";
 
 export interface Trajectory {
   /** [x, y] of the start and after each update. */
@@ -19,7 +20,7 @@ export interface Trajectory {
 
 export function trajectory(fn: TestFunction2D, optimizer: Optimizer, options: { steps: number; start?: Point2D }): Trajectory {
   const { steps } = options;
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`trajectory: steps must be an integer >= 1, got ${steps}`);
+  requireInteger("trajectory", "steps", steps, 1);
   const start = options.start ?? fn.start;
   const params = tf.variable(tf.tensor1d([start.x, start.y]));
   const points: [number, number][] = [[start.x, start.y]];

@@ -6,13 +6,15 @@
 import type { TestFunction2D } from "../data";
 import type { BatchSizePoint, LrRangeTestResult, Trajectory } from "../experiments";
 import { sample, type Schedule } from "../schedule";
+import { DebiasedAverage } from "../util/moving-average";
+import { requireInteger, requireKnownKeys, requireOneOf, requireUnitInterval } from "../util/validate";
 import type { History } from "../train";
 import { Chart } from "./chart";
 import { xyLayout } from "./xy-layout";
 import { PALETTE } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { LineChartOptions, PlotlyFigure, PlotlyTrace, Series } from "./types";
-import { checkLineChartOptions, checkOptions, checkSeries } from "./validate";
+import { checkLineChartOptions, checkSeries } from "./validate";
 import { extent } from "./extent";
 
 /** Lines (or markers) for several series over shared axes; `x.log`/`y.log` put an axis on a log scale. */
@@ -72,11 +74,11 @@ export interface NamedHistory {
  */
 export function lossCurves(runs: Record<string, History> | readonly NamedHistory[] | readonly Series[], options: LossCurveOptions = {}): Chart {
   const where = "lossCurves";
-  checkOptions(where, options, ["per", "logY", "smoothing", "title"]);
+  requireKnownKeys(where, options, ["per", "logY", "smoothing", "title"]);
   const per = options.per ?? "step";
-  if (per !== "step" && per !== "epoch") throw new Error(`${where}: per must be "step" or "epoch", got ${JSON.stringify(per)}`);
+  requireOneOf(where, "per", per, ["step", "epoch"]);
   const smoothing = options.smoothing ?? 0;
-  if (typeof smoothing !== "number" || !(smoothing >= 0 && smoothing < 1)) throw new Error(`${where}: smoothing must be a number in [0, 1), got ${smoothing}`);
+  requireUnitInterval(where, "smoothing", smoothing);
   const logY = options.logY ?? false;
   const title = options.title ?? (per === "step" ? "Training loss per step" : "Loss per epoch");
   const yTitle = smoothing > 0 ? `loss (smoothed ${smoothing})` : "loss";
@@ -113,8 +115,8 @@ export function epochMetric(
   options: { title?: string; logY?: boolean } = {},
 ): Chart {
   const where = "epochMetric";
-  if (!EPOCH_METRICS.includes(metric)) throw new Error(`${where}: metric must be one of ${EPOCH_METRICS.join(", ")}, got ${JSON.stringify(metric)}`);
-  checkOptions(where, options, ["title", "logY"]);
+  requireOneOf(where, "metric", metric, EPOCH_METRICS);
+  requireKnownKeys(where, options, ["title", "logY"]);
   const series = namedHistories(where, runs).map(({ name, history }) => {
     const recorded = history.epochs.filter((e) => e[metric] !== undefined);
     if (recorded.length === 0) throw new Error(`${where}: run ${JSON.stringify(name)} has no ${metric} in its epochs (was it recorded? validation metrics need validation data)`);
@@ -126,8 +128,8 @@ export function epochMetric(
 /** Learning-rate schedules (functions step -> lr) sampled at steps 0..steps-1, overlaid. */
 export function scheduleChart(schedules: Record<string, Schedule>, steps: number, options: { title?: string; logY?: boolean } = {}): Chart {
   const where = "scheduleChart";
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`${where}: steps must be an integer >= 1, got ${steps}`);
-  checkOptions(where, options, ["title", "logY"]);
+  requireInteger(where, "steps", steps, 1);
+  requireKnownKeys(where, options, ["title", "logY"]);
   const entries = schedules !== null && typeof schedules === "object" ? Object.entries(schedules) : [];
   if (entries.length === 0) throw new Error(`${where}: schedules must name at least one schedule, e.g. { cosine: cosine({ lr: 0.1, tMax: 100 }) }`);
   const series = entries.map(([name, schedule]) => {
@@ -146,9 +148,9 @@ const SWEEP_METRICS = ["steps", "samples", "seconds"] as const;
  */
 export function batchSizeChart(points: readonly BatchSizePoint[], options: { metric?: (typeof SWEEP_METRICS)[number]; title?: string } = {}): Chart {
   const where = "batchSizeChart";
-  checkOptions(where, options, ["metric", "title"]);
+  requireKnownKeys(where, options, ["metric", "title"]);
   const metric = options.metric ?? "steps";
-  if (!SWEEP_METRICS.includes(metric)) throw new Error(`${where}: metric must be one of ${SWEEP_METRICS.join(", ")}, got ${JSON.stringify(metric)}`);
+  requireOneOf(where, "metric", metric, SWEEP_METRICS);
   if (!Array.isArray(points) || points.length === 0) throw new Error(`${where}: points must be a non-empty list (batchSizeSweep's result)`);
   const reached = points.filter((p) => p.reached).sort((a, b) => a.batchSize - b.batchSize);
   if (reached.length === 0) throw new Error(`${where}: no batch size reached the target loss; nothing to draw`);
@@ -168,7 +170,7 @@ export function batchSizeChart(points: readonly BatchSizePoint[], options: { met
  */
 export function lrRangeChart(result: LrRangeTestResult, options: { title?: string } = {}): Chart {
   const where = "lrRangeChart";
-  checkOptions(where, options, ["title"]);
+  requireKnownKeys(where, options, ["title"]);
   const { lrs, losses, smoothed, steepest, minimumTenth } = result ?? ({} as Partial<LrRangeTestResult>);
   if (!Array.isArray(lrs) || lrs.length < 2) throw new Error(`${where}: result.lrs must hold at least 2 learning rates (lrRangeTest's result)`);
   if (!Array.isArray(losses) || losses.length !== lrs.length) throw new Error(`${where}: result.losses must hold one loss per learning rate (${lrs.length}), got ${Array.isArray(losses) ? losses.length : typeof losses}`);
@@ -202,14 +204,14 @@ export function trajectoryChart(
   options: { title?: string; resolution?: number; levels?: number } = {},
 ): Chart {
   const where = "trajectoryChart";
-  checkOptions(where, options, ["title", "resolution", "levels"]);
+  requireKnownKeys(where, options, ["title", "resolution", "levels"]);
   if (fn === null || typeof fn !== "object" || typeof fn.value !== "function" || !fn.domain) {
     throw new Error(`${where}: fn must be a 2-D test function (rosenbrock(), beale(), illConditionedQuadratic())`);
   }
   const n = options.resolution ?? 60;
-  if (!Number.isInteger(n) || n < 2 || n > 400) throw new Error(`${where}: resolution must be an integer in [2, 400], got ${n}`);
+  requireInteger(where, "resolution", n, 2, 400);
   const levels = options.levels ?? 20;
-  if (!Number.isInteger(levels) || levels < 1) throw new Error(`${where}: levels must be an integer >= 1, got ${levels}`);
+  requireInteger(where, "levels", levels, 1);
   const entries = paths !== null && typeof paths === "object" ? Object.entries(paths) : [];
   if (entries.length === 0) throw new Error(`${where}: paths must name at least one trajectory, e.g. { adam: trajectory(fn, adam(), { steps: 100 }) }`);
   for (const [name, path] of entries) {
@@ -257,13 +259,6 @@ function namedHistories(where: string, runs: Record<string, History> | readonly 
 
 /** Debiased exponential moving average (TensorBoard's smoothing); non-finite values pass through as gaps. */
 function smooth(values: readonly number[], weight: number): number[] {
-  if (weight === 0) return [...values];
-  let average = 0;
-  let debias = 1;
-  return values.map((v) => {
-    if (!Number.isFinite(v)) return v;
-    average = weight * average + (1 - weight) * v;
-    debias *= weight;
-    return average / (1 - debias);
-  });
+  const average = new DebiasedAverage(weight);
+  return values.map((v) => (Number.isFinite(v) ? average.add(v) : v));
 }

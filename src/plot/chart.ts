@@ -1,7 +1,7 @@
 /**
  * A chart: one Vega-Lite spec and the equivalent Plotly figure, built from the same series.
  *
- * In a notebook a Chart displays through Deno's display protocol (`Symbol.for("Jupyter.display")`, which
+ * In a notebook a Chart displays through Deno's display protocol (`JUPYTER_DISPLAY`, which
  * stepwise's kernel honours): a bundle with the Vega-Lite spec (JupyterLab renders it natively), the Plotly
  * figure (for clients with Plotly's renderer), an SVG rendered in Node (GitHub, nbviewer, VS Code without
  * scripts) and a text description. `toSpec()` is the Vega-Lite convention Deno's kernel uses.
@@ -10,10 +10,9 @@
  * the HTML would replace the native Vega-Lite view, and in an untrusted (reopened) notebook it is sanitised
  * to an empty div, where the Vega-Lite spec still renders.
  */
-import { MimeBundle, PLOTLY_MIME, VEGA_LITE_MIME, renderVegaLiteSvg } from "../display/bundles";
+import { JUPYTER_DISPLAY, type MimeBundle } from "../host";
+import { PLOTLY_MIME, VEGA_LITE_MIME, renderVegaLiteSvg } from "./bundles";
 import { PlotlyFigure, VegaLiteSpec } from "./types";
-
-const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
 export class Chart {
   constructor(

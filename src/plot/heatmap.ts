@@ -9,8 +9,9 @@ import { Chart } from "./chart";
 import { BLUES, VIRIDIS, plotlyColorscale } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { PlotlyFigure } from "./types";
-import { checkChoice, checkNumbers, checkOptions, checkTitle } from "./validate";
+import { checkBoolean, checkChoice, checkNumbers, checkTitle } from "./validate";
 import { extent } from "./extent";
+import { requireKnownKeys } from "../util/validate";
 
 export interface HeatmapAxisOptions {
   title?: string;
@@ -36,10 +37,10 @@ const ANNOTATE_UP_TO = 15;
 
 /** A matrix as coloured cells: row 0 at the top, values written in the cells when the matrix is at most 15×15 (annotate overrides). */
 export function heatmap(z: ReadonlyArray<readonly number[]>, options: HeatmapOptions = {}): Chart {
-  checkOptions(BUILDER, options, ["title", "x", "y", "annotate", "colorScale"]);
+  requireKnownKeys(BUILDER, options, ["title", "x", "y", "annotate", "colorScale"]);
   checkTitle(BUILDER, "title", options.title);
   checkChoice(BUILDER, "colorScale", options.colorScale, ["blues", "viridis"]);
-  if (options.annotate !== undefined && typeof options.annotate !== "boolean") throw new Error(`${BUILDER}: annotate must be true or false, got ${JSON.stringify(options.annotate)}`);
+  checkBoolean(BUILDER, "annotate", options.annotate);
   if (!Array.isArray(z) || z.length === 0) throw new Error(`${BUILDER}: z must be a non-empty list of rows (arrays of numbers), got ${z === null ? "null" : Array.isArray(z) ? "an empty list" : typeof z}`);
   z.forEach((row, i) => {
     checkNumbers(`${BUILDER}: z[${i}]`, row);
@@ -50,7 +51,7 @@ export function heatmap(z: ReadonlyArray<readonly number[]>, options: HeatmapOpt
   const labels = (axis: "x" | "y", count: number): string[] => {
     const given = options[axis];
     if (given === undefined) return Array.from({ length: count }, (_, k) => String(k));
-    checkOptions(`${BUILDER}: ${axis}`, given, ["title", "labels"]);
+    requireKnownKeys(`${BUILDER}: ${axis}`, given, ["title", "labels"]);
     checkTitle(BUILDER, `${axis}.title`, given.title);
     if (given.labels === undefined) return Array.from({ length: count }, (_, k) => String(k));
     const what = axis === "x" ? "column" : "row";

@@ -14,7 +14,8 @@ import { DIVERGING, colorAt } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { encodePng, pngDataUrl } from "./png";
 import { PlotlyAnnotation, PlotlyFigure, PlotlyTrace } from "./types";
-import { checkChoice, checkInteger, checkNumbers, checkOptions, checkTitle } from "./validate";
+import { checkChoice, checkInteger, checkNumbers, checkTitle } from "./validate";
+import { requireKnownKeys } from "../util/validate";
 
 export interface GridImage {
   /** width × height values, row-major, row 0 at the top. */
@@ -41,7 +42,7 @@ const CAPTION_FONT = 11;
 
 /** Small images in a grid, each with an optional caption; gray or diverging colours, per-tile or shared range. */
 export function imageGrid(images: ReadonlyArray<GridImage>, options: ImageGridOptions = {}): Chart {
-  checkOptions(BUILDER, options, ["columns", "title", "scale", "colorScale"]);
+  requireKnownKeys(BUILDER, options, ["columns", "title", "scale", "colorScale"]);
   checkTitle(BUILDER, "title", options.title);
   checkChoice(BUILDER, "scale", options.scale, ["each", "shared"]);
   checkChoice(BUILDER, "colorScale", options.colorScale, ["gray", "diverging"]);
@@ -50,7 +51,7 @@ export function imageGrid(images: ReadonlyArray<GridImage>, options: ImageGridOp
   images.forEach((image, k) => {
     const where = `${BUILDER}: images[${k}]`;
     if (image === null || typeof image !== "object") throw new Error(`${where} must be { pixels, width, height, caption? }, got ${image === null ? "null" : typeof image}`);
-    checkOptions(where, image, ["pixels", "width", "height", "caption"]);
+    requireKnownKeys(where, image, ["pixels", "width", "height", "caption"]);
     checkInteger(where, "width", image.width, 1, MAX_SIDE);
     checkInteger(where, "height", image.height, 1, MAX_SIDE);
     checkNumbers(`${where}.pixels`, image.pixels);

@@ -13,7 +13,8 @@
  */
 import { Chart } from "./chart";
 import { Json, PlotlyFigure, PlotlyTrace, VegaLiteSpec } from "./types";
-import { checkInteger, checkOptions, checkTitle } from "./validate";
+import { checkInteger, checkTitle } from "./validate";
+import { requireKnownKeys } from "../util/validate";
 
 export interface SliderFrame {
   /** The setting this frame shows, e.g. "lr 0.1"; the slider's tick. */
@@ -40,13 +41,13 @@ const FIELD = "_frame";
 
 /** Precomputed charts as frames behind a Plotly slider; the static SVG and Vega-Lite show the `active` frame. */
 export function sliderChart(frames: ReadonlyArray<SliderFrame>, options: SliderChartOptions = {}): Chart {
-  checkOptions(BUILDER, options, ["title", "sliderLabel", "active"]);
+  requireKnownKeys(BUILDER, options, ["title", "sliderLabel", "active"]);
   checkTitle(BUILDER, "title", options.title);
   checkTitle(BUILDER, "sliderLabel", options.sliderLabel);
   if (!Array.isArray(frames) || frames.length === 0) throw new Error(`${BUILDER}: frames must be a non-empty list of { label, chart }, got ${JSON.stringify(frames)}`);
   frames.forEach((frame, k) => {
     if (frame === null || typeof frame !== "object") throw new Error(`${BUILDER}: frames[${k}] must be { label, chart }, got ${frame === null ? "null" : typeof frame}`);
-    checkOptions(`${BUILDER}: frames[${k}]`, frame, ["label", "chart"]);
+    requireKnownKeys(`${BUILDER}: frames[${k}]`, frame, ["label", "chart"]);
     if (typeof frame.label !== "string" || frame.label === "") throw new Error(`${BUILDER}: frames[${k}].label must be a non-empty string`);
     const chart = frame.chart as Partial<Chart> | null | undefined;
     if (!chart || typeof chart !== "object" || !Array.isArray(chart.plotly?.data) || !chart.vegaLite || typeof chart.vegaLite !== "object") {

@@ -15,8 +15,9 @@ import { xyLayout } from "./xy-layout";
 import { PALETTE, withAlpha } from "./colors";
 import { plotlyToVegaLite } from "./plotly-to-vega";
 import { LineChartOptions, PlotlyFigure, PlotlyTrace } from "./types";
-import { checkChoice, checkLineChartOptions, checkNumbers, checkOptions } from "./validate";
+import { checkBoolean, checkChoice, checkLineChartOptions, checkNumbers } from "./validate";
 import { extent } from "./extent";
+import { requireKnownKeys } from "../util/validate";
 
 /** Per-point statistics over runs. */
 export interface RunSummary {
@@ -85,14 +86,14 @@ export function spreadChart(series: readonly SpreadSeries[], options: LineChartO
   series.forEach((s, k) => {
     const label = `${BUILDER}: series[${k}] (${JSON.stringify(s?.name)})`;
     if (typeof s?.name !== "string" || s.name === "") throw new Error(`${BUILDER}: series[${k}].name must be a non-empty string`);
-    checkOptions(label, s, ["name", "x", "runs", "mode", "color", "dashed"]);
+    requireKnownKeys(label, s, ["name", "x", "runs", "mode", "color", "dashed"]);
     checkNumbers(`${label}: x`, s.x);
     const xs: readonly number[] = s.x;
     const bad = logX ? xs.find((v) => Number.isFinite(v) && v <= 0) : undefined;
     if (bad !== undefined) throw new Error(`${label}: x is on a log scale (x.log), so its values must be > 0, found ${bad}`);
     checkChoice(label, "mode", s.mode, ["lines", "markers", "lines+markers"]);
     if (s.color !== undefined && !/^#[0-9a-f]{6}$/i.test(String(s.color))) throw new Error(`${label}: color must be a colour as #rrggbb, got ${JSON.stringify(s.color)}`);
-    if (s.dashed !== undefined && typeof s.dashed !== "boolean") throw new Error(`${label}: dashed must be true or false, got ${JSON.stringify(s.dashed)}`);
+    checkBoolean(label, "dashed", s.dashed);
     const { mean, min, max } = summarize(label, "runs", s.runs, s.x.length);
     if (logY) {
       s.runs.forEach((run: readonly number[], r: number) => {

@@ -1,4 +1,8 @@
-/** Checks on chart input, with errors that name the builder and the option. */
+/**
+ * Checks on chart input, with errors that name the builder and the option. The generic checks (and their
+ * wording) are util/validate's; a chart option left out takes its default, so the checks here pass `undefined`.
+ */
+import { fail, requireBoolean, requireInteger, requireKnownKeys, requireOneOf } from "../util/validate";
 import { LineChartOptions, Series } from "./types";
 
 export function checkSeries(builder: string, series: readonly Series[], logX: boolean, logY: boolean): void {
@@ -21,31 +25,20 @@ function checkAxis(label: string, axis: "x" | "y", values: readonly number[], lo
   }
 }
 
-/** Options must be an object (or absent) naming only known keys: a misspelt option is an error, not ignored. */
-export function checkOptions(where: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new Error(`${where}: options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`${where}: unknown option ${JSON.stringify(key)}; known options: ${known.join(", ")}`);
-  }
-}
-
 export function checkTitle(where: string, option: string, value: unknown): void {
-  if (value !== undefined && typeof value !== "string") throw new Error(`${where}: ${option} must be a string, got ${value === null ? "null" : typeof value}`);
+  if (value !== undefined && typeof value !== "string") fail(where, option, "a string", value);
 }
 
 /** The options every line-style chart takes ({ title, x, y, width, height }), checked. */
 export function checkLineChartOptions(builder: string, options: LineChartOptions, extra: readonly string[] = []): void {
-  checkOptions(builder, options, ["title", "x", "y", "width", "height", ...extra]);
+  requireKnownKeys(builder, options, ["title", "x", "y", "width", "height", ...extra]);
   checkTitle(builder, "title", options.title);
   for (const axis of ["x", "y"] as const) {
     const given = options[axis];
     if (given !== undefined) {
-      checkOptions(`${builder}: ${axis}`, given, ["title", "log"]);
+      requireKnownKeys(`${builder}: ${axis}`, given, ["title", "log"]);
       checkTitle(builder, `${axis}.title`, given.title);
-      if (given.log !== undefined && typeof given.log !== "boolean") throw new Error(`${builder}: ${axis}.log must be true or false, got ${JSON.stringify(given.log)}`);
+      if (given.log !== undefined) requireBoolean(builder, `${axis}.log`, given.log);
     }
   }
   for (const dimension of ["width", "height"] as const) checkPixels(builder, dimension, options[dimension]);
@@ -53,19 +46,22 @@ export function checkLineChartOptions(builder: string, options: LineChartOptions
 
 /** A chart dimension in pixels: an integer >= 50, or absent. */
 export function checkPixels(builder: string, option: string, value: unknown): void {
-  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 50)) throw new Error(`${builder}: ${option} must be an integer >= 50 (pixels), got ${value}`);
+  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 50)) fail(builder, option, "an integer >= 50 (pixels)", value);
 }
 
-/** One of the allowed values, or absent. */
-export function checkChoice(builder: string, option: string, value: unknown, allowed: readonly unknown[]): void {
-  if (value !== undefined && !allowed.includes(value)) throw new Error(`${builder}: ${option} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}`);
+/** One of the allowed strings, or absent. */
+export function checkChoice(builder: string, option: string, value: unknown, allowed: readonly string[]): void {
+  if (value !== undefined) requireOneOf(builder, option, value, allowed);
 }
 
 /** An integer in [min, max], or absent. */
 export function checkInteger(builder: string, option: string, value: unknown, min: number, max: number): void {
-  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= min && (value as number) <= max)) {
-    throw new Error(`${builder}: ${option} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
-  }
+  if (value !== undefined) requireInteger(builder, option, value, min, max);
+}
+
+/** true or false, or absent. */
+export function checkBoolean(builder: string, option: string, value: unknown): void {
+  if (value !== undefined) requireBoolean(builder, option, value);
 }
 
 /** A list of numbers (an array or a typed array); non-finite values are allowed (the caller decides). */

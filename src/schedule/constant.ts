@@ -1,5 +1,5 @@
 import { makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, numberOption } from "./options";
+import { requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface ConstantOptions {
   readonly value: number;
@@ -7,7 +7,7 @@ export interface ConstantOptions {
 
 /** The same value at every step: `value(t) = value`. */
 export function constant(options: ConstantOptions): Schedule {
-  checkOptionNames("constant", options, ["value"]);
-  const value = numberOption("constant", "value", options.value);
+  requireKnownKeys("constant", options, ["value"]);
+  const value = requireNumber("constant", "value", options.value);
   return makeSchedule({ kind: "constant", options: { value } }, () => value);
 }

@@ -1,5 +1,5 @@
 import { makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, integerOption, numberOption } from "./options";
+import { requireInteger, requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface CosineWarmRestartsOptions {
   /** Value at the start of every cycle. */
@@ -23,11 +23,11 @@ export interface CosineWarmRestartsOptions {
  */
 export function cosineWarmRestarts(options: CosineWarmRestartsOptions): Schedule {
   const kind = "cosineWarmRestarts";
-  checkOptionNames(kind, options, ["lr", "t0", "tMult", "etaMin"]);
-  const lr = numberOption(kind, "lr", options.lr, { min: 0 });
-  const t0 = integerOption(kind, "t0", options.t0, 1);
-  const tMult = integerOption(kind, "tMult", options.tMult, 1, 1);
-  const etaMin = numberOption(kind, "etaMin", options.etaMin, { min: 0 }, 0);
+  requireKnownKeys(kind, options, ["lr", "t0", "tMult", "etaMin"]);
+  const lr = requireNumber(kind, "lr", options.lr, { min: 0 });
+  const t0 = requireInteger(kind, "t0", options.t0, 1);
+  const tMult = requireInteger(kind, "tMult", options.tMult ?? 1, 1);
+  const etaMin = requireNumber(kind, "etaMin", options.etaMin ?? 0, { min: 0 });
   return makeSchedule({ kind, options: { lr, t0, tMult, etaMin } }, (t) => {
     let tCur = t;
     let tI = t0;

@@ -1,5 +1,5 @@
 import { makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, integerOption, numberOption } from "./options";
+import { requireInteger, requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface CosineOptions {
   /** Value at step 0. */
@@ -21,10 +21,10 @@ export interface CosineOptions {
  */
 export function cosine(options: CosineOptions): Schedule {
   const kind = "cosine";
-  checkOptionNames(kind, options, ["lr", "tMax", "etaMin"]);
-  const lr = numberOption(kind, "lr", options.lr, { min: 0 });
-  const tMax = integerOption(kind, "tMax", options.tMax, 1);
-  const etaMin = numberOption(kind, "etaMin", options.etaMin, { min: 0 }, 0);
+  requireKnownKeys(kind, options, ["lr", "tMax", "etaMin"]);
+  const lr = requireNumber(kind, "lr", options.lr, { min: 0 });
+  const tMax = requireInteger(kind, "tMax", options.tMax, 1);
+  const etaMin = requireNumber(kind, "etaMin", options.etaMin ?? 0, { min: 0 });
   return makeSchedule(
     { kind, options: { lr, tMax, etaMin } },
     (t) => etaMin + ((lr - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2,

@@ -1,5 +1,5 @@
 import { makeSchedule, type ScheduleWithMomentum } from "./schedule";
-import { checkOptionNames, choiceOption, integerOption, numberOption } from "./options";
+import { requireInteger, requireKnownKeys, requireNumber, requireOneOf } from "../util/validate";
 
 export interface CyclicOptions {
   /** Lower end of the learning-rate cycle. */
@@ -33,7 +33,7 @@ export interface CyclicOptions {
  */
 export function cyclic(options: CyclicOptions): ScheduleWithMomentum {
   const kind = "cyclic";
-  checkOptionNames(kind, options, [
+  requireKnownKeys(kind, options, [
     "baseLr",
     "maxLr",
     "stepSizeUp",
@@ -43,14 +43,14 @@ export function cyclic(options: CyclicOptions): ScheduleWithMomentum {
     "baseMomentum",
     "maxMomentum",
   ]);
-  const baseLr = numberOption(kind, "baseLr", options.baseLr, { min: 0 });
-  const maxLr = numberOption(kind, "maxLr", options.maxLr, { min: 0 });
-  const stepSizeUp = integerOption(kind, "stepSizeUp", options.stepSizeUp, 1);
-  const stepSizeDown = integerOption(kind, "stepSizeDown", options.stepSizeDown, 1, stepSizeUp);
-  const mode = choiceOption(kind, "mode", options.mode, ["triangular", "triangular2", "exp_range"] as const, "triangular");
-  const gamma = numberOption(kind, "gamma", options.gamma, { min: 0, minOpen: true }, 1);
-  const baseMomentum = numberOption(kind, "baseMomentum", options.baseMomentum, {}, 0.8);
-  const maxMomentum = numberOption(kind, "maxMomentum", options.maxMomentum, {}, 0.9);
+  const baseLr = requireNumber(kind, "baseLr", options.baseLr, { min: 0 });
+  const maxLr = requireNumber(kind, "maxLr", options.maxLr, { min: 0 });
+  const stepSizeUp = requireInteger(kind, "stepSizeUp", options.stepSizeUp, 1);
+  const stepSizeDown = requireInteger(kind, "stepSizeDown", options.stepSizeDown ?? stepSizeUp, 1);
+  const mode = requireOneOf(kind, "mode", options.mode ?? "triangular", ["triangular", "triangular2", "exp_range"] as const);
+  const gamma = requireNumber(kind, "gamma", options.gamma ?? 1, { min: 0, minOpen: true });
+  const baseMomentum = requireNumber(kind, "baseMomentum", options.baseMomentum ?? 0.8);
+  const maxMomentum = requireNumber(kind, "maxMomentum", options.maxMomentum ?? 0.9);
   const resolved = { baseLr, maxLr, stepSizeUp, stepSizeDown, mode, gamma, baseMomentum, maxMomentum };
 
   const totalSize = stepSizeUp + stepSizeDown;

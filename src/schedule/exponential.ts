@@ -1,5 +1,5 @@
 import { makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, numberOption } from "./options";
+import { requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface ExponentialOptions {
   readonly lr: number;
@@ -10,8 +10,8 @@ export interface ExponentialOptions {
 /** Decay by `gamma` every step (PyTorch `ExponentialLR`): `lr(t) = lr * gamma^t`. */
 export function exponential(options: ExponentialOptions): Schedule {
   const kind = "exponential";
-  checkOptionNames(kind, options, ["lr", "gamma"]);
-  const lr = numberOption(kind, "lr", options.lr, { min: 0 });
-  const gamma = numberOption(kind, "gamma", options.gamma, { min: 0, minOpen: true });
+  requireKnownKeys(kind, options, ["lr", "gamma"]);
+  const lr = requireNumber(kind, "lr", options.lr, { min: 0 });
+  const gamma = requireNumber(kind, "gamma", options.gamma, { min: 0, minOpen: true });
   return makeSchedule({ kind, options: { lr, gamma } }, (t) => lr * gamma ** t);
 }

@@ -1,5 +1,5 @@
 import { makeSchedule, type Schedule } from "./schedule";
-import { booleanOption, checkOptionNames, numberOption } from "./options";
+import { requireBoolean, requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface InverseTimeOptions {
   readonly lr: number;
@@ -19,11 +19,11 @@ export interface InverseTimeOptions {
  */
 export function inverseTime(options: InverseTimeOptions): Schedule {
   const kind = "inverseTime";
-  checkOptionNames(kind, options, ["lr", "decayRate", "decaySteps", "staircase"]);
-  const lr = numberOption(kind, "lr", options.lr, { min: 0 });
-  const decayRate = numberOption(kind, "decayRate", options.decayRate, { min: 0 });
-  const decaySteps = numberOption(kind, "decaySteps", options.decaySteps, { min: 0, minOpen: true });
-  const staircase = booleanOption(kind, "staircase", options.staircase, false);
+  requireKnownKeys(kind, options, ["lr", "decayRate", "decaySteps", "staircase"]);
+  const lr = requireNumber(kind, "lr", options.lr, { min: 0 });
+  const decayRate = requireNumber(kind, "decayRate", options.decayRate, { min: 0 });
+  const decaySteps = requireNumber(kind, "decaySteps", options.decaySteps, { min: 0, minOpen: true });
+  const staircase = requireBoolean(kind, "staircase", options.staircase ?? false);
   return makeSchedule({ kind, options: { lr, decayRate, decaySteps, staircase } }, (t) => {
     const p = staircase ? Math.floor(t / decaySteps) : t / decaySteps;
     return lr / (1 + decayRate * p);

@@ -1,5 +1,5 @@
-import { describeValue, isSchedule, makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, integerOption, numberOption } from "./options";
+import { isSchedule, makeSchedule, type Schedule } from "./schedule";
+import { describeValue, requireInteger, requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface LinearWarmupOptions {
   /** Warm-up length in steps (integer >= 0; 0 means no warm-up). */
@@ -18,9 +18,9 @@ export interface LinearWarmupOptions {
  */
 export function linearWarmup(options: LinearWarmupOptions, after: Schedule): Schedule {
   const kind = "linearWarmup";
-  checkOptionNames(kind, options, ["steps", "startFactor"]);
-  const steps = integerOption(kind, "steps", options.steps, 0);
-  const startFactor = numberOption(kind, "startFactor", options.startFactor, { min: 0 }, 0);
+  requireKnownKeys(kind, options, ["steps", "startFactor"]);
+  const steps = requireInteger(kind, "steps", options.steps, 0);
+  const startFactor = requireNumber(kind, "startFactor", options.startFactor ?? 0, { min: 0 });
   if (!isSchedule(after)) {
     throw new Error(`${kind}: after must be a Schedule made by a schedule factory, got ${describeValue(after)}`);
   }

@@ -1,5 +1,5 @@
 import { makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, integerOption, numberOption } from "./options";
+import { requireInteger, requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface LinearOptions {
   /** Base value that the factors multiply. */
@@ -19,11 +19,11 @@ export interface LinearOptions {
  */
 export function linear(options: LinearOptions): Schedule {
   const kind = "linear";
-  checkOptionNames(kind, options, ["lr", "startFactor", "endFactor", "totalSteps"]);
-  const lr = numberOption(kind, "lr", options.lr, { min: 0 });
-  const startFactor = numberOption(kind, "startFactor", options.startFactor, { min: 0 });
-  const endFactor = numberOption(kind, "endFactor", options.endFactor, { min: 0 }, 1);
-  const totalSteps = integerOption(kind, "totalSteps", options.totalSteps, 1);
+  requireKnownKeys(kind, options, ["lr", "startFactor", "endFactor", "totalSteps"]);
+  const lr = requireNumber(kind, "lr", options.lr, { min: 0 });
+  const startFactor = requireNumber(kind, "startFactor", options.startFactor, { min: 0 });
+  const endFactor = requireNumber(kind, "endFactor", options.endFactor ?? 1, { min: 0 });
+  const totalSteps = requireInteger(kind, "totalSteps", options.totalSteps, 1);
   return makeSchedule(
     { kind, options: { lr, startFactor, endFactor, totalSteps } },
     (t) => lr * (startFactor + ((endFactor - startFactor) * Math.min(t, totalSteps)) / totalSteps),

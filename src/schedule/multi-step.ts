@@ -1,6 +1,6 @@
 import { makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, increasingIntegersOption, numberOption } from "./options";
 import { countAtOrBelow } from "./milestones";
+import { requireIncreasingIntegers, requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface MultiStepOptions {
   readonly lr: number;
@@ -17,10 +17,10 @@ export interface MultiStepOptions {
  */
 export function multiStep(options: MultiStepOptions): Schedule {
   const kind = "multiStep";
-  checkOptionNames(kind, options, ["lr", "milestones", "gamma"]);
-  const lr = numberOption(kind, "lr", options.lr, { min: 0 });
-  const milestones = increasingIntegersOption(kind, "milestones", options.milestones, 1);
-  const gamma = numberOption(kind, "gamma", options.gamma, { min: 0, minOpen: true }, 0.1);
+  requireKnownKeys(kind, options, ["lr", "milestones", "gamma"]);
+  const lr = requireNumber(kind, "lr", options.lr, { min: 0 });
+  const milestones = requireIncreasingIntegers(kind, "milestones", options.milestones, 1);
+  const gamma = requireNumber(kind, "gamma", options.gamma ?? 0.1, { min: 0, minOpen: true });
   return makeSchedule({ kind, options: { lr, milestones, gamma } }, (t) => lr * gamma ** countAtOrBelow(milestones, t));
 }
 

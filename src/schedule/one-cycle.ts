@@ -1,5 +1,5 @@
 import { makeSchedule, type ScheduleWithMomentum } from "./schedule";
-import { booleanOption, checkOptionNames, choiceOption, integerOption, numberOption } from "./options";
+import { requireBoolean, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from "../util/validate";
 
 export interface OneCycleOptions {
   /** Peak learning rate. */
@@ -90,7 +90,7 @@ type ResolvedOneCycleOptions = {
 
 function resolveOneCycle(options: OneCycleOptions): ResolvedOneCycleOptions {
   const kind = "oneCycle";
-  checkOptionNames(kind, options, [
+  requireKnownKeys(kind, options, [
     "maxLr",
     "totalSteps",
     "pctStart",
@@ -102,15 +102,15 @@ function resolveOneCycle(options: OneCycleOptions): ResolvedOneCycleOptions {
     "maxMomentum",
   ]);
   const resolved: ResolvedOneCycleOptions = {
-    maxLr: numberOption(kind, "maxLr", options.maxLr, { min: 0 }),
-    totalSteps: integerOption(kind, "totalSteps", options.totalSteps, 2),
-    pctStart: numberOption(kind, "pctStart", options.pctStart, { min: 0, max: 1, minOpen: true, maxOpen: true }, 0.3),
-    annealStrategy: choiceOption(kind, "annealStrategy", options.annealStrategy, ["cos", "linear"] as const, "cos"),
-    divFactor: numberOption(kind, "divFactor", options.divFactor, { min: 0, minOpen: true }, 25),
-    finalDivFactor: numberOption(kind, "finalDivFactor", options.finalDivFactor, { min: 0, minOpen: true }, 1e4),
-    threePhase: booleanOption(kind, "threePhase", options.threePhase, false),
-    baseMomentum: numberOption(kind, "baseMomentum", options.baseMomentum, {}, 0.85),
-    maxMomentum: numberOption(kind, "maxMomentum", options.maxMomentum, {}, 0.95),
+    maxLr: requireNumber(kind, "maxLr", options.maxLr, { min: 0 }),
+    totalSteps: requireInteger(kind, "totalSteps", options.totalSteps, 2),
+    pctStart: requireNumber(kind, "pctStart", options.pctStart ?? 0.3, { min: 0, max: 1, minOpen: true, maxOpen: true }),
+    annealStrategy: requireOneOf(kind, "annealStrategy", options.annealStrategy ?? "cos", ["cos", "linear"] as const),
+    divFactor: requireNumber(kind, "divFactor", options.divFactor ?? 25, { min: 0, minOpen: true }),
+    finalDivFactor: requireNumber(kind, "finalDivFactor", options.finalDivFactor ?? 1e4, { min: 0, minOpen: true }),
+    threePhase: requireBoolean(kind, "threePhase", options.threePhase ?? false),
+    baseMomentum: requireNumber(kind, "baseMomentum", options.baseMomentum ?? 0.85),
+    maxMomentum: requireNumber(kind, "maxMomentum", options.maxMomentum ?? 0.95),
   };
   // Every phase needs a positive length: PyTorch divides by zero (or runs a phase backwards) otherwise.
   const { pctStart, totalSteps, threePhase } = resolved;

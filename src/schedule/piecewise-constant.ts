@@ -1,6 +1,6 @@
-import { describeValue, makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, increasingIntegersOption } from "./options";
+import { makeSchedule, type Schedule } from "./schedule";
 import { countAtOrBelow } from "./milestones";
+import { describeValue, requireIncreasingIntegers, requireKnownKeys } from "../util/validate";
 
 export interface PiecewiseConstantOptions {
   /** Steps at which the next value starts (strictly increasing integers >= 1). */
@@ -18,8 +18,8 @@ export interface PiecewiseConstantOptions {
  */
 export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
   const kind = "piecewiseConstant";
-  checkOptionNames(kind, options, ["boundaries", "values"]);
-  const boundaries = increasingIntegersOption(kind, "boundaries", options.boundaries, 1);
+  requireKnownKeys(kind, options, ["boundaries", "values"]);
+  const boundaries = requireIncreasingIntegers(kind, "boundaries", options.boundaries, 1);
   const values: unknown = options.values;
   if (!Array.isArray(values) || !values.every((v: unknown) => typeof v === "number" && Number.isFinite(v))) {
     throw new Error(`${kind}: values must be an array of finite numbers, got ${describeValue(values)}`);

@@ -1,5 +1,5 @@
 import { makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, integerOption, numberOption } from "./options";
+import { requireInteger, requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface PolynomialOptions {
   readonly lr: number;
@@ -19,11 +19,11 @@ export interface PolynomialOptions {
  */
 export function polynomial(options: PolynomialOptions): Schedule {
   const kind = "polynomial";
-  checkOptionNames(kind, options, ["lr", "totalSteps", "power", "endLr"]);
-  const lr = numberOption(kind, "lr", options.lr, { min: 0 });
-  const totalSteps = integerOption(kind, "totalSteps", options.totalSteps, 1);
-  const power = numberOption(kind, "power", options.power, { min: 0, minOpen: true }, 1);
-  const endLr = numberOption(kind, "endLr", options.endLr, { min: 0 }, 0);
+  requireKnownKeys(kind, options, ["lr", "totalSteps", "power", "endLr"]);
+  const lr = requireNumber(kind, "lr", options.lr, { min: 0 });
+  const totalSteps = requireInteger(kind, "totalSteps", options.totalSteps, 1);
+  const power = requireNumber(kind, "power", options.power ?? 1, { min: 0, minOpen: true });
+  const endLr = requireNumber(kind, "endLr", options.endLr ?? 0, { min: 0 });
   return makeSchedule(
     { kind, options: { lr, totalSteps, power, endLr } },
     (t) => (lr - endLr) * (1 - Math.min(t, totalSteps) / totalSteps) ** power + endLr,

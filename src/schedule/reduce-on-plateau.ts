@@ -1,5 +1,5 @@
-import { checkStep, describeValue, type Schedule, type ScheduleSpec } from "./schedule";
-import { checkOptionNames, choiceOption, integerOption, numberOption } from "./options";
+import { checkStep, type Schedule, type ScheduleSpec } from "./schedule";
+import { describeValue, requireInteger, requireKnownKeys, requireNumber, requireOneOf } from "../util/validate";
 
 export interface ReduceOnPlateauOptions {
   /** Starting value. */
@@ -63,7 +63,7 @@ export interface ReduceOnPlateauSchedule extends Schedule {
  */
 export function reduceOnPlateau(options: ReduceOnPlateauOptions): ReduceOnPlateauSchedule {
   const kind = "reduceOnPlateau";
-  checkOptionNames(kind, options, [
+  requireKnownKeys(kind, options, [
     "lr",
     "mode",
     "factor",
@@ -74,15 +74,15 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions): ReduceOnPlatea
     "minLr",
     "eps",
   ]);
-  const lr0 = numberOption(kind, "lr", options.lr, { min: 0 });
-  const mode = choiceOption(kind, "mode", options.mode, ["min", "max"] as const, "min");
-  const factor = numberOption(kind, "factor", options.factor, { min: 0, max: 1, minOpen: true, maxOpen: true }, 0.1);
-  const patience = integerOption(kind, "patience", options.patience, 0, 10);
-  const threshold = numberOption(kind, "threshold", options.threshold, { min: 0 }, 1e-4);
-  const thresholdMode = choiceOption(kind, "thresholdMode", options.thresholdMode, ["rel", "abs"] as const, "rel");
-  const cooldown = integerOption(kind, "cooldown", options.cooldown, 0, 0);
-  const minLr = numberOption(kind, "minLr", options.minLr, { min: 0 }, 0);
-  const eps = numberOption(kind, "eps", options.eps, { min: 0 }, 1e-8);
+  const lr0 = requireNumber(kind, "lr", options.lr, { min: 0 });
+  const mode = requireOneOf(kind, "mode", options.mode ?? "min", ["min", "max"] as const);
+  const factor = requireNumber(kind, "factor", options.factor ?? 0.1, { min: 0, max: 1, minOpen: true, maxOpen: true });
+  const patience = requireInteger(kind, "patience", options.patience ?? 10, 0);
+  const threshold = requireNumber(kind, "threshold", options.threshold ?? 1e-4, { min: 0 });
+  const thresholdMode = requireOneOf(kind, "thresholdMode", options.thresholdMode ?? "rel", ["rel", "abs"] as const);
+  const cooldown = requireInteger(kind, "cooldown", options.cooldown ?? 0, 0);
+  const minLr = requireNumber(kind, "minLr", options.minLr ?? 0, { min: 0 });
+  const eps = requireNumber(kind, "eps", options.eps ?? 1e-8, { min: 0 });
   const resolved = { lr: lr0, mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps };
 
   let lr = lr0;
@@ -121,11 +121,11 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions): ReduceOnPlatea
 
   const loadState = (saved: ReduceOnPlateauState): void => {
     const where = `${kind} state`;
-    checkOptionNames(where, saved, ["lr", "best", "badReports", "cooldownLeft"], "field");
-    const nextLr = numberOption(where, "lr", saved.lr, { min: 0 });
-    const nextBest = saved.best === null ? null : numberOption(where, "best (a number or null)", saved.best);
-    const nextBad = integerOption(where, "badReports", saved.badReports, 0);
-    const nextCooldown = integerOption(where, "cooldownLeft", saved.cooldownLeft, 0);
+    requireKnownKeys(where, saved, ["lr", "best", "badReports", "cooldownLeft"], "field");
+    const nextLr = requireNumber(where, "lr", saved.lr, { min: 0 });
+    const nextBest = saved.best === null ? null : requireNumber(where, "best (a number or null)", saved.best);
+    const nextBad = requireInteger(where, "badReports", saved.badReports, 0);
+    const nextCooldown = requireInteger(where, "cooldownLeft", saved.cooldownLeft, 0);
     lr = nextLr;
     best = nextBest;
     badReports = nextBad;

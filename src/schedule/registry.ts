@@ -2,7 +2,7 @@
  * Rebuilding schedules from their specs: one builder per kind (the factory's name), nested specs rebuilt
  * recursively. Every schedule this part makes round-trips: `scheduleFromSpec(s.spec)` behaves as `s`.
  */
-import { describeValue, type Schedule, type ScheduleSpec, type ScheduleSpecValue } from "./schedule";
+import { type Schedule, type ScheduleSpec, type ScheduleSpecValue } from "./schedule";
 import { constant } from "./constant";
 import { linear } from "./linear";
 import { step } from "./step";
@@ -18,6 +18,7 @@ import { piecewiseConstant } from "./piecewise-constant";
 import { oneCycle, type OneCycleOptions } from "./one-cycle";
 import { cyclic, type CyclicOptions } from "./cyclic";
 import { reduceOnPlateau, type ReduceOnPlateauOptions, type ReduceOnPlateauState } from "./reduce-on-plateau";
+import { describeValue } from "../util/validate";
 
 /** Builds a schedule of one kind from the options in its spec. */
 export type ScheduleBuilder = (options: Readonly<Record<string, ScheduleSpecValue>>) => Schedule;

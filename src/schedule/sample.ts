@@ -1,8 +1,8 @@
 import type { Schedule } from "./schedule";
-import { integerOption } from "./options";
+import { requireInteger } from "../util/validate";
 
 /** The values at steps 0..steps-1, for plotting or inspection. */
 export function sample(schedule: Schedule, steps: number): number[] {
-  integerOption("sample", "steps", steps, 0);
+  requireInteger("sample", "steps", steps, 0);
   return Array.from({ length: steps }, (_, t) => schedule(t));
 }

@@ -5,6 +5,7 @@
  * JSON-serialisable `spec` naming its factory and options, so an optimizer can save it with its config and
  * `scheduleFromSpec` can rebuild it.
  */
+import { requireInteger } from "../util/validate";
 
 /** A value inside a schedule spec: JSON data; nested schedules appear as nested specs. */
 export type ScheduleSpecValue =
@@ -47,10 +48,7 @@ export function makeSchedule(spec: ScheduleSpec, valueAt: (step: number) => numb
 
 /** Throws unless `step` is an integer >= 0; returns it. */
 export function checkStep(kind: string, step: number): number {
-  if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
-    throw new Error(`${kind}: step must be an integer >= 0, got ${describeValue(step)}`);
-  }
-  return step;
+  return requireInteger(kind, "step", step, 0);
 }
 
 /** True when `value` is a Schedule: a function carrying a spec with a string kind. */
@@ -58,15 +56,6 @@ export function isSchedule(value: unknown): value is Schedule {
   if (typeof value !== "function") return false;
   const spec: unknown = (value as { spec?: unknown }).spec;
   return typeof spec === "object" && spec !== null && typeof (spec as { kind?: unknown }).kind === "string";
-}
-
-/** A short rendering of a bad value for an error message. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return `[${value.map(describeValue).join(", ")}]`;
-  return typeof value;
 }
 
 function deepFreeze<T>(value: T): T {

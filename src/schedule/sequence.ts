@@ -1,6 +1,6 @@
-import { describeValue, isSchedule, makeSchedule, type Schedule } from "./schedule";
-import { increasingIntegersOption } from "./options";
+import { isSchedule, makeSchedule, type Schedule } from "./schedule";
 import { countAtOrBelow } from "./milestones";
+import { describeValue, requireIncreasingIntegers } from "../util/validate";
 
 /**
  * Schedules one after another (PyTorch `SequentialLR`, optax `join_schedules`). Schedule i takes over at
@@ -21,7 +21,7 @@ export function sequence(schedules: readonly Schedule[], milestones: readonly nu
       throw new Error(`${kind}: schedules[${i}] must be a Schedule made by a schedule factory, got ${describeValue(s)}`);
     }
   });
-  const starts = increasingIntegersOption(kind, "milestones", milestones, 1);
+  const starts = requireIncreasingIntegers(kind, "milestones", milestones, 1);
   if (starts.length !== schedules.length - 1) {
     throw new Error(
       `${kind}: milestones must have one entry fewer than schedules (${schedules.length - 1}), got ${starts.length}`,

@@ -1,5 +1,5 @@
 import { makeSchedule, type Schedule } from "./schedule";
-import { checkOptionNames, integerOption, numberOption } from "./options";
+import { requireInteger, requireKnownKeys, requireNumber } from "../util/validate";
 
 export interface StepOptions {
   readonly lr: number;
@@ -12,9 +12,9 @@ export interface StepOptions {
 /** Decay by `gamma` every `stepSize` steps (PyTorch `StepLR`): `lr(t) = lr * gamma^floor(t / stepSize)`. */
 export function step(options: StepOptions): Schedule {
   const kind = "step";
-  checkOptionNames(kind, options, ["lr", "stepSize", "gamma"]);
-  const lr = numberOption(kind, "lr", options.lr, { min: 0 });
-  const stepSize = integerOption(kind, "stepSize", options.stepSize, 1);
-  const gamma = numberOption(kind, "gamma", options.gamma, { min: 0, minOpen: true }, 0.1);
+  requireKnownKeys(kind, options, ["lr", "stepSize", "gamma"]);
+  const lr = requireNumber(kind, "lr", options.lr, { min: 0 });
+  const stepSize = requireInteger(kind, "stepSize", options.stepSize, 1);
+  const gamma = requireNumber(kind, "gamma", options.gamma ?? 0.1, { min: 0, minOpen: true });
   return makeSchedule({ kind, options: { lr, stepSize, gamma } }, (t) => lr * gamma ** Math.floor(t / stepSize));
 }

@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Trainable } from "./target";
 import { EpochRecord } from "./types";
+import { requireBoolean, requireInteger, requireNonNegative, requireOneOf } from "../util/validate";
 
 export type Monitor = "loss" | "valLoss" | "accuracy" | "valAccuracy";
 
@@ -30,16 +31,11 @@ export class EarlyStopping {
   private bestWeights: tf.Tensor[] | undefined;
 
   constructor(options: EarlyStoppingOptions, hasValidation: boolean) {
-    this.monitor = options.monitor ?? (hasValidation ? "valLoss" : "loss");
-    if (!["loss", "valLoss", "accuracy", "valAccuracy"].includes(this.monitor)) {
-      throw new Error(`earlyStopping: monitor must be "loss", "valLoss", "accuracy" or "valAccuracy", got ${String(this.monitor)}`);
-    }
+    this.monitor = requireOneOf("earlyStopping", "monitor", options.monitor ?? (hasValidation ? "valLoss" : "loss"), ["loss", "valLoss", "accuracy", "valAccuracy"]);
     if (this.monitor.startsWith("val") && !hasValidation) throw new Error(`earlyStopping: monitor "${this.monitor}" needs validation data`);
-    this.patience = options.patience ?? 3;
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new Error(`earlyStopping: patience must be an integer >= 0, got ${this.patience}`);
-    this.minDelta = options.minDelta ?? 0;
-    if (!(this.minDelta >= 0)) throw new Error(`earlyStopping: minDelta must be >= 0, got ${this.minDelta}`);
-    this.restoreBest = options.restoreBestWeights ?? true;
+    this.patience = requireInteger("earlyStopping", "patience", options.patience ?? 3, 0);
+    this.minDelta = requireNonNegative("earlyStopping", "minDelta", options.minDelta ?? 0);
+    this.restoreBest = requireBoolean("earlyStopping", "restoreBestWeights", options.restoreBestWeights ?? true);
   }
 
   /** Record an epoch; says whether to stop now. */

@@ -23,7 +23,8 @@ import { ProgressMode, progressCallbacks } from "./progress";
 import { DataInput, toBatchSource } from "./sources";
 import { TrainTarget, Trainable, trainableOf } from "./target";
 import { Batch, BatchSource, EpochRecord, History, StepRecord, TrainCallbacks } from "./types";
-import { currentAbortSignal } from "./interrupt";
+import { currentAbortSignal } from "../host";
+import { fail, requireBoolean, requireInteger, requireOneOf } from "../util/validate";
 
 export interface FitOptions {
   optimizer: Optimizer;
@@ -264,23 +265,19 @@ interface FitSettings {
 }
 
 function checkFitOptions(options: FitOptions): FitSettings {
-  if (options === null || typeof options !== "object") throw new Error("fit: options must be an object");
+  if (options === null || typeof options !== "object") fail("fit", "options", "an object", options);
   if (!(options.optimizer instanceof Optimizer)) {
     throw new Error("fit: optimizer must be a stepwise optimizer (adam(), sgd({ lr }), …)");
   }
   const { epochs } = options;
-  if (typeof epochs !== "number" || !Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be an integer >= 1, got ${String(epochs)}`);
+  requireInteger("fit", "epochs", epochs, 1);
   const batchSize = options.batchSize ?? 32;
-  if (batchSize !== "full" && (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1)) {
-    throw new Error(`fit: batchSize must be an integer >= 1 or "full", got ${String(batchSize)}`);
+  if (batchSize !== "full" && !(typeof batchSize === "number" && Number.isSafeInteger(batchSize) && batchSize >= 1)) {
+    fail("fit", "batchSize", 'an integer >= 1 or "full"', batchSize);
   }
-  const seed = options.seed ?? 0;
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0) throw new Error(`fit: seed must be an integer >= 0, got ${String(seed)}`);
-  const onDivergence = options.onDivergence ?? "error";
-  if (onDivergence !== "error" && onDivergence !== "stop") throw new Error(`fit: onDivergence must be "error" or "stop", got ${String(onDivergence)}`);
-  const progress = options.progress ?? "auto";
-  if (!["auto", "none", "bar", "display"].includes(progress)) {
-    throw new Error(`fit: progress must be "auto", "none", "bar" or "display", got ${String(progress)}`);
-  }
-  return { epochs, batchSize, shuffle: options.shuffle ?? true, seed, onDivergence, progress };
+  const seed = requireInteger("fit", "seed", options.seed ?? 0, 0);
+  const onDivergence = requireOneOf("fit", "onDivergence", options.onDivergence ?? "error", ["error", "stop"]);
+  const progress = requireOneOf("fit", "progress", options.progress ?? "auto", ["auto", "none", "bar", "display"]);
+  const shuffle = requireBoolean("fit", "shuffle", options.shuffle ?? true);
+  return { epochs, batchSize, shuffle, seed, onDivergence, progress };
 }

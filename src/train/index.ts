@@ -1,7 +1,6 @@
 export { fit } from "./fit";
 export type { FitOptions } from "./fit";
 export { DivergenceError, InterruptedError } from "./divergence";
-export { currentAbortSignal, setCurrentAbortSignal } from "./interrupt";
 export { LOSS_NAMES, resolveLoss } from "./loss";
 export type { LossFunction, LossName } from "./loss";
 export type { EarlyStoppingOptions, Monitor } from "./early-stopping";

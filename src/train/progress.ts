@@ -4,7 +4,7 @@
  * registers; on a terminal, a progress bar on stderr; elsewhere (CI logs, pipes) nothing.
  */
 import { SingleBar } from "cli-progress";
-import { DisplayHandle, getDisplaySink } from "../display/sink";
+import { DisplayHandle, getDisplaySink } from "../host";
 import { EpochRecord, History, StepRecord, TrainCallbacks, TrainInfo } from "./types";
 
 export type ProgressMode = "auto" | "none" | "bar" | "display";

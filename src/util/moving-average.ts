@@ -5,6 +5,8 @@
  *
  * so the first values are not pulled towards the initial 0. β = 0 keeps only the last value.
  */
+import { requireUnitInterval } from "./validate";
+
 export interface DebiasedAverageState {
   readonly average: number;
   readonly count: number;
@@ -15,7 +17,7 @@ export class DebiasedAverage {
   private count = 0;
 
   constructor(readonly beta: number) {
-    if (!(typeof beta === "number" && beta >= 0 && beta < 1)) throw new Error(`moving average: beta must be in [0, 1), got ${String(beta)}`);
+    requireUnitInterval("moving average", "beta", beta);
   }
 
   /** Fold in one value and return the corrected average. */

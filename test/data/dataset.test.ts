@@ -30,7 +30,7 @@ describe("dataset", () => {
     assert.throws(() => dataset({ x, xShape: [4], y: new Int32Array(1), yShape: [] }), /dataset: x has 6 values, not a whole number of items of shape \[4\]/);
     assert.throws(() => dataset({ x, xShape: [3], y: new Int32Array(3), yShape: [] }), /dataset: x holds 2 items but y has 3 values/);
     assert.throws(() => dataset({ x, xShape: [0], y: new Int32Array(2), yShape: [] }), /dataset: xShape must be an array of integers >= 1/);
-    assert.throws(() => dataset({ x: [1, 2] as never, xShape: [1], y: new Int32Array(2), yShape: [] }), /dataset: x must be a Float32Array, got an array of length 2/);
+    assert.throws(() => dataset({ x: [1, 2] as never, xShape: [1], y: new Int32Array(2), yShape: [] }), /dataset: x must be a Float32Array, got \[1, 2\]/);
     assert.throws(() => dataset({ x, xShape: [3], y: new Float64Array(2) as never, yShape: [] }), /dataset: y must be a Float32Array or an Int32Array, got a Float64Array/);
     assert.throws(() => dataset({ x, xShape: [3], y: new Int32Array([0, 3]), yShape: [], numClasses: 3 }), /dataset: label 3 at item 1 is outside \[0, 3\)/);
     assert.throws(() => dataset({ x, xShape: [3], y: new Float32Array(2), yShape: [], numClasses: 3 }), /numClasses is given/);
@@ -106,7 +106,7 @@ describe("splitDataset", () => {
     const ds = numbered(10);
     assert.throws(() => splitDataset(ds, {}), /splitDataset: give exactly one of fraction \(in \(0, 1\)\) or count/);
     assert.throws(() => splitDataset(ds, { fraction: 0.5, count: 5 }), /give exactly one of fraction/);
-    assert.throws(() => splitDataset(ds, { fraction: 1 }), /splitDataset: fraction must be a number in \(0, 1\), got 1/);
+    assert.throws(() => splitDataset(ds, { fraction: 1 }), /splitDataset: fraction must be in \(0, 1\), got 1/);
     assert.throws(() => splitDataset(ds, { fraction: 0.01 }), /fraction 0.01 of 10 items gives an empty part/);
     assert.throws(() => splitDataset(ds, { count: 10 }), /splitDataset: count must be an integer in \[1, 9\], got 10/);
     assert.throws(() => splitDataset(ds, { count: 5, seed: -1 }), /splitDataset: seed must be an integer >= 0, got -1/);

@@ -75,7 +75,7 @@ describe("linearRegression", () => {
     assert.throws(() => linearRegression({ n: 10, features: 1.5 }), /linearRegression: features must be an integer >= 1, got 1.5/);
     assert.throws(() => linearRegression({ n: 10, noise: -0.1 }), /linearRegression: noise must be a finite number >= 0, got -0.1/);
     assert.throws(() => linearRegression({ n: 10, seed: -1 }), /linearRegression: seed must be an integer >= 0, got -1/);
-    assert.throws(() => linearRegression({ n: 10, features: 2, weights: [1] }), /linearRegression: weights must be an array of 2 numbers \(one per feature\), got an array of length 1/);
+    assert.throws(() => linearRegression({ n: 10, features: 2, weights: [1] }), /linearRegression: weights must be an array of 2 numbers \(one per feature\), got \[1\]/);
     assert.throws(() => linearRegression({ n: 10, weights: [NaN] }), /linearRegression: weights\[0\] must be a finite number, got NaN/);
     assert.throws(() => linearRegression({ n: 10, bias: Infinity }), /linearRegression: bias must be a finite number, got Infinity/);
     assert.throws(() => linearRegression({ n: 10, sigma: 1 } as never), /linearRegression: unknown option "sigma"/);

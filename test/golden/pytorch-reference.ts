@@ -5,20 +5,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { packageRoot } from "../package-root";
 
 /** The file's path inside the package. */
 export const GOLDEN_RELATIVE_PATH = path.join("test", "golden", "pytorch-reference.json");
-
-/**
- * The package root: the nearest folder above this module holding package.json (the tests run compiled
- * from dist/test/golden, the sources sit in test/golden; both are below it).
- */
-function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json in ${__dirname} or any folder above it`);
-  }
-}
 
 /** $STEPWISE_GOLDEN if set, else the package's test/golden/pytorch-reference.json. */
 export function findGoldenFile(): string {

@@ -254,21 +254,21 @@ describe("builder input", () => {
     const y = plain.plotly.data[0].y as number[];
     [1, 1 / 3, 1 / 7].forEach((v, i) => assert.ok(Math.abs(y[i] - v) < 1e-12, `${y[i]} vs ${v}`));
     assert.throws(() => lossCurves({}), /lossCurves: runs must hold at least one history/);
-    assert.throws(() => lossCurves({ a: history([1]) }, { smoothing: 1 }), /lossCurves: smoothing must be a number in \[0, 1\), got 1/);
+    assert.throws(() => lossCurves({ a: history([1]) }, { smoothing: 1 }), /lossCurves: smoothing must be in \[0, 1\), got 1/);
     assert.throws(() => lossCurves({ a: { steps: [] } as unknown as ReturnType<typeof history> }), /lossCurves: run "a" is not a fit\(\) history/);
     assert.throws(() => lossCurves({ a: history([1, 0]) }, { logY: true }), /lossCurves: series\[0\] \("a"\): y is on a log scale, so its values must be > 0, found 0/);
-    assert.throws(() => lossCurves({ a: history([1]) }, { log: true } as never), /lossCurves: unknown option "log"; known options: per, logY, smoothing, title/);
+    assert.throws(() => lossCurves({ a: history([1]) }, { log: true } as never), /lossCurves: unknown option "log" \(allowed: per, logY, smoothing, title\)/);
   });
 
   test("epochMetric, lineChart, batchSizeChart and lrRangeChart name the bad option", () => {
     assert.throws(() => epochMetric({ a: history([1]) }, "valAccuracy"), /epochMetric: run "a" has no valAccuracy in its epochs/);
-    assert.throws(() => epochMetric({ a: history([1]) }, "acc" as never), /epochMetric: metric must be one of loss, accuracy, valLoss, valAccuracy, got "acc"/);
+    assert.throws(() => epochMetric({ a: history([1]) }, "acc" as never), /epochMetric: metric must be one of "loss", "accuracy", "valLoss", "valAccuracy", got "acc"/);
     assert.throws(() => lineChart([{ name: "a", x: [1], y: [1] }], { logY: true } as never), /lineChart: unknown option "logY"/);
     assert.throws(() => lineChart([{ name: "a", x: [1], y: [1] }], { width: 10 }), /lineChart: width must be an integer >= 50 \(pixels\), got 10/);
     assert.throws(() => batchSizeChart([], {}), /batchSizeChart: points must be a non-empty list/);
     assert.throws(
       () => batchSizeChart([{ batchSize: 8, reached: true, diverged: false, steps: 1, samples: 8, seconds: 1, finalLoss: 0 }], { metric: "time" as never }),
-      /batchSizeChart: metric must be one of steps, samples, seconds, got "time"/,
+      /batchSizeChart: metric must be one of "steps", "samples", "seconds", got "time"/,
     );
     const result = { lrs: [1e-3, 1e-2, 1e-1], losses: [2, 1, 3], smoothed: [2, 1.5, 2], steepest: 1e-2, minimumTenth: 1e-3 };
     const chart = lrRangeChart(result);

@@ -94,6 +94,6 @@ describe("heatmap", () => {
     assert.throws(() => heatmap([[1], [2]], { y: { labels: ["a", "a"] } }), /heatmap: y\.labels must all differ \(each names one row\); "a" is repeated/);
     assert.throws(() => heatmap([[1]], { colorScale: "reds" as never }), /heatmap: colorScale must be one of "blues", "viridis", got "reds"/);
     assert.throws(() => heatmap([[1]], { annotate: "yes" as never }), /heatmap: annotate must be true or false, got "yes"/);
-    assert.throws(() => heatmap([[1]], { x: { label: "a" } } as never), /heatmap: x: unknown option "label"; known options: title, labels/);
+    assert.throws(() => heatmap([[1]], { x: { label: "a" } } as never), /heatmap: x: unknown option "label" \(allowed: title, labels\)/);
   });
 });

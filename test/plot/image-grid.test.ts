@@ -155,6 +155,6 @@ describe("imageGrid", () => {
     assert.throws(() => imageGrid([ok], { columns: 0 }), /imageGrid: columns must be an integer in \[1, 1000\], got 0/);
     assert.throws(() => imageGrid([ok], { scale: "global" as never }), /imageGrid: scale must be one of "each", "shared", got "global"/);
     assert.throws(() => imageGrid([ok], { colorScale: "viridis" as never }), /imageGrid: colorScale must be one of "gray", "diverging", got "viridis"/);
-    assert.throws(() => imageGrid([{ ...ok, label: "a" } as never]), /imageGrid: images\[0\]: unknown option "label"; known options: pixels, width, height, caption/);
+    assert.throws(() => imageGrid([{ ...ok, label: "a" } as never]), /imageGrid: images\[0\]: unknown option "label" \(allowed: pixels, width, height, caption\)/);
   });
 });

@@ -132,6 +132,6 @@ describe("sliderChart", () => {
     assert.throws(() => sliderChart([{ label: "a", chart: { data: [] } as never }]), /sliderChart: frames\[0\]\.chart must be a chart from a builder/);
     assert.throws(() => sliderChart([frame("a"), frame("b", lineChart([{ name: "a", x: [1, 2], y: [1, 2] }], { y: { log: true } }))]), /sliderChart: frames must share their axes, but frames\[1\]'s y axis is log where frames\[0\]'s is linear/);
     assert.throws(() => sliderChart([frame("a", sliderChart([frame("b")]))]), /sliderChart: frames\[0\]\.chart already has a slider/);
-    assert.throws(() => sliderChart([frame("a")], { label: "x" } as never), /sliderChart: unknown option "label"; known options: title, sliderLabel, active/);
+    assert.throws(() => sliderChart([frame("a")], { label: "x" } as never), /sliderChart: unknown option "label" \(allowed: title, sliderLabel, active\)/);
   });
 });

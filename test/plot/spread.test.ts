@@ -122,7 +122,7 @@ describe("spreadChart", () => {
     assert.throws(() => spreadChart([{ ...ok, mode: "bars" as never }]), /spreadChart: series\[0\] \("a"\): mode must be one of "lines", "markers", "lines\+markers", got "bars"/);
     assert.throws(() => spreadChart([{ ...ok, color: "blue" }]), /spreadChart: series\[0\] \("a"\): color must be a colour as #rrggbb, got "blue"/);
     assert.throws(() => spreadChart([{ ...ok, runs: [[1, 0]] }], { y: { log: true } }), /spreadChart: series\[0\] \("a"\): runs\[0\] holds 0, but y is on a log scale \(y\.log\), so its values must be > 0/);
-    assert.throws(() => spreadChart([{ ...ok, y: [1, 2] } as never]), /spreadChart: series\[0\] \("a"\): unknown option "y"; known options: name, x, runs, mode, color, dashed/);
+    assert.throws(() => spreadChart([{ ...ok, y: [1, 2] } as never]), /spreadChart: series\[0\] \("a"\): unknown option "y" \(allowed: name, x, runs, mode, color, dashed\)/);
     assert.throws(() => spreadChart([ok], { x: { log: "yes" } } as never), /spreadChart: x\.log must be true or false, got "yes"/);
   });
 });

@@ -8,7 +8,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as vm from "node:vm";
 import Ajv from "ajv";
-import { PLOTLY_MIME, VEGA_LITE_MIME, plotlyBundle, resetPlotlySession, vegaLiteBundle, type MimeBundle } from "../../src/display";
+import type { MimeBundle } from "../../src/host";
+import { PLOTLY_MIME, VEGA_LITE_MIME, plotlyBundle, resetPlotlySession, vegaLiteBundle } from "../../src/plot";
 import { lineChart, type PlotlyFigure, type VegaLiteSpec } from "../../src/plot";
 
 const ajv = new Ajv({ strict: false, allowUnionTypes: true });

@@ -3,7 +3,7 @@
  * displays through it and updates in place. Stored on a global symbol, so duplicate copies of the module
  * share it.
  */
-export type MimeBundle = { [mime: string]: unknown };
+import type { MimeBundle } from "./mime";
 
 export interface DisplayHandle {
   readonly displayId: string;
