@@ -1,6 +1,6 @@
 /**
  * The parts of stepwise form layers: no folder imports a folder that imports it, and the lower layers
- * (schedule, data, util, host, the optimizer math) import nothing above them. Read from the sources'
+ * (schedule, data, util, host, tensor, accumulate, the optimizer math) import nothing above them. Read from the sources'
  * imports with the TypeScript compiler, so a new import that breaks a layer fails here with its file.
  */
 import { describe, test } from "node:test";
@@ -62,8 +62,16 @@ describe("folder layers", () => {
     assert.deepEqual(edgesBeyond("src/host", []), []);
   });
 
-  test("src/optim, the optimizer math, imports only src/schedule and src/util", () => {
-    assert.deepEqual(edgesBeyond("src/optim", ["src/schedule", "src/util"]), []);
+  test("src/tensor, the tensor arithmetic the optimizer shares, imports only src/util", () => {
+    assert.deepEqual(edgesBeyond("src/tensor", ["src/util"]), []);
+  });
+
+  test("src/accumulate, the accumulation windows and noise scale, imports only src/tensor and src/util", () => {
+    assert.deepEqual(edgesBeyond("src/accumulate", ["src/tensor", "src/util"]), []);
+  });
+
+  test("src/optim, the optimizer math, imports only src/schedule, src/accumulate, src/tensor and src/util (no backend)", () => {
+    assert.deepEqual(edgesBeyond("src/optim", ["src/schedule", "src/accumulate", "src/tensor", "src/util"]), []);
   });
 
   test("the library does not import the kernel, the runner, the course or the tools", () => {
