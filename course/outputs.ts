@@ -9,10 +9,9 @@ import type MarkdownIt = require("markdown-it");
 import katex from "katex";
 import { Output, sourceText } from "../runner/nbformat";
 import { stripAnsi } from "../runner/report";
+import { PLOTLY_MIME, VEGA_LITE_MIME } from "../src/host/mime";
 import { escapeHtml } from "./markdown";
 
-export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
-export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 /** What rendering a page's outputs produced besides its HTML. */
 export interface OutputContext {

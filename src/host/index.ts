@@ -5,5 +5,5 @@
 export { setDisplaySink, getDisplaySink } from "./display-sink";
 export type { DisplaySink, DisplayHandle } from "./display-sink";
 export { currentAbortSignal, setCurrentAbortSignal } from "./abort-signal";
-export { JUPYTER_DISPLAY } from "./mime";
+export { JUPYTER_DISPLAY, PLOTLY_MIME, VEGA_LITE_MIME } from "./mime";
 export type { MimeBundle } from "./mime";

@@ -6,3 +6,7 @@
 export type MimeBundle = { [mime: string]: unknown };
 
 export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display");
+
+/** The chart MIME types stepwise's bundles carry (JupyterLab renders both). */
+export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";

@@ -6,12 +6,10 @@
  * one of a session and later ones reuse it, as plotly.py's offline notebook mode does.
  */
 import * as fs from "node:fs";
-import type { MimeBundle } from "../host";
+import { type MimeBundle, PLOTLY_MIME, VEGA_LITE_MIME } from "../host";
 import { plotlyToVegaLite, staticRenderingGap } from "./plotly-to-vega";
 import type { PlotlyFigure, VegaLiteSpec } from "./types";
 
-export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
-export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
 interface VegaModule {

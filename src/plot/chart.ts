@@ -10,8 +10,8 @@
  * the HTML would replace the native Vega-Lite view, and in an untrusted (reopened) notebook it is sanitised
  * to an empty div, where the Vega-Lite spec still renders.
  */
-import { JUPYTER_DISPLAY, type MimeBundle } from "../host";
-import { PLOTLY_MIME, VEGA_LITE_MIME, renderVegaLiteSvg } from "./bundles";
+import { JUPYTER_DISPLAY, type MimeBundle, PLOTLY_MIME, VEGA_LITE_MIME } from "../host";
+import { renderVegaLiteSvg } from "./bundles";
 import { PlotlyFigure, VegaLiteSpec } from "./types";
 
 export class Chart {

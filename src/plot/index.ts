@@ -1,6 +1,6 @@
 /** Charts: Plotly figures with their Vega-Lite equivalents, displayable in notebooks with static fallbacks. */
 export { Chart } from "./chart";
-export { vegaLiteBundle, plotlyBundle, renderVegaLiteSvg, resetPlotlySession, VEGA_LITE_MIME, PLOTLY_MIME } from "./bundles";
+export { vegaLiteBundle, plotlyBundle, renderVegaLiteSvg, resetPlotlySession } from "./bundles";
 export { lineChart, lossCurves, epochMetric, scheduleChart, batchSizeChart, lrRangeChart, trajectoryChart } from "./builders";
 export type { LossCurveOptions, NamedHistory } from "./builders";
 export { histogram } from "./histogram";

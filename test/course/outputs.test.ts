@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Output } from "../../runner/nbformat";
 import { createMarkdown } from "../../course/markdown";
-import { OutputContext, PLOTLY_MIME, VEGA_LITE_MIME, compactNumbers, renderOutputs } from "../../course/outputs";
+import { PLOTLY_MIME, VEGA_LITE_MIME } from "../../src/host/mime";
+import { OutputContext, compactNumbers, renderOutputs } from "../../course/outputs";
 import { Chart, histogram, lineChart, sliderChart } from "../../src/plot";
 
 const context = (): OutputContext => ({ md: createMarkdown(), filesDir: "figures/x", files: new Map(), needs: new Set() });

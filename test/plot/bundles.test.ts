@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import * as vm from "node:vm";
 import Ajv from "ajv";
 import type { MimeBundle } from "../../src/host";
-import { PLOTLY_MIME, VEGA_LITE_MIME, plotlyBundle, resetPlotlySession, vegaLiteBundle } from "../../src/plot";
+import { PLOTLY_MIME, VEGA_LITE_MIME } from "../../src/host";
+import { plotlyBundle, resetPlotlySession, vegaLiteBundle } from "../../src/plot";
 import { lineChart, type PlotlyFigure, type VegaLiteSpec } from "../../src/plot";
 
 const ajv = new Ajv({ strict: false, allowUnionTypes: true });
