@@ -332,10 +332,9 @@ export function isHandledBy<K extends MessageType>(handlers: { readonly [T in K]
   return Object.hasOwn(handlers, message.header.msg_type);
 }
 
-/** Narrow a message to one of `types`. */
-export function isMessageOf<T extends MessageType>(message: Message, ...types: T[]): message is Message<T> {
-  const type: MessageType = message.header.msg_type;
-  return types.some((t) => t === type);
+/** Narrow a message by its type. */
+export function isMessageOf<T extends MessageType>(message: Message, type: T): message is Message<T> {
+  return message.header.msg_type === type;
 }
 
 /** The msg_id of the request a message answers or was caused by. */
