@@ -6,7 +6,7 @@
  */
 import { Command } from "commander";
 import { listKernelSpecs } from "../jupyter/kernelspec";
-import { DEFAULT_DISPLAY_NAME, DEFAULT_KERNEL_NAME } from "../kernel/info";
+import { DEFAULT_DISPLAY_NAME, DEFAULT_KERNEL_NAME } from "../jupyter/stepwise-kernelspec";
 import { InstallLocation, installKernelSpec, kernelSpecsJson, kernelSpecsText, uninstallKernelSpec } from "../kernel/install";
 
 interface InstallFlags {

@@ -12,7 +12,8 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { JsonValue, Notebook, parseNotebook, serializeNotebook } from "../runner/nbformat";
+import { JsonValue } from "../jupyter/messages";
+import { Notebook, parseNotebook, serializeNotebook } from "../runner/nbformat";
 import { writeFileAtomic } from "../src/util/files";
 
 export interface CacheKeyParts {

@@ -2,36 +2,30 @@
  * A Jupyter client over ZeroMQ: the runner's and the tests' way to talk to any conformant kernel.
  * One request at a time per caller is not required: replies and iopub messages are routed by parent msg_id.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import * as zmq from "zeromq";
 import { ConnectionInfo, endpoint } from "./connection";
 import {
+  CHANNELS_OF,
   ContentOf,
   ExecuteRequest,
   InputRequest,
+  KernelRequestType,
   Message,
-  MessageType,
   ReplyTypeOf,
+  isMessageOf,
+  parentIdOf,
   replyTypeOf,
 } from "./messages";
 import { SendQueue } from "./socket-queue";
 import { Signer, WireError, createMessage, deserialize, serialize } from "./wire";
-
-export type RequestType =
-  | "execute_request"
-  | "inspect_request"
-  | "complete_request"
-  | "history_request"
-  | "is_complete_request"
-  | "comm_info_request"
-  | "kernel_info_request"
-  | "shutdown_request"
-  | "interrupt_request";
 
 export class TimeoutError extends Error {
   override readonly name = "TimeoutError";
 }
 
 export interface RequestOptions {
+  /** Default: the request's own channel (shell, or control for interrupt_request). */
   channel?: "shell" | "control";
   /** Reject with `TimeoutError` when no reply comes within this many milliseconds. */
   timeoutMs?: number;
@@ -111,19 +105,12 @@ export class KernelClient {
    * Send a request and resolve with its reply. The ZeroMQ subscription joins asynchronously, so
    * callers that need the iopub side use `execute` or `waitForReady` first.
    */
-  async request<T extends RequestType>(
+  async request<T extends KernelRequestType>(
     type: T,
     content: ContentOf<T>,
     options: RequestOptions = {},
   ): Promise<Message<ReplyTypeOf<T>>> {
-    const message = createMessage(type, content, { session: this.session });
-    const reply = this.awaitReply(message.header.msg_id, options.timeoutMs, type);
-    await this.queues[options.channel ?? (type === "interrupt_request" ? "control" : "shell")].send(serialize(message, this.signer));
-    const answered = await reply;
-    if (answered.header.msg_type !== replyTypeOf(type)) {
-      throw new Error(`expected ${replyTypeOf(type)} to ${type}, got ${answered.header.msg_type}`);
-    }
-    return answered as Message<ReplyTypeOf<T>>;
+    return this.roundTrip(createMessage(type, content, { session: this.session }), options);
   }
 
   /**
@@ -153,9 +140,7 @@ export class KernelClient {
     });
     if (options.onInput) this.inputHandlers.set(id, options.onInput);
     try {
-      const reply = this.awaitReply(id, options.timeoutMs, "execute_request");
-      await this.queues.shell.send(serialize(message, this.signer));
-      const answered = (await reply) as Message<"execute_reply">;
+      const answered = await this.roundTrip(message, options);
       await withTimeout(idle, options.timeoutMs, "status: idle after execute_reply");
       return { reply: answered, iopub };
     } finally {
@@ -179,7 +164,7 @@ export class KernelClient {
         try {
           const reply = await this.request("kernel_info_request", {}, { timeoutMs: Math.min(left, 1000) });
           // the busy/idle status of this very request proves the subscription is live
-          await delay(Math.min(50, Math.max(0, deadline - Date.now())));
+          await sleep(Math.min(50, Math.max(0, deadline - Date.now())));
           if (sawIopub) return reply;
         } catch (error) {
           if (!(error instanceof TimeoutError)) throw error;
@@ -220,6 +205,17 @@ export class KernelClient {
     return this.closed;
   }
 
+  /** Send `request` on its channel and resolve with its reply, checked to be of the reply type. */
+  private async roundTrip<T extends KernelRequestType>(request: Message<T>, options: RequestOptions): Promise<Message<ReplyTypeOf<T>>> {
+    const type = request.header.msg_type;
+    const reply = this.awaitReply(request.header.msg_id, options.timeoutMs, type);
+    await this.queues[options.channel ?? CHANNELS_OF[type][0]].send(serialize(request, this.signer));
+    const answered = await reply;
+    const expected = replyTypeOf(type);
+    if (!isMessageOf(answered, expected)) throw new Error(`expected ${expected} to ${type}, got ${answered.header.msg_type}`);
+    return answered;
+  }
+
   private awaitReply(msgId: string, timeoutMs: number | undefined, what: string): Promise<Message> {
     if (this.closed) return Promise.reject(new Error("client closed"));
     const reply = new Promise<Message>((resolve, reject) => this.pending.set(msgId, { resolve, reject }));
@@ -227,26 +223,24 @@ export class KernelClient {
   }
 
   private settle(message: Message): void {
-    const parent = parentId(message);
+    const parent = parentIdOf(message);
     if (parent) this.pending.get(parent)?.resolve(message);
   }
 
   private dispatchIopub(message: Message): void {
     for (const listener of this.iopubListeners) listener(message);
-    const parent = parentId(message);
+    const parent = parentIdOf(message);
     const watch = parent ? this.watches.get(parent) : undefined;
     if (!watch) return;
-    const type: MessageType = message.header.msg_type;
-    if (type === "status" && (message as Message<"status">).content.execution_state === "idle") watch.idle();
+    if (isMessageOf(message, "status") && message.content.execution_state === "idle") watch.idle();
     else watch.onMessage(message);
   }
 
   private async answerInput(message: Message): Promise<void> {
-    if (message.header.msg_type !== "input_request") return;
-    const parent = parentId(message);
+    if (!isMessageOf(message, "input_request")) return;
+    const parent = parentIdOf(message);
     const handler = parent ? this.inputHandlers.get(parent) : undefined;
-    const request = (message as Message<"input_request">).content;
-    const value = handler ? await handler(request) : "";
+    const value = handler ? await handler(message.content) : "";
     const reply = createMessage("input_reply", { value }, { session: this.session, parent: message.header });
     await this.queues.stdin.send(serialize(reply, this.signer));
   }
@@ -271,15 +265,6 @@ export class KernelClient {
       if (!this.closed) this.close(`socket failed: ${(error as Error).message}`);
     }
   }
-}
-
-function parentId(message: Message): string | undefined {
-  const parent = message.parent_header as { msg_id?: unknown };
-  return typeof parent.msg_id === "string" ? parent.msg_id : undefined;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number | undefined, what: string): Promise<T> {

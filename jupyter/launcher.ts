@@ -8,6 +8,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { KernelClient } from "./client";
 import { ConnectionInfo, newConnectionInfo, writeConnectionFile } from "./connection";
 import { FoundKernelSpec } from "./kernelspec";
@@ -126,7 +127,7 @@ export class KernelProcess {
     if (this.alive) {
       try {
         await this.client.request("shutdown_request", { restart: false }, { channel: "control", timeoutMs });
-        await Promise.race([this.exited, delay(timeoutMs)]);
+        await Promise.race([this.exited, sleep(timeoutMs, undefined, { ref: false })]);
       } catch {
         // no reply: fall through to the signals
       }
@@ -138,7 +139,7 @@ export class KernelProcess {
   async kill(graceMs = 2000): Promise<KernelExit> {
     if (this.alive) {
       this.child.kill("SIGTERM");
-      const exited = await Promise.race([this.exited, delay(graceMs).then(() => undefined)]);
+      const exited = await Promise.race([this.exited, sleep(graceMs, undefined, { ref: false })]);
       if (!exited) this.child.kill("SIGKILL");
     }
     const exit = await this.exited;
@@ -157,7 +158,3 @@ export function describeExit(exit: KernelExit): string {
   return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
 }
 
-/** A grace-period timer that does not keep the process alive once the kernel it waits for is gone. */
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}

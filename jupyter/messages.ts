@@ -2,8 +2,10 @@
  * The Jupyter messaging protocol (version 5.3), one typed definition shared by the kernel and the runner.
  * https://jupyter-client.readthedocs.io/en/stable/messaging.html
  *
- * Every message type is a `Message<T>` whose `content` is `ContentOf<T>`; the channel a message travels on
- * is recorded in `CHANNEL_OF` so neither side can send a reply on the wrong socket.
+ * Every message type is a `Message<T>` whose `content` is `ContentOf<T>` (`ContentMap`), the channels it
+ * travels on are `CHANNELS_OF[T]`, and a request's reply type is `REPLY_OF[T]`. The kernel's dispatch and
+ * the client's routing are derived from these tables, so adding a message type is one entry in each here
+ * (and, for a request, its handler in the kernel, which the compiler then asks for).
  */
 
 export const PROTOCOL_VERSION = "5.3";
@@ -27,10 +29,13 @@ export interface Header<T extends MessageType = MessageType> {
   version: string;
 }
 
+/** The header of another message, whose type may be one this protocol does not know. */
+export type ParentHeader = Omit<Header, "msg_type"> & { msg_type: string };
+
 export interface Message<T extends MessageType = MessageType> {
   header: Header<T>;
   /** The header of the request this message answers or was caused by; `{}` when there is none. */
-  parent_header: Header | Record<string, never>;
+  parent_header: ParentHeader | Record<string, never>;
   metadata: JsonObject;
   content: ContentOf<T>;
   buffers: Buffer[];
@@ -237,66 +242,102 @@ export interface ContentMap {
 export type MessageType = keyof ContentMap;
 export type ContentOf<T extends MessageType> = ContentMap[T];
 
-/** Requests a kernel answers on shell; `kernel_info`, `shutdown` and `interrupt` may also come on control. */
-export const SHELL_REQUESTS = [
-  "execute_request",
-  "inspect_request",
-  "complete_request",
-  "history_request",
-  "is_complete_request",
-  "comm_info_request",
-  "kernel_info_request",
-  "shutdown_request",
-] as const;
-export const CONTROL_REQUESTS = ["kernel_info_request", "shutdown_request", "interrupt_request"] as const;
-export const IOPUB_TYPES = [
-  "status",
-  "stream",
-  "display_data",
-  "update_display_data",
-  "execute_input",
-  "execute_result",
-  "error",
-  "clear_output",
-  "comm_open",
-  "comm_msg",
-  "comm_close",
-] as const;
-export const COMM_TYPES = ["comm_open", "comm_msg", "comm_close"] as const;
+/**
+ * Message type → the channels it travels on. A reply goes back on the channel its request came on: the
+ * kernel also serves kernel_info and shutdown on control (so they are answered while a cell runs), and
+ * interrupt only there. Comms go front end → kernel on shell and kernel → front end on iopub.
+ */
+export const CHANNELS_OF = {
+  execute_request: ["shell"],
+  execute_reply: ["shell"],
+  inspect_request: ["shell"],
+  inspect_reply: ["shell"],
+  complete_request: ["shell"],
+  complete_reply: ["shell"],
+  history_request: ["shell"],
+  history_reply: ["shell"],
+  is_complete_request: ["shell"],
+  is_complete_reply: ["shell"],
+  comm_info_request: ["shell"],
+  comm_info_reply: ["shell"],
+  kernel_info_request: ["shell", "control"],
+  kernel_info_reply: ["shell", "control"],
+  shutdown_request: ["shell", "control"],
+  shutdown_reply: ["shell", "control"],
+  interrupt_request: ["control"],
+  interrupt_reply: ["control"],
+  status: ["iopub"],
+  stream: ["iopub"],
+  display_data: ["iopub"],
+  update_display_data: ["iopub"],
+  execute_input: ["iopub"],
+  execute_result: ["iopub"],
+  error: ["iopub"],
+  clear_output: ["iopub"],
+  input_request: ["stdin"],
+  input_reply: ["stdin"],
+  comm_open: ["shell", "iopub"],
+  comm_msg: ["shell", "iopub"],
+  comm_close: ["shell", "iopub"],
+} as const satisfies { readonly [T in MessageType]: readonly [Channel, ...Channel[]] };
 
-const MESSAGE_TYPES: ReadonlySet<string> = new Set<MessageType>([
-  ...SHELL_REQUESTS,
-  ...CONTROL_REQUESTS,
-  ...IOPUB_TYPES,
-  "execute_reply",
-  "inspect_reply",
-  "complete_reply",
-  "history_reply",
-  "is_complete_reply",
-  "comm_info_reply",
-  "kernel_info_reply",
-  "shutdown_reply",
-  "interrupt_reply",
-  "input_request",
-  "input_reply",
-]);
+/** Every `*_request` and its reply, which the compiler checks is the matching `*_reply`. */
+export const REPLY_OF = {
+  execute_request: "execute_reply",
+  inspect_request: "inspect_reply",
+  complete_request: "complete_reply",
+  history_request: "history_reply",
+  is_complete_request: "is_complete_reply",
+  comm_info_request: "comm_info_reply",
+  kernel_info_request: "kernel_info_reply",
+  shutdown_request: "shutdown_reply",
+  interrupt_request: "interrupt_reply",
+  input_request: "input_reply",
+} as const satisfies { readonly [T in Extract<MessageType, `${string}_request`>]: T extends `${infer Base}_request` ? `${Base}_reply` : never };
 
-export function isMessageType(value: unknown): value is MessageType {
-  return typeof value === "string" && MESSAGE_TYPES.has(value);
+export type RequestType = keyof typeof REPLY_OF;
+export type ReplyType = (typeof REPLY_OF)[RequestType];
+/** The reply type of a request type: `ReplyTypeOf<"execute_request">` is `"execute_reply"`. */
+export type ReplyTypeOf<T extends RequestType> = (typeof REPLY_OF)[T];
+
+/** The message types that travel on channel `C`. */
+export type TypeOn<C extends Channel> = { [T in MessageType]: C extends (typeof CHANNELS_OF)[T][number] ? T : never }[MessageType];
+/** What a kernel receives on shell or control: everything on that channel but the replies it sends. */
+export type KernelBoundType<C extends "shell" | "control"> = Exclude<TypeOn<C>, ReplyType>;
+/** The requests a kernel answers (on shell, control or both); a client's `request` sends these. */
+export type KernelRequestType = Extract<KernelBoundType<"shell" | "control">, RequestType>;
+/** Comm messages a front end sends the kernel on shell; they get no reply. */
+export type CommType = Exclude<KernelBoundType<"shell">, RequestType>;
+
+export function replyTypeOf<T extends RequestType>(requestType: T): ReplyTypeOf<T> {
+  return REPLY_OF[requestType];
 }
 
-/** The reply type of a request type: `execute_request` → `execute_reply`. */
-export type ReplyTypeOf<T extends `${string}_request`> = T extends `${infer Base}_request`
-  ? `${Base}_reply` extends MessageType
-    ? `${Base}_reply`
-    : never
-  : never;
+/** The wire boundary's check: `value` names a message type of this protocol. */
+export function isMessageType(value: unknown): value is MessageType {
+  return typeof value === "string" && Object.hasOwn(CHANNELS_OF, value);
+}
 
-export function replyTypeOf<T extends `${string}_request`>(requestType: T): ReplyTypeOf<T> {
-  return requestType.replace(/_request$/, "_reply") as ReplyTypeOf<T>;
+/** Whether messages of `type` travel on `channel`. */
+export function travelsOn(type: MessageType, channel: Channel): boolean {
+  const channels: readonly Channel[] = CHANNELS_OF[type];
+  return channels.includes(channel);
+}
+
+/**
+ * Narrow a message to the types that key `handlers`, a handler map typed from this table (a kernel's
+ * `{ [T in KernelRequestType]: … }`): the map is the one list of what is handled, at compile and run time.
+ */
+export function isHandledBy<K extends MessageType>(handlers: { readonly [T in K]: unknown }, message: Message): message is Message<K> {
+  return Object.hasOwn(handlers, message.header.msg_type);
 }
 
 /** Narrow a message by its type. */
 export function isMessageOf<T extends MessageType>(message: Message, type: T): message is Message<T> {
   return message.header.msg_type === type;
+}
+
+/** The msg_id of the request a message answers or was caused by. */
+export function parentIdOf(message: Message): string | undefined {
+  return "msg_id" in message.parent_header ? message.parent_header.msg_id : undefined;
 }

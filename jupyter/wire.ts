@@ -4,7 +4,7 @@
  * The HMAC-SHA256 signature covers the four JSON frames; an empty key disables signing.
  */
 import { KeyObject, createHmac, createSecretKey, randomUUID, timingSafeEqual } from "node:crypto";
-import { Header, JsonObject, Message, MessageType, ContentOf, PROTOCOL_VERSION, isMessageType } from "./messages";
+import { ContentOf, JsonObject, Message, MessageType, PROTOCOL_VERSION, ParentHeader, isMessageType } from "./messages";
 
 export const DELIMITER = "<IDS|MSG>";
 const DELIMITER_BUFFER = Buffer.from(DELIMITER);
@@ -64,7 +64,11 @@ export function serialize(message: Message, signer: Signer): Buffer[] {
   ];
 }
 
-/** Decode ZeroMQ frames into a message; throws `WireError` for a bad signature or malformed frames. */
+/**
+ * Decode ZeroMQ frames into a message; throws `WireError` for a bad signature, malformed frames or a message
+ * type the protocol does not define. This is where untrusted bytes become a typed `Message`: the header is
+ * checked against the message table, the content is trusted to match its type (as every Jupyter client does).
+ */
 export function deserialize(frames: readonly Buffer[], signer: Signer): Message {
   const delimiterAt = frames.findIndex((frame) => frame.equals(DELIMITER_BUFFER));
   if (delimiterAt < 0) throw new WireError("no <IDS|MSG> delimiter frame");
@@ -76,9 +80,10 @@ export function deserialize(frames: readonly Buffer[], signer: Signer): Message 
   if (!signer.verify(signature, body)) throw new WireError("invalid HMAC signature");
   const [header, parentHeader, metadata, content] = body.map((frame, i) => parseJsonObject(frame, FRAME_NAMES[i]));
   if (!isHeader(header)) throw new WireError("header lacks msg_id, msg_type or session");
+  if (!isMessageType(header.msg_type)) throw new WireError(`unknown type ${JSON.stringify(header.msg_type)}`);
   return {
-    header,
-    parent_header: parentHeader as Message["parent_header"],
+    header: { ...header, msg_type: header.msg_type },
+    parent_header: isHeader(parentHeader) ? parentHeader : {},
     metadata,
     content: content as unknown as ContentOf<MessageType>,
     buffers: frames.slice(delimiterAt + 6),
@@ -101,19 +106,14 @@ function parseJsonObject(frame: Buffer, name: string): JsonObject {
   return value as JsonObject;
 }
 
-function isHeader(value: JsonObject): value is JsonObject & Header {
+function isHeader(value: JsonObject): value is JsonObject & ParentHeader {
   return typeof value.msg_id === "string" && typeof value.session === "string" && typeof value.msg_type === "string";
-}
-
-/** The message type of a decoded message if it is one this protocol defines. */
-export function knownType(message: Message): MessageType | undefined {
-  return isMessageType(message.header.msg_type) ? message.header.msg_type : undefined;
 }
 
 export interface MessageOptions {
   session: string;
   username?: string;
-  parent?: Header;
+  parent?: ParentHeader;
   metadata?: JsonObject;
   identities?: Buffer[];
   buffers?: Buffer[];

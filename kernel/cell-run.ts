@@ -64,11 +64,6 @@ export function runInCell<T>(run: CellRun, fn: () => T): T {
   return storage.run(run, fn);
 }
 
-/** The run whose code is executing now, following async continuations. */
-export function activeRun(): CellRun | undefined {
-  return storage.getStore();
-}
-
 type Scheduler = (callback: (...args: unknown[]) => void, ...rest: unknown[]) => unknown;
 
 /**

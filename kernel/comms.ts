@@ -5,7 +5,7 @@
  * https://jupyter-client.readthedocs.io/en/stable/messaging.html#custom-messages
  */
 import { randomUUID } from "node:crypto";
-import { CommClose, CommMsg, CommOpen, JsonObject, Message } from "../jupyter/messages";
+import { CommType, ContentOf, JsonObject, Message } from "../jupyter/messages";
 import { toJson } from "./rich";
 
 export interface CommMessage {
@@ -19,9 +19,7 @@ export type CommTargetHandler = (comm: Comm, data: JsonObject, message: CommMess
 
 /** How comms reach the front end: iopub messages under the current request. */
 export interface CommTransport {
-  publish(type: "comm_open", content: CommOpen, metadata: JsonObject, buffers: Buffer[]): void;
-  publish(type: "comm_msg", content: CommMsg, metadata: JsonObject, buffers: Buffer[]): void;
-  publish(type: "comm_close", content: CommClose, metadata: JsonObject, buffers: Buffer[]): void;
+  publish<T extends CommType>(type: T, content: ContentOf<T>, metadata: JsonObject, buffers: Buffer[]): void;
 }
 
 export class Comm {
@@ -143,8 +141,9 @@ export class CommManager {
   }
 }
 
-function commMessage(message: Message<"comm_open" | "comm_msg" | "comm_close">): CommMessage {
-  return { data: (message.content as { data?: JsonObject }).data ?? {}, metadata: message.metadata, buffers: message.buffers };
+function commMessage(message: Message<CommType>): CommMessage {
+  // a front end may leave `data` out
+  return { data: message.content.data ?? {}, metadata: message.metadata, buffers: message.buffers };
 }
 
 function jsonObject(value: object, what: string): JsonObject {

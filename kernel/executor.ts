@@ -8,6 +8,7 @@
  * (see cell-run.ts).
  */
 import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import * as vm from "node:vm";
 import { isCompleteCode } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
@@ -16,7 +17,7 @@ import { setCurrentAbortSignal } from "../src/host";
 import { CellRun, InterruptedError, runInCell } from "./cell-run";
 import { Converter } from "./engine/converter";
 import { diagnosticsError, registerCellScript } from "./errors";
-import { Installation } from "./installation";
+import { Installation } from "../jupyter/installation";
 import { CellModules } from "./modules";
 import { overlayInstallation } from "./resolution";
 import { expandShorthandProperties } from "./shorthand";
@@ -185,7 +186,7 @@ export class Executor {
           () => ({ settled: true as const }),
           (cellError: unknown) => ({ settled: true as const, cellError }),
         ),
-        delay(INTERRUPT_GRACE_MS).then(() => ({ settled: false as const })),
+        sleep(INTERRUPT_GRACE_MS, { settled: false as const }),
       ]);
       if (!outcome.settled) throw error;
       if ("cellError" in outcome) throw outcome.cellError;
@@ -210,8 +211,4 @@ function createExports(): Record<string, unknown> {
       return true;
     },
   });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -12,9 +12,9 @@ import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { FoundKernelSpec, KernelSpec, listKernelSpecs, validateKernelName } from "../jupyter/kernelspec";
 import { environmentPrefix, jupyterDataDir, jupyterPath } from "../jupyter/paths";
+import { Installation, currentInstallation } from "../jupyter/installation";
+import { DEFAULT_KERNEL_NAME, stepwiseKernelSpec } from "../jupyter/stepwise-kernelspec";
 import { writeFileAtomic } from "../src/util/files";
-import { DEFAULT_KERNEL_NAME, kernelSpec } from "./info";
-import { Installation, currentInstallation } from "./installation";
 
 export const LOGO_FILES = ["logo-32x32.png", "logo-64x64.png", "logo-svg.svg"] as const;
 
@@ -59,7 +59,7 @@ export async function installKernelSpec(options: InstallOptions = {}): Promise<I
   const installation = options.installation ?? currentInstallation();
   const kernels = kernelsDirectory(options.location, options.env);
   const directory = path.join(kernels, name);
-  const spec = kernelSpec({ displayName: options.displayName, installation });
+  const spec = stepwiseKernelSpec({ displayName: options.displayName, installation });
   const mainScript = spec.argv[1];
   if (!existsSync(mainScript)) throw new Error(`kernel install: ${mainScript} does not exist; build stepwise first (npm run build)`);
 

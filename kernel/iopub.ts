@@ -16,7 +16,6 @@ const STREAM_FLUSH_MS = 50;
 /** Past this much buffered text, publish at once. */
 const STREAM_MAX_CHARS = 64 * 1024;
 
-type Content<T extends MessageType> = ContentOf<T> | (() => Promise<ContentOf<T> | undefined>);
 type Extra = { metadata?: JsonObject; buffers?: Buffer[] };
 
 interface Queued {
@@ -42,14 +41,28 @@ export class Iopub {
     private readonly log: (text: string) => void,
   ) {}
 
-  /**
-   * Publish after everything published before; resolves once handed to the socket. `content` may be a
-   * function computing it later (an async display bundle): later publications wait for it. A function
-   * resolving to undefined publishes nothing.
-   */
-  publish<T extends MessageType>(type: T, content: Content<T>, parent: Header | undefined, extra: Extra = {}): Promise<void> {
+  /** Publish after everything published before; resolves once handed to the socket. */
+  publish<T extends MessageType>(type: T, content: ContentOf<T>, parent: Header | undefined, extra: Extra = {}): Promise<void> {
     this.flushStreams();
-    return this.enqueue(type, content, parent, extra);
+    return this.enqueue(this.build(type, content, parent, extra));
+  }
+
+  /**
+   * Publish the content `compute` resolves to (an async display bundle) after everything published before;
+   * later publications wait for it. Undefined publishes nothing.
+   */
+  publishLater<T extends MessageType>(type: T, compute: () => Promise<ContentOf<T> | undefined>, parent: Header | undefined): Promise<void> {
+    this.flushStreams();
+    return this.enqueue(async () => {
+      try {
+        const content = await compute();
+        return content === undefined ? undefined : this.build(type, content, parent);
+      } catch (error) {
+        // an asynchronous display failed after the cell moved on: say so where its output would have been
+        const text = `${type} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`;
+        return this.build("stream", { name: "stderr", text }, parent);
+      }
+    });
   }
 
   /** Buffer stream text for the request `parent`. */
@@ -71,7 +84,7 @@ export class Iopub {
     const pending = this.pending;
     if (!pending) return;
     this.pending = undefined;
-    void this.enqueue("stream", { name: pending.name, text: pending.text }, pending.parent);
+    void this.enqueue(this.build("stream", { name: pending.name, text: pending.text }, pending.parent));
   }
 
   /** Flush streams and wait until everything queued so far has been handed to the socket. */
@@ -94,22 +107,11 @@ export class Iopub {
     }
   }
 
-  private enqueue<T extends MessageType>(type: T, content: Content<T>, parent: Header | undefined, extra: Extra = {}): Promise<void> {
-    const build = (resolved: ContentOf<T>) =>
-      createMessage(type, resolved, { session: this.session, parent, metadata: extra.metadata, buffers: extra.buffers });
-    const message: Queued["message"] =
-      typeof content === "function"
-        ? async () => {
-            try {
-              const resolved = await (content as () => Promise<ContentOf<T> | undefined>)();
-              return resolved === undefined ? undefined : build(resolved);
-            } catch (error) {
-              // an asynchronous display failed after the cell moved on: say so where its output would have been
-              const text = `${type} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`;
-              return createMessage("stream", { name: "stderr", text }, { session: this.session, parent });
-            }
-          }
-        : build(content as ContentOf<T>);
+  private build<T extends MessageType>(type: T, content: ContentOf<T>, parent: Header | undefined, extra: Extra = {}): Message<T> {
+    return createMessage(type, content, { session: this.session, parent, metadata: extra.metadata, buffers: extra.buffers });
+  }
+
+  private enqueue(message: Queued["message"]): Promise<void> {
     const published = new Promise<void>((resolve) => this.queue.push({ message, sent: false, done: resolve }));
     void this.pump();
     return published;

@@ -7,7 +7,8 @@
  * - stdin (ROUTER): input_request / input_reply for `await input()`;
  * - iopub (PUB): outputs, in order (iopub.ts); heartbeat: a child process (heartbeat.ts).
  * The sockets are bound before this module loads (channels.ts, main.ts).
- * Frames with a bad signature or malformed JSON, and messages of unknown type, are logged and dropped.
+ * Frames with a bad signature or malformed JSON, messages of unknown type (wire.ts) and messages the
+ * protocol table does not route to the kernel on that channel (dispatch) are logged and dropped.
  *
  * After a failed execute_request with `stop_on_error`, the execute_requests already queued at that moment
  * are answered `status: abort` without running (ipykernel's semantics); later ones run normally.
@@ -15,14 +16,23 @@
 import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { ConnectionInfo } from "../jupyter/connection";
+import { Installation, currentInstallation } from "../jupyter/installation";
 import {
+  CommType,
   ContentOf,
   ExecuteReply,
   Header,
   JsonObject,
+  KernelRequestType,
   Message,
   MessageType,
+  ReplyError,
+  ReplyTypeOf,
   StatusContent,
+  isHandledBy,
+  isMessageOf,
+  replyTypeOf,
+  travelsOn,
 } from "../jupyter/messages";
 import { SendQueue } from "../jupyter/socket-queue";
 import { Signer, WireError, createMessage, deserialize, serialize } from "../jupyter/wire";
@@ -36,7 +46,6 @@ import { Executor } from "./executor";
 import { installGlobals } from "./globals";
 import { History } from "./history";
 import { kernelInfo } from "./info";
-import { Installation, currentInstallation } from "./installation";
 import { Iopub } from "./iopub";
 import { Rendered, renderValue } from "./rich";
 import { Stdin } from "./stdin";
@@ -58,6 +67,11 @@ interface QueuedRequest {
 }
 
 type RouterChannel = "shell" | "control" | "stdin";
+
+/** How the kernel answers each request of the protocol table: the compiler asks for one per request. */
+type RequestHandlers = { [T in KernelRequestType]: (request: Message<T>) => Promise<ContentOf<ReplyTypeOf<T>>> };
+/** What the kernel does with each comm message a front end sends. */
+type CommHandlers = { [T in CommType]: (message: Message<T>) => Promise<void> };
 
 export class Kernel {
   readonly session = randomUUID();
@@ -82,6 +96,34 @@ export class Kernel {
   private closed = false;
   private readonly installation: Installation;
 
+  private readonly requestHandlers: RequestHandlers = {
+    execute_request: (request) => this.execute(request),
+    kernel_info_request: async () => kernelInfo(this.installation),
+    complete_request: async (request) => okOrError(() => this.complete(request)),
+    inspect_request: async (request) => okOrError(() => this.inspect(request)),
+    is_complete_request: async (request) => this.isComplete(request),
+    history_request: async (request) => okOrError(() => ({ status: "ok", history: this.history.query(request.content) })),
+    comm_info_request: async (request) => {
+      const target = request.content.target_name;
+      return { status: "ok", comms: this.comms.info(typeof target === "string" ? target : undefined) };
+    },
+    // the kernel closes once this reply is sent (answer)
+    shutdown_request: async (request) => {
+      this.interrupt("shutdown");
+      return { status: "ok", restart: request.content.restart === true };
+    },
+    interrupt_request: async () => {
+      this.interrupt("interrupt_request");
+      return { status: "ok" };
+    },
+  };
+
+  private readonly commHandlers: CommHandlers = {
+    comm_open: (message) => this.comms.handleOpen(message),
+    comm_msg: (message) => this.comms.handleMsg(message),
+    comm_close: (message) => this.comms.handleClose(message),
+  };
+
   private constructor(
     readonly connection: ConnectionInfo,
     private readonly sockets: Channels,
@@ -99,7 +141,7 @@ export class Kernel {
     this.stdin = new Stdin((m) => this.queues.stdin.send(serialize(m, this.signer)), this.session);
     this.executor = new Executor(options.cwd ?? process.cwd(), this.installation);
     this.comms = new CommManager(
-      { publish: (type, content, metadata, buffers) => void this.iopub.publish(type, content as never, this.outputParent(), { metadata, buffers }) },
+      { publish: (type, content, metadata, buffers) => void this.iopub.publish(type, content, this.outputParent(), { metadata, buffers }) },
       (text) => this.log(text),
     );
   }
@@ -152,7 +194,8 @@ export class Kernel {
       publishDisplay: (rendered, displayId, update) => {
         const content = (r: Rendered) => ({ data: r.data, metadata: r.metadata, transient: { display_id: displayId } });
         const type = update ? "update_display_data" : "display_data";
-        return this.iopub.publish(type, isPromise(rendered) ? async () => content(await rendered) : content(rendered), this.outputParent());
+        const parent = this.outputParent();
+        return isPromise(rendered) ? this.iopub.publishLater(type, async () => content(await rendered), parent) : this.iopub.publish(type, content(rendered), parent);
       },
       clearOutput: (wait) => void this.iopub.publish("clear_output", { wait }, this.outputParent()),
     };
@@ -219,47 +262,8 @@ export class Kernel {
     this.handling = message;
     void this.status("busy", message);
     try {
-      const type = message.header.msg_type as string;
-      switch (type) {
-        case "execute_request":
-          if (abort) await this.reply(message, "execute_reply", { status: "abort" });
-          else await this.execute(message as Message<"execute_request">);
-          break;
-        case "kernel_info_request":
-          await this.reply(message, "kernel_info_reply", kernelInfo(this.installation));
-          break;
-        case "complete_request":
-          await this.complete(message as Message<"complete_request">);
-          break;
-        case "inspect_request":
-          await this.inspect(message as Message<"inspect_request">);
-          break;
-        case "is_complete_request":
-          await this.isComplete(message as Message<"is_complete_request">);
-          break;
-        case "history_request":
-          await this.answer(message, "history_reply", () => ({ status: "ok", history: this.history.query((message as Message<"history_request">).content) }));
-          break;
-        case "comm_info_request": {
-          const target = (message as Message<"comm_info_request">).content.target_name;
-          await this.reply(message, "comm_info_reply", { status: "ok", comms: this.comms.info(typeof target === "string" ? target : undefined) });
-          break;
-        }
-        case "comm_open":
-          await this.comms.handleOpen(message as Message<"comm_open">);
-          break;
-        case "comm_msg":
-          await this.comms.handleMsg(message as Message<"comm_msg">);
-          break;
-        case "comm_close":
-          await this.comms.handleClose(message as Message<"comm_close">);
-          break;
-        case "shutdown_request":
-          await this.shutdown(message as Message<"shutdown_request">);
-          break;
-        default:
-          this.log(`shell: dropped a message of unknown type ${JSON.stringify(type)}`);
-      }
+      if (abort) await this.reply(message, "execute_reply", { status: "abort" });
+      else await this.dispatch(message, "shell");
     } catch (error) {
       // a comm handler's exception, or a failure in the kernel itself: show it where the request's output goes
       const { ename, evalue, traceback } = errorContent(error);
@@ -273,29 +277,34 @@ export class Kernel {
   }
 
   private async handleControl(message: Message): Promise<void> {
-    const type = message.header.msg_type as string;
     void this.status("busy", message);
     try {
-      switch (type) {
-        case "interrupt_request":
-          this.interrupt("interrupt_request");
-          await this.reply(message, "interrupt_reply", { status: "ok" });
-          break;
-        case "kernel_info_request":
-          await this.reply(message, "kernel_info_reply", kernelInfo(this.installation));
-          break;
-        case "shutdown_request":
-          await this.shutdown(message as Message<"shutdown_request">);
-          break;
-        default:
-          this.log(`control: dropped a message of unknown type ${JSON.stringify(type)}`);
-      }
+      await this.dispatch(message, "control");
     } finally {
       await this.status("idle", message);
     }
   }
 
-  private async execute(request: Message<"execute_request">): Promise<void> {
+  /** Route a message by the protocol table: a request is answered, a comm message goes to the comms. */
+  private async dispatch(message: Message, channel: "shell" | "control"): Promise<void> {
+    const type = message.header.msg_type;
+    if (travelsOn(type, channel) && isHandledBy(this.requestHandlers, message)) await this.answer(message);
+    else if (travelsOn(type, channel) && isHandledBy(this.commHandlers, message)) await this.receiveComm(message);
+    else this.log(`${channel}: dropped a message of type ${JSON.stringify(type)}: the kernel takes no ${type} on ${channel}`);
+  }
+
+  private async answer<T extends KernelRequestType>(request: Message<T>): Promise<void> {
+    const type = request.header.msg_type;
+    const content = await this.requestHandlers[type](request);
+    await this.reply(request, replyTypeOf(type), content);
+    if (isMessageOf(request, "shutdown_request")) await this.shutDown(request.content.restart === true);
+  }
+
+  private async receiveComm<T extends CommType>(message: Message<T>): Promise<void> {
+    await this.commHandlers[message.header.msg_type](message);
+  }
+
+  private async execute(request: Message<"execute_request">): Promise<ExecuteReply> {
     const content = request.content;
     const code = typeof content.code === "string" ? content.code : "";
     const silent = content.silent === true;
@@ -333,7 +342,7 @@ export class Kernel {
       this.executing = undefined;
     }
     await this.iopub.drain();
-    await this.reply(request, "execute_reply", reply);
+    return reply;
   }
 
   /** Evaluate `user_expressions` after a successful cell (each to a bundle, or its error). */
@@ -363,69 +372,48 @@ export class Kernel {
     for (const item of this.shellQueue) if (item.message.header.msg_type === "execute_request") item.abort = true;
   }
 
-  private async complete(request: Message<"complete_request">): Promise<void> {
-    await this.answer(request, "complete_reply", () => {
-      const { code, cursor_pos: cursor } = request.content;
-      const completion = this.executor.complete(code, cursor ?? code.length);
-      return {
-        status: "ok",
-        matches: completion.matches,
-        cursor_start: completion.cursorStart,
-        cursor_end: completion.cursorEnd,
-        metadata: {
-          _jupyter_types_experimental: completion.matches.map((text, i) => ({
-            start: completion.cursorStart,
-            end: completion.cursorEnd,
-            text,
-            type: completion.kinds[i],
-          })),
-        },
-      };
-    });
+  private complete(request: Message<"complete_request">): ContentOf<"complete_reply"> {
+    const { code, cursor_pos: cursor } = request.content;
+    const completion = this.executor.complete(code, cursor ?? code.length);
+    return {
+      status: "ok",
+      matches: completion.matches,
+      cursor_start: completion.cursorStart,
+      cursor_end: completion.cursorEnd,
+      metadata: {
+        _jupyter_types_experimental: completion.matches.map((text, i) => ({
+          start: completion.cursorStart,
+          end: completion.cursorEnd,
+          text,
+          type: completion.kinds[i],
+        })),
+      },
+    };
   }
 
-  private async inspect(request: Message<"inspect_request">): Promise<void> {
-    await this.answer(request, "inspect_reply", (): ContentOf<"inspect_reply"> => {
-      const { code, cursor_pos: cursor } = request.content;
-      const text = this.executor.inspect(code, cursor ?? code.length);
-      if (text === undefined) return { status: "ok", found: false, data: {}, metadata: {} };
-      return { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };
-    });
+  private inspect(request: Message<"inspect_request">): ContentOf<"inspect_reply"> {
+    const { code, cursor_pos: cursor } = request.content;
+    const text = this.executor.inspect(code, cursor ?? code.length);
+    if (text === undefined) return { status: "ok", found: false, data: {}, metadata: {} };
+    return { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };
   }
 
-  private async isComplete(request: Message<"is_complete_request">): Promise<void> {
+  private isComplete(request: Message<"is_complete_request">): ContentOf<"is_complete_reply"> {
     const code = request.content.code;
-    if (typeof code !== "string") return this.reply(request, "is_complete_reply", { status: "unknown" });
+    if (typeof code !== "string") return { status: "unknown" };
     const result = this.executor.isComplete(code);
-    await this.reply(request, "is_complete_reply", result.complete ? { status: "complete" } : { status: "incomplete", indent: result.indent });
+    return result.complete ? { status: "complete" } : { status: "incomplete", indent: result.indent };
   }
 
-  private async shutdown(request: Message<"shutdown_request">): Promise<void> {
-    const restart = request.content.restart === true;
-    this.interrupt("shutdown");
-    await this.reply(request, "shutdown_reply", { status: "ok", restart });
+  /** After the shutdown_reply has been sent. */
+  private async shutDown(restart: boolean): Promise<void> {
     await this.close();
     this.options.onShutdown?.(restart);
   }
 
-  /** Answer with what `build` returns, or with an error reply when it throws. */
-  private async answer<T extends "complete_reply" | "inspect_reply" | "history_reply">(
-    request: Message,
-    type: T,
-    build: () => ContentOf<T>,
-  ): Promise<void> {
-    let content: ContentOf<T>;
-    try {
-      content = build();
-    } catch (error) {
-      content = { status: "error", ...errorContent(error) } as ContentOf<T>;
-    }
-    await this.reply(request, type, content);
-  }
-
   private async reply<T extends MessageType>(request: Message, type: T, content: ContentOf<T>): Promise<void> {
     const channel = request.channel === "control" ? "control" : "shell";
-    const message = createMessage(type, content, { session: this.session, parent: request.header as Header, identities: request.identities });
+    const message = createMessage(type, content, { session: this.session, parent: request.header, identities: request.identities });
     try {
       await this.queues[channel].send(serialize(message, this.signer));
     } catch (error) {
@@ -434,12 +422,12 @@ export class Kernel {
   }
 
   private status(state: StatusContent["execution_state"], parent: Message): Promise<void> {
-    return this.iopub.publish("status", { execution_state: state }, parent.header as Header);
+    return this.iopub.publish("status", { execution_state: state }, parent.header);
   }
 
   /** The request output belongs to now: the one being handled, else the last cell. */
   private outputParent(): Header | undefined {
-    return (this.executing?.header ?? this.handling?.header ?? this.lastExecute?.header) as Header | undefined;
+    return this.executing?.header ?? this.handling?.header ?? this.lastExecute?.header;
   }
 
   private reportBackgroundError(what: string, error: unknown): void {
@@ -454,6 +442,15 @@ export class Kernel {
     const line = `[stepwise kernel] ${text}`;
     if (this.streams) this.streams.log(line);
     else process.stderr.write(`${line}\n`);
+  }
+}
+
+/** What `build` returns, or an error reply when it throws. */
+function okOrError<C>(build: () => C): C | ReplyError {
+  try {
+    return build();
+  } catch (error) {
+    return { status: "error", ...errorContent(error) };
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import Module from "node:module";
 import * as path from "node:path";
-import { Installation } from "./installation";
+import { Installation } from "../jupyter/installation";
 import { TSLAB_PUBLIC_MODULE } from "./tslab";
 
 export interface SideOutput {

@@ -16,7 +16,7 @@
 import * as ts from "@tslab/typescript-for-tslab";
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { Installation } from "./installation";
+import { Installation } from "../jupyter/installation";
 
 /** The type package under the virtual `@types` that declares the kernel globals. */
 export const GLOBALS_TYPES_NAME = "stepwise-kernel";

@@ -3,7 +3,7 @@
  * running execute_request (same ZeroMQ identity) and waits for its `input_reply`.
  * Clients that cannot answer say so with `allow_stdin: false`; asking them anyway is an error, not a hang.
  */
-import { Header, Message } from "../jupyter/messages";
+import { Message, isMessageOf, parentIdOf } from "../jupyter/messages";
 import { createMessage } from "../jupyter/wire";
 
 export class StdinUnavailableError extends Error {
@@ -34,7 +34,7 @@ export class Stdin {
     const message = createMessage(
       "input_request",
       { prompt: String(prompt), password },
-      { session: this.session, parent: request.header as Header, identities: request.identities },
+      { session: this.session, parent: request.header, identities: request.identities },
     );
     const answer = new Promise<string>((resolve, reject) => this.waiting.set(message.header.msg_id, { resolve, reject }));
     try {
@@ -54,11 +54,11 @@ export class Stdin {
 
   /** An `input_reply` arrived. */
   receive(message: Message): void {
-    if (message.header.msg_type !== "input_reply") return;
-    const parent = (message.parent_header as { msg_id?: string }).msg_id;
+    if (!isMessageOf(message, "input_reply")) return;
+    const parent = parentIdOf(message);
     const waiting = parent ? this.waiting.get(parent) : undefined;
     if (!waiting) return;
-    const value = (message as Message<"input_reply">).content.value;
+    const value: unknown = message.content.value;
     waiting.resolve(typeof value === "string" ? value : String(value ?? ""));
   }
 

@@ -10,13 +10,14 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { currentInstallation } from "../jupyter/installation";
 import { FoundKernelSpec, findKernelSpec } from "../jupyter/kernelspec";
-import { DEFAULT_KERNEL_NAME, kernelSpec } from "../kernel/info";
-import { currentInstallation } from "../kernel/installation";
 import { KernelProcess, describeExit } from "../jupyter/launcher";
-import { Message } from "../jupyter/messages";
+import { JsonObject, Message, isMessageOf, parentIdOf } from "../jupyter/messages";
+import { DEFAULT_KERNEL_NAME, stepwiseKernelSpec } from "../jupyter/stepwise-kernelspec";
 import { writeFileAtomic } from "../src/util/files";
-import { CodeCell, JsonObject, Notebook, TextCell, readNotebook, serializeNotebook, sourceText, tagsOf } from "./nbformat";
+import { CodeCell, Notebook, TextCell, readNotebook, serializeNotebook, sourceText, tagsOf } from "./nbformat";
 import { DisplayIndex, OutputCollector } from "./outputs";
 import { Parameters, injectParameters, parameterWarnings } from "./parameters";
 
@@ -276,8 +277,8 @@ async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: Disp
   };
   // the client hands a request's final `status: idle` to no onIopub callback: take its date from the stream of all iopub
   const stopIdleWatch = kernel.client.onIopub((message: Message) => {
-    if (message.header.msg_type === "status" && collector.requestId !== undefined && parentId(message) === collector.requestId) {
-      if ((message as Message<"status">).content.execution_state === "idle") collector.handle(message);
+    if (isMessageOf(message, "status") && message.content.execution_state === "idle" && collector.requestId !== undefined && parentIdOf(message) === collector.requestId) {
+      collector.handle(message);
     }
   });
   const execution = kernel.client.execute(sourceText(cell.source), {
@@ -305,7 +306,7 @@ async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: Disp
     if (first === "timeout") {
       const what = limits.notebookTimedOut() ? `the notebook timeout of ${limits.notebookTimeout} s` : `the cell timeout of ${limits.timeoutSeconds} s`;
       await kernel.interrupt().catch(() => undefined);
-      const ended = await Promise.race([execution.then(() => true, () => true), delay(limits.graceMs).then(() => false)]);
+      const ended = await Promise.race([execution.then(() => true, () => true), sleep(limits.graceMs, false, { ref: false })]);
       if (!ended) await kernel.kill(1000);
       const how = ended ? "it was interrupted" : `it did not end within ${limits.graceMs / 1000} s of the interrupt, so the kernel was killed`;
       return withErrorOutput(cell, { kind: "timeout", ename: "CellTimeoutError", evalue: `the cell ran past ${what}; ${how}`, traceback: [], timing: timing() });
@@ -326,9 +327,9 @@ async function executeCell(kernel: KernelProcess, cell: CodeCell, displays: Disp
     }
     collector.recordTime("shell.execute_reply", first.outcome.reply.header.date);
     cell.execution_count = first.outcome.reply.content.execution_count ?? cell.execution_count;
-    const reply = first.outcome.reply.content as { status: string; ename?: string; evalue?: string; traceback?: string[] };
+    const reply = first.outcome.reply.content;
     if (reply.status === "ok") return { kind: "ok", timing: timing() };
-    return { kind: "error", ...errorDetails(reply, cell), timing: timing() };
+    return { kind: "error", ...errorDetails(reply.status === "error" ? reply : {}, cell), timing: timing() };
   } finally {
     if (timer) clearTimeout(timer);
     if (onAbort) limits.signal?.removeEventListener("abort", onAbort);
@@ -351,11 +352,6 @@ function abortReason(signal: AbortSignal | undefined): string {
   return reason instanceof Error ? reason.message : reason === undefined ? "aborted" : String(reason);
 }
 
-function parentId(message: Message): string | undefined {
-  const id = (message.parent_header as { msg_id?: unknown }).msg_id;
-  return typeof id === "string" ? id : undefined;
-}
-
 /**
  * The kernelspec named `name` where Jupyter would find it. The runner always knows its own kernel: when no
  * "stepwise" kernelspec is installed, the one this installation would install is used, so a fresh checkout
@@ -367,7 +363,7 @@ async function resolveKernelSpec(name: string, searchPath: string[] | undefined)
   } catch (error) {
     if (name !== DEFAULT_KERNEL_NAME) throw error;
     const installation = currentInstallation();
-    return { name, resourceDir: installation.assetsDir, spec: kernelSpec({ installation }) };
+    return { name, resourceDir: installation.assetsDir, spec: stepwiseKernelSpec({ installation }) };
   }
 }
 
@@ -440,8 +436,4 @@ function checkSeconds(name: string, value: number | undefined, zeroAllowed: bool
   if (typeof value !== "number" || Number.isNaN(value) || (zeroAllowed ? value < 0 : value <= 0)) {
     throw new Error(`runNotebook: ${name} must be a number of seconds ${zeroAllowed ? ">= 0" : "> 0"}, got ${JSON.stringify(value)}`);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

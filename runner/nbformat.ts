@@ -7,9 +7,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import Ajv04 from "ajv-draft-04";
 import type { ValidateFunction } from "ajv";
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+import { JsonObject } from "../jupyter/messages";
 export type MultilineString = string | string[];
 
 export interface StreamOutput {

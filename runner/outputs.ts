@@ -8,8 +8,8 @@
  * - `error` appended; `execute_input` gives the cell its execution count;
  * - the message dates nbclient records as timing (`metadata.execution["iopub.status.busy"]`, …).
  */
-import { Message } from "../jupyter/messages";
-import { CodeCell, DisplayDataOutput, ExecuteResultOutput, JsonObject, Output } from "./nbformat";
+import { JsonObject, Message, parentIdOf } from "../jupyter/messages";
+import { CodeCell, DisplayDataOutput, ExecuteResultOutput, Output } from "./nbformat";
 
 /** Where each display_id's outputs live, across the notebook's cells. */
 export type DisplayIndex = Map<string, Array<{ cell: CodeCell; index: number }>>;
@@ -34,8 +34,7 @@ export class OutputCollector {
 
   handle(message: Message): void {
     const content = message.content as Record<string, unknown>;
-    const parent = (message.parent_header as { msg_id?: unknown }).msg_id;
-    if (this.requestId === undefined && typeof parent === "string") this.requestId = parent;
+    this.requestId ??= parentIdOf(message);
     switch (message.header.msg_type) {
       case "status":
         if (content.execution_state === "busy") this.recordTime("iopub.status.busy", message.header.date);

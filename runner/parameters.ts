@@ -4,7 +4,8 @@
  * cell tagged `parameters` (or first, when there is none), written in the kernel's language.
  */
 import * as crypto from "node:crypto";
-import { Cell, CodeCell, JsonValue, Notebook, sourceText, tagsOf } from "./nbformat";
+import { JsonValue } from "../jupyter/messages";
+import { Cell, CodeCell, Notebook, sourceText, tagsOf } from "./nbformat";
 
 export type Parameters = Record<string, JsonValue>;
 

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Signer, serialize, deserialize, createMessage, WireError, DELIMITER, isoDateMicros } from "../../jupyter/wire";
-import { replyTypeOf } from "../../jupyter/messages";
+import { CHANNELS_OF, REPLY_OF, isMessageType, replyTypeOf, travelsOn } from "../../jupyter/messages";
 
 describe("Signer", () => {
   test("matches the RFC 4231 HMAC-SHA256 test case 2", () => {
@@ -66,6 +66,31 @@ describe("serialize / deserialize", () => {
   test("reply types follow request types", () => {
     assert.equal(replyTypeOf("execute_request"), "execute_reply");
     assert.equal(replyTypeOf("kernel_info_request"), "kernel_info_reply");
+  });
+
+  test("a message type the protocol does not define is rejected at the wire", () => {
+    const forged = serialize(message, signer);
+    forged[3] = Buffer.from(JSON.stringify({ ...message.header, msg_type: "teleport_request" }));
+    forged[2] = Buffer.from(signer.sign(forged.slice(3, 7)));
+    assert.throws(() => deserialize(forged, signer), /unknown type "teleport_request"/);
+  });
+});
+
+describe("the message table", () => {
+  test("a reply travels on the channels of its request", () => {
+    for (const [request, reply] of Object.entries(REPLY_OF)) {
+      assert.ok(isMessageType(request) && isMessageType(reply), `${request} → ${reply}`);
+      assert.deepEqual(CHANNELS_OF[reply], CHANNELS_OF[request], `${request} and ${reply}`);
+    }
+  });
+
+  test("interrupt only on control, kernel_info on shell and control, comms on shell and iopub", () => {
+    assert.equal(travelsOn("interrupt_request", "shell"), false);
+    assert.equal(travelsOn("interrupt_request", "control"), true);
+    assert.equal(travelsOn("kernel_info_request", "shell") && travelsOn("kernel_info_request", "control"), true);
+    assert.equal(travelsOn("comm_msg", "shell") && travelsOn("comm_msg", "iopub"), true);
+    assert.equal(travelsOn("execute_request", "control"), false);
+    assert.equal(isMessageType("teleport_request"), false);
   });
 });
 

@@ -16,7 +16,7 @@ import { printQuickInfo } from "tslab/dist/inspect";
 import { Converter, ConvertResult } from "../../kernel/engine/converter";
 import { blankDocComments, restoreDocs } from "../../kernel/engine/docs";
 import { ts } from "../../kernel/engine/typescript";
-import { currentInstallation } from "../../kernel/installation";
+import { currentInstallation } from "../../jupyter/installation";
 import { TypeOverlay, overlayInstallation } from "../../kernel/resolution";
 
 let cwd: string;

@@ -1,6 +1,8 @@
 /**
  * Where the kernel itself is installed: the stepwise package root (package.json, dist/, kernel/assets) and
  * the node_modules directories its own dependencies resolve from. Notebooks anywhere fall back to these.
+ * It sits in jupyter/ because the kernel, its installer and the runner (whose fallback kernelspec points
+ * here) all need it, and the runner must not depend on the kernel's internals.
  */
 import { readFileSync } from "node:fs";
 import Module from "node:module";
@@ -17,7 +19,7 @@ export interface Installation {
   readonly assetsDir: string;
 }
 
-/** The installation this module runs from (dist/kernel/installation.js → two levels up). */
+/** The installation this module runs from (dist/jupyter/installation.js → two levels up). */
 export function currentInstallation(): Installation {
   return installationAt(path.resolve(__dirname, "..", ".."));
 }
