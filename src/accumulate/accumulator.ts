@@ -16,6 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { EncodedTensor, SquaredNorm, addSquaredNorms, decodeTensor, deferredSquaredNorm, disposeSquaredNorm, encodeTensor, readSquaredNorms } from "../tensor";
+import { requirePositive } from "../util/validate";
 import { NoiseScaleEstimate, NoiseScaleState, NoiseScaleTracker } from "./noise-scale";
 import { addToWindowSum, windowMean } from "./window-sum";
 
@@ -78,9 +79,7 @@ export class GradientAccumulator {
    * Returns the windows this micro-batch completed.
    */
   add(grads: Record<string, tf.Tensor>, items: number): CompletedWindow[] {
-    if (!(typeof items === "number" && Number.isFinite(items) && items > 0)) {
-      throw new Error(`accumulate: itemCount must be a finite number > 0, got ${items}`);
-    }
+    requirePositive("accumulate", "itemCount", items);
     const touched = new Map<string, string[]>();
     for (const name of Object.keys(grads)) {
       const group = this.options.groupOf(name);

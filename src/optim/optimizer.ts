@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { NamedTensor } from "@tensorflow/tfjs-core/dist/tensor_types";
 import { LastWindowPolicy, NoiseScaleEstimate } from "../accumulate";
 import { squaredNormValue } from "../tensor";
-import { describeValue } from "../util/validate";
+import { describeValue, requirePositive } from "../util/validate";
 import { Accumulation, AccumulateOptions } from "./accumulation";
 import { AccumulationCallback } from "./fit-callback";
 import { GroupOptions, ParamGroup, ParamGroups, serializeSelector } from "./groups";
@@ -122,9 +122,7 @@ export class Optimizer extends tf.Optimizer {
     for (const [name, grad] of Object.entries(grads)) checkGradient(name, grad);
     const items = options.itemCount ?? this.fitBatchSize ?? 1;
     this.fitBatchSize = undefined;
-    if (!(typeof items === "number" && Number.isFinite(items) && items > 0)) {
-      throw new Error(`${this.name}: itemCount must be a finite number > 0, got ${describeValue(items)}`);
-    }
+    requirePositive(this.name, "itemCount", items);
     if (this.accumulation) this.accumulation.add(grads, items);
     else this.update(grads, items);
   }

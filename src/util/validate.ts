@@ -89,11 +89,6 @@ export function requireBoolean(where: string, option: string, value: unknown): b
   return value;
 }
 
-export function requireString(where: string, option: string, value: unknown): string {
-  if (typeof value !== "string" || value === "") fail(where, option, "a non-empty string", value);
-  return value;
-}
-
 export function requireOneOf<T extends string>(where: string, option: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
     fail(where, option, `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`, value);

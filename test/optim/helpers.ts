@@ -59,6 +59,16 @@ export class TinyMlp {
   }
 }
 
+/** Micro-batches `from` to `to` (exclusive) of 8 rows each, cycling through 64 rows, applied by `opt`. */
+export function train(model: TinyMlp, opt: { applyGradients(grads: tf.NamedTensorMap, options: { itemCount: number }): void }, data: { x: tf.Tensor2D; y: tf.Tensor1D }, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const start = (i * 8) % 64;
+    const grads = model.gradients(data, start, start + 8);
+    opt.applyGradients(grads, { itemCount: 8 });
+    tf.dispose(Object.values(grads));
+  }
+}
+
 export function dataset(rows: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor1D } {
   const x = tf.tensor2d(randomValues(rows * 6, seed), [rows, 6]);
   const labels = Int32Array.from(randomValues(rows, seed + 7), (v) => Math.floor((v + 1) * 1.5) % 3);

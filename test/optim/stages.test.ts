@@ -26,16 +26,7 @@ import {
   type Optimizer,
   type Stage,
 } from "../../src/optim";
-import { TinyMlp, assertClose, dataset } from "./helpers";
-
-function train(model: TinyMlp, opt: Optimizer, data: { x: tf.Tensor2D; y: tf.Tensor1D }, from: number, to: number): void {
-  for (let i = from; i < to; i++) {
-    const start = (i * 8) % 64;
-    const grads = model.gradients(data, start, start + 8);
-    opt.applyGradients(grads, { itemCount: 8 });
-    tf.dispose(Object.values(grads));
-  }
-}
+import { TinyMlp, assertClose, dataset, train } from "./helpers";
 
 describe("the factories are chains of stages", () => {
   test("each factory's chain, in order", () => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { adagrad, adam, adamax, adamw, amsgrad, lion, momentum, nadam, nesterov, rmsprop, scheduleFreeAdamw, sgd, Optimizer } from "../../src/optim";
 import { cosine, linearWarmup } from "../../src/schedule";
-import { TinyMlp, dataset } from "./helpers";
+import { TinyMlp, dataset, train } from "./helpers";
 
 const FACTORIES: Record<string, () => Optimizer> = {
   sgd: () => sgd({ lr: 0.1 }),
@@ -24,15 +24,6 @@ const FACTORIES: Record<string, () => Optimizer> = {
   "adam+accumulate": () => adam({ lr: 0.05, accumulate: { steps: 3 } }),
   scheduleFreeAdamw: () => scheduleFreeAdamw({ lr: linearWarmup({ steps: 3 }, cosine({ lr: 0.05, tMax: 20 })), weightDecay: 0.01 }),
 };
-
-function train(model: TinyMlp, opt: Optimizer, data: { x: tf.Tensor2D; y: tf.Tensor1D }, from: number, to: number): void {
-  for (let i = from; i < to; i++) {
-    const start = (i * 8) % 64;
-    const grads = model.gradients(data, start, start + 8);
-    opt.applyGradients(grads, { itemCount: 8 });
-    tf.dispose(Object.values(grads));
-  }
-}
 
 describe("resume exactly", () => {
   const data = dataset(64, 5);
