@@ -296,15 +296,25 @@ export class Optimizer extends tf.Optimizer {
     };
   }
 
+  /** Takes over `tree`'s tensors; a tree that does not fit this optimizer is refused, and its tensors disposed, before anything changes. */
   private loadTree(tree: StateTree<tf.Tensor>): void {
-    if (tree.name !== this.name) throw new Error(`${this.name}: cannot load the state of a ${tree.name} optimizer`);
-    if (tree.accumulation && !this.accumulation) throw new Error(`${this.name}: the state has accumulation buffers but this optimizer does not accumulate`);
+    try {
+      if (tree.name !== this.name) throw new Error(`${this.name}: cannot load the state of a ${tree.name} optimizer`);
+      if (tree.accumulation && !this.accumulation) throw new Error(`${this.name}: the state has accumulation buffers but this optimizer does not accumulate`);
+      for (const saved of tree.groups) this.paramGroups.get(saved.name);
+      for (const key of Object.keys(tree.stages)) {
+        if (!this.store.stageKeys.includes(key)) throw new Error(`${this.name}: the state has stage "${key}", which this optimizer does not have (stages: ${this.store.stageKeys.join(", ")})`);
+      }
+    } catch (error) {
+      tf.dispose(Object.values(tree.stages).flatMap((states) => Object.values(states).flatMap((s) => Object.values(s.slots))));
+      throw error;
+    }
     for (const saved of tree.groups) {
       const group = this.paramGroups.get(saved.name);
       group.updates = saved.updates;
       this.paramGroups.set(Object.fromEntries(Object.entries(saved.hyper).map(([k, v]) => [k, deserializeHyperparameter(v)])), saved.name);
     }
-    this.store.load(tree.stages, this.name);
+    this.store.load(tree.stages);
     if (tree.accumulation) this.accumulation!.loadState(tree.accumulation);
     this.iterations_ = tree.iterations;
     this.skipped = tree.skippedUpdates;
@@ -317,9 +327,7 @@ export class Optimizer extends tf.Optimizer {
 
   /** Restore a state saved by `state()` from an optimizer built the same way. */
   loadState(state: OptimizerState): void {
-    const checked = checkStateFormat(state, this.name);
-    if (checked.name !== this.name) throw new Error(`${this.name}: cannot load the state of a ${checked.name} optimizer`);
-    this.loadTree(decodeState(checked));
+    this.loadTree(decodeState(checkStateFormat(state, this.name)));
   }
 
   // ---------- tf.Optimizer: weights saved with a model ----------

@@ -89,11 +89,8 @@ export class StateStore {
     return stages;
   }
 
-  /** Replace everything with `stages` (tensors taken over, not copied); every variable is unclaimed until updated. */
-  load(stages: StateTree<tf.Tensor>["stages"], where: string): void {
-    for (const key of Object.keys(stages)) {
-      if (!this.byStage.has(key)) throw new Error(`${where}: the state has stage "${key}", which this optimizer does not have (stages: ${this.stageKeys.join(", ")})`);
-    }
+  /** Replace everything with `stages`, whose keys the caller checked (tensors taken over, not copied); every variable is unclaimed until updated. */
+  load(stages: StateTree<tf.Tensor>["stages"]): void {
     this.clear();
     for (const [key, states] of Object.entries(stages)) {
       for (const [name, s] of Object.entries(states)) {

@@ -185,6 +185,13 @@ describe("one state format", () => {
     assert.deepEqual(Object.keys(state.stages.ema["stages/w"].slots), ["average"]);
     assert.equal(state.stages.rule["stages/w"].step, 1);
     assert.throws(() => opt.loadState({ ...state, format: "stepwise.optimizer-state/1" } as never), /not a stepwise optimizer state \(format "stepwise.optimizer-state\/1"/);
+    // a state that does not fit is refused before anything changes, and its decoded tensors are freed
+    const other = sgd({ lr: 0.1 });
+    const before = tf.memory().numTensors;
+    assert.throws(() => other.loadState(state), /sgd: cannot load the state of a adam optimizer/);
+    assert.throws(() => opt.loadState({ ...state, stages: { ...state.stages, lookahead: {} } }), /adam: the state has stage "lookahead", which this optimizer does not have/);
+    assert.equal(tf.memory().numTensors, before);
+    other.dispose();
     opt.dispose();
     v.dispose();
   });
