@@ -71,13 +71,7 @@ function build(rule: UpdateRule, options: CommonOptions & Record<string, unknown
   if (options === null || typeof options !== "object") throw new Error(`${where}: options must be an object`);
   const { groups, clip, accumulate, ema, nonFinite, weightDecayMode, ...rest } = options;
   const mode = requireOneOf(where, "weightDecayMode", weightDecayMode ?? defaults.weightDecayMode ?? "l2", ["l2", "decoupled"]);
-  const stages = [
-    nonFiniteCheck(nonFinite ?? "error", where),
-    ...(clip === undefined ? [] : [clipStage(clip, where)]),
-    weightDecay(mode),
-    ruleStage(rule),
-    ...(ema === undefined ? [] : [emaStage(ema)]),
-  ];
+  const stages = standardStages(rule, { clip, ema, nonFinite }, weightDecay(mode));
   const hyper: Record<string, Hyperparameter> = {};
   for (const [key, value] of Object.entries(rest)) {
     if (flagKeys.includes(key) || value === undefined) continue;
@@ -85,6 +79,18 @@ function build(rule: UpdateRule, options: CommonOptions & Record<string, unknown
   }
   if (hyper.lr === undefined && defaults.lr !== undefined) hyper.lr = defaults.lr;
   return new Optimizer({ stages, hyper, groups: groups ?? [], ...(accumulate === undefined ? {} : { accumulate }) });
+}
+
+/** The shared options as stages around `rule`: nonFinite ─▶ clip? ─▶ decay? ─▶ rule ─▶ ema?. */
+function standardStages(rule: UpdateRule, shared: Pick<CommonOptions, "clip" | "ema" | "nonFinite">, decay: Stage | undefined): Stage[] {
+  const where = rule.name;
+  return [
+    nonFiniteCheck(shared.nonFinite ?? "error", where),
+    ...(shared.clip === undefined ? [] : [clipStage(shared.clip, where)]),
+    ...(decay === undefined ? [] : [decay]),
+    ruleStage(rule),
+    ...(shared.ema === undefined ? [] : [emaStage(shared.ema)]),
+  ];
 }
 
 function flag(where: string, name: string, value: unknown): boolean {
@@ -219,11 +225,6 @@ export function scheduleFreeAdamw(options: ScheduleFreeAdamwOptions = {}): Optim
   if (options === null || typeof options !== "object") throw new Error(`${where}: options must be an object`);
   if ("weightDecayMode" in options) throw new Error(`${where}: weightDecayMode is not an option: the rule decays at y itself`);
   const { groups, clip, accumulate, ema, nonFinite, ...hyper } = options;
-  const stages = [
-    nonFiniteCheck(nonFinite ?? "error", where),
-    ...(clip === undefined ? [] : [clipStage(clip, where)]),
-    ruleStage(scheduleFreeAdamwRule()),
-    ...(ema === undefined ? [] : [emaStage(ema)]),
-  ];
+  const stages = standardStages(scheduleFreeAdamwRule(), { clip, ema, nonFinite }, undefined);
   return chain(stages, { lr: 2.5e-3, ...hyper, ...(groups === undefined ? {} : { groups }), ...(accumulate === undefined ? {} : { accumulate }) });
 }
