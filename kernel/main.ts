@@ -6,6 +6,7 @@
  */
 import { readConnectionFile } from "../jupyter/connection";
 import { bindChannels } from "./channels";
+import { loadCompiler } from "./compiler-cache";
 import { watchParent } from "./parent-watch";
 
 export function connectionFileArgument(argv: readonly string[]): string {
@@ -23,7 +24,9 @@ async function main(): Promise<void> {
     process.stderr.write(`stepwise kernel: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
-  // the rest of the kernel, the compiler most of all, loads once clients can connect (channels.ts)
+  // the rest of the kernel, the compiler most of all, loads once clients can connect (channels.ts); the
+  // compiler first, through its code cache
+  const compiler = loadCompiler();
   const { Kernel }: typeof import("./kernel") = require("./kernel");
   const kernel = Kernel.start(connection, channels, { onShutdown: () => process.exit(0) });
   process.on("SIGINT", () => kernel.interrupt("SIGINT"));
@@ -33,7 +36,11 @@ async function main(): Promise<void> {
   });
   // build the compiler's first program now rather than in the first cell: requests already queued (a client's
   // kernel_info) are answered first, in this turn; those arriving meanwhile wait in ZeroMQ
-  setImmediate(() => kernel.warm());
+  setImmediate(() => {
+    kernel.warm();
+    // once per Node.js build and compiler, when the cache was missing or rejected: about 50 ms
+    void compiler.save();
+  });
 }
 
 if (require.main === module) {

@@ -1,0 +1,125 @@
+/**
+ * The compiler's code cache (kernel/compiler-cache.ts), each case in a fresh Node.js process, since loading
+ * the compiler is once per process: a first start writes the cache, a second one has V8 accept it and gets
+ * a working compiler that every `require` of the package shares; a damaged cache is rejected and written
+ * anew; a cache that cannot be written costs nothing but the time; a compiler loaded before is left alone.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const CACHE_MODULE = path.resolve(__dirname, "../../kernel/compiler-cache.js");
+
+interface ChildReport {
+  state: string;
+  cacheFile: string;
+  saved: boolean;
+  /** `require("@tslab/typescript-for-tslab")` after the load is the module the load registered. */
+  shared: boolean;
+  /** tslab's converter, which requires the compiler from its own folder, got the same one. */
+  sharedWithTslab: boolean;
+  /** The compiler works: a cell transpiled by it. */
+  transpiled: string;
+}
+
+/** Load the compiler in a new process with `cacheDir`; `preload` requires it before the load. */
+function loadInChild(cacheDir: string, preload = false): ChildReport {
+  const script = `
+    ${preload ? 'require("@tslab/typescript-for-tslab");' : ""}
+    const { loadCompiler } = require(${JSON.stringify(CACHE_MODULE)});
+    const load = loadCompiler();
+    const ts = require("@tslab/typescript-for-tslab");
+    const registered = require.cache[require.resolve("@tslab/typescript-for-tslab")].exports;
+    require("tslab/dist/converter");
+    const tslabs = require.cache[require.resolve("@tslab/typescript-for-tslab", { paths: [require.resolve("tslab/package.json")] })].exports;
+    const transpiled = ts.transpileModule("const x: number = 1 as const;", { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
+    load.save().then((saved) => {
+      process.stdout.write(JSON.stringify({ state: load.state, cacheFile: load.cacheFile, saved, shared: ts === registered, sharedWithTslab: tslabs === ts, transpiled }));
+    });
+  `;
+  const child = spawnSync(process.execPath, ["-e", script], {
+    cwd: path.resolve(__dirname, "../.."),
+    env: { ...process.env, STEPWISE_CACHE_DIR: cacheDir },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  return JSON.parse(child.stdout) as ChildReport;
+}
+
+let root: string;
+
+before(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "stepwise-compiler-cache-"));
+});
+
+after(() => {
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe("the compiler's code cache", () => {
+  test("the first start writes it, private to the user; the next one has V8 accept it and compiles as well", () => {
+    const dir = path.join(root, "fresh");
+    const first = loadInChild(dir);
+    assert.equal(first.state, "missing");
+    assert.equal(first.saved, true);
+    assert.equal(path.dirname(first.cacheFile), dir);
+    assert.ok(fs.statSync(first.cacheFile).size > 100_000, "the cache holds the compiled functions");
+    assert.equal(fs.statSync(first.cacheFile).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(first.cacheFile)], "no temporary file is left");
+
+    const second = loadInChild(dir);
+    assert.equal(second.state, "accepted");
+    assert.equal(second.saved, false, "an accepted cache is not written again");
+    assert.equal(second.cacheFile, first.cacheFile);
+    for (const report of [first, second]) {
+      assert.ok(report.shared, "require() returns the module the cache loaded");
+      assert.ok(report.sharedWithTslab, "tslab's converter shares it");
+      assert.equal(report.transpiled.trim(), "const x = 1;");
+    }
+  });
+
+  test("a damaged cache is rejected by V8 and written anew", () => {
+    const dir = path.join(root, "damaged");
+    const { cacheFile } = loadInChild(dir);
+    const bytes = fs.readFileSync(cacheFile);
+    for (let i = 0; i < bytes.length; i += 97) bytes[i] ^= 0x5a;
+    fs.writeFileSync(cacheFile, bytes);
+    const rejected = loadInChild(dir);
+    assert.equal(rejected.state, "rejected");
+    assert.equal(rejected.saved, true);
+    assert.equal(rejected.transpiled.trim(), "const x = 1;");
+    assert.equal(loadInChild(dir).state, "accepted");
+  });
+
+  test("a cache directory that cannot be created costs only the time: the compiler loads and works", () => {
+    const blocker = path.join(root, "a-file");
+    fs.writeFileSync(blocker, "not a directory");
+    const report = loadInChild(path.join(blocker, "cache"));
+    assert.equal(report.state, "missing");
+    assert.equal(report.saved, false);
+    assert.equal(report.transpiled.trim(), "const x = 1;");
+  });
+
+  test("a compiler already loaded is left alone", () => {
+    const dir = path.join(root, "preloaded");
+    const report = loadInChild(dir, true);
+    assert.equal(report.state, "already-loaded");
+    assert.equal(report.saved, false);
+    assert.ok(report.shared);
+    assert.equal(fs.existsSync(dir), false);
+  });
+});
+
+describe("where the cache lives", () => {
+  test("STEPWISE_CACHE_DIR, else XDG_CACHE_HOME/stepwise, else ~/.cache/stepwise", async () => {
+    const { cacheDirectory } = await import(CACHE_MODULE);
+    assert.equal(cacheDirectory({ STEPWISE_CACHE_DIR: "/x/y", XDG_CACHE_HOME: "/z" }), "/x/y");
+    assert.equal(cacheDirectory({ XDG_CACHE_HOME: "/z", HOME: "/h" }), "/z/stepwise");
+    assert.equal(cacheDirectory({ HOME: "/h" }), "/h/.cache/stepwise");
+  });
+});
