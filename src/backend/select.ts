@@ -11,7 +11,7 @@ import { defaultWasmThreads, startWasm } from "./wasm";
 import { loadWebGpu, WEBGPU_INSTALL_HINT } from "./webgpu";
 
 export interface BackendOptions {
-  /** Threads for the wasm backend, 1..8 (default: STEPWISE_WASM_THREADS, else the available cores, at most 8). */
+  /** Threads for the wasm backend, 1..8 (default: STEPWISE_WASM_THREADS, else defaultWasmThreads(): the cores, at most 8, or 1 on two cores or fewer). */
   wasmThreads?: number;
 }
 

@@ -22,7 +22,7 @@ import * as tf from "@tensorflow/tfjs";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { BACKEND_ORDER, type BackendName } from "../backend/describe";
-import { defaultWasmThreads } from "../backend/wasm";
+import { allCoresWasmThreads } from "../backend/wasm";
 import { fail, requireNumber, requireOneOf } from "../util/validate";
 
 export interface ThroughputOptions {
@@ -145,7 +145,7 @@ export interface BackendThroughputOptions extends ThroughputOptions {
   models: Record<string, tf.LayersModel>;
   /**
    * default: every backend of BACKEND_ORDER, with wasm twice where the machine has more than one core:
-   * single-threaded and with defaultWasmThreads() threads
+   * single-threaded and on every core (allCoresWasmThreads())
    */
   configurations?: BackendConfiguration[];
   /** a child process taking longer than this is stopped and reported as failed (default 120 s) */
@@ -170,7 +170,7 @@ export interface BackendThroughput {
 
 /** The configurations measured by default on this machine. */
 export function defaultConfigurations(): BackendConfiguration[] {
-  const threads = defaultWasmThreads();
+  const threads = allCoresWasmThreads();
   return BACKEND_ORDER.flatMap((backend): BackendConfiguration[] =>
     backend !== "wasm" ? [{ backend }] : threads > 1 ? [{ backend, wasmThreads: 1 }, { backend, wasmThreads: threads }] : [{ backend, wasmThreads: 1 }],
   );

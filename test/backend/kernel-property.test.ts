@@ -6,14 +6,15 @@
  * Then the guards of stepwise's SIMD kernels themselves: each kernel, given one buffer smaller than its
  * geometry needs, returns that buffer's number and writes nothing.
  *
- * Both builds of stepwise's kernels pass both: relaxed SIMD (fused multiply-add) and plain SIMD.
+ * Both builds of stepwise's kernels pass both: relaxed SIMD (fused multiply-add) and plain SIMD. This file runs
+ * the machine's default thread count (one thread on two cores or fewer); kernel-property-threaded.test.ts runs
+ * the space on tfjs's threaded binary as well.
  */
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { setUpWasm } from "./helpers";
-import { drawCase, FAMILIES } from "./kernel-space";
-import { checkCase, describeOutcome, HeapCanary } from "./kernel-property";
+import { describeKernelSpace } from "./kernel-space-suite";
 import { KERNEL_BUILDS, runChecked, simdKernels, useKernelBuild, type HeapBuffer, type SimdKernels } from "../../src/backend/kernels/simd";
 import type { WasmBackendLike } from "../../src/backend/kernels/scope";
 
@@ -22,29 +23,7 @@ const CASES = 2000;
 
 before(setUpWasm);
 
-for (const build of KERNEL_BUILDS) describe(`every kernel configuration on wasm equals cpu (stepwise's ${build} build)`, () => {
-  let canary: HeapCanary;
-  before(async () => {
-    await tf.setBackend("wasm");
-    useKernelBuild(build);
-    canary = new HeapCanary();
-  });
-  after(() => canary.dispose());
-
-  test(`${CASES} random configurations (seed ${SEED}), ${CASES / FAMILIES.length} of each of ${FAMILIES.length} families`, async () => {
-    const failures: string[] = [];
-    const refusals = new Map<string, number>();
-    for (let index = 0; index < CASES; index++) {
-      const c = drawCase(SEED, index);
-      const outcome = await checkCase(c, canary);
-      if (outcome.failure) failures.push(describeOutcome(outcome, SEED));
-      if (c.refusal) refusals.set(c.family, (refusals.get(c.family) ?? 0) + 1);
-    }
-    assert.deepEqual(failures, [], `${failures.length} of ${CASES} cases failed:\n${failures.join("\n")}`);
-    // the space reaches the refusals too, not only the computations
-    assert.ok([...refusals.values()].reduce((a, b) => a + b, 0) >= 10, `refusals drawn: ${JSON.stringify([...refusals])}`);
-  });
-});
+describeKernelSpace("the default threads", SEED, CASES);
 
 for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} build) refuse buffers smaller than their geometry`, () => {
   before(() => useKernelBuild(build));

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
+import { allCoresWasmThreads, defaultWasmThreads } from "../../src/backend";
 
 const BACKEND_MODULE = path.join(__dirname, "..", "..", "src", "backend");
 
@@ -36,7 +37,9 @@ describe("useBestBackend", () => {
     assert.ok(info, "no backend");
     assert.equal(info.name, "wasm");
     assert.equal(info.simd, true);
-    assert.equal(info.threads, Math.min(8, os.availableParallelism()));
+    // every core, at most 8, but one on a machine of two cores or fewer
+    const cores = os.availableParallelism();
+    assert.equal(info.threads, cores <= 2 ? 1 : Math.min(8, cores));
     const skipped = info.skipped as Array<{ name: string; reason: string }>;
     assert.deepEqual(skipped.map((s) => s.name), ["tensorflow", "webgpu"]);
     for (const s of skipped) assert.ok(s.reason.length > 10, `a reason for ${s.name}`);
@@ -69,8 +72,16 @@ describe("useBestBackend", () => {
   });
 
   test("STEPWISE_WASM_THREADS sets XNNPACK's pool; out of range is an error naming the variable", () => {
+    // 1 and 2: on any machine, one of them is not the default
     assert.equal(choose({ STEPWISE_WASM_THREADS: "1" }).info?.threads, 1);
+    assert.equal(choose({ STEPWISE_WASM_THREADS: "2" }).info?.threads, 2);
     assert.equal(choose({ STEPWISE_WASM_THREADS: "0" }).error, 'STEPWISE_WASM_THREADS must be an integer in [1, 8], got "0"');
+  });
+
+  test("the default thread count: every core, at most 8, but one on two cores or fewer", () => {
+    const cores = [1, 2, 3, 4, 6, 8, 12, 64];
+    assert.deepEqual(cores.map((n) => defaultWasmThreads(n)), [1, 1, 3, 4, 6, 8, 8, 8]);
+    assert.deepEqual(cores.map((n) => allCoresWasmThreads(n)), [1, 2, 3, 4, 6, 8, 8, 8]);
   });
 
   test("stepwise's kernels run the relaxed-SIMD build (fused multiply-add) unless STEPWISE_WASM_KERNELS names one", () => {
