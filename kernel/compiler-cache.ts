@@ -12,9 +12,14 @@
  * cache against the source and its own flags and rejects one that does not match; a missing or rejected
  * cache is written anew (atomically) once the first program has run. A cache that cannot be read or written
  * only costs the time it would have saved.
+ *
+ * Each Node.js or compiler upgrade starts a new file. A start that finds its cache refreshes the file's time
+ * at most once a day, and caches no kernel has used for UNUSED_DAYS are removed when a cache is written or
+ * refreshed, so the directory holds the caches in use, not one per Node.js ever run.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
+import * as fs from "node:fs/promises";
 import Module, { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -22,6 +27,13 @@ import * as vm from "node:vm";
 import { writeFileAtomic } from "../src/util/files";
 
 export const COMPILER_PACKAGE = "@tslab/typescript-for-tslab";
+
+/** A cache file no kernel has used for this many days (an old Node.js's or compiler's) is removed. */
+export const UNUSED_DAYS = 30;
+const DAY_MS = 24 * 3600 * 1000;
+const CACHE_NAME = /^typescript-[0-9a-f]{20}\.v8-code-cache$/;
+/** writeFileAtomic's temporary file of a cache, left behind by a kernel killed while writing it. */
+const TEMPORARY_NAME = /^\.typescript-[0-9a-f]{20}\.v8-code-cache\.[0-9a-f]+\.tmp$/;
 
 /** What the load found: a cache V8 accepted, none yet, one V8 rejected, or the compiler already loaded. */
 export type CacheState = "accepted" | "missing" | "rejected" | "already-loaded";
@@ -32,7 +44,9 @@ export interface CompilerLoad {
   cacheFile: string;
   /**
    * Write the cache when it was missing or rejected, with the bytecode of every function run so far: call
-   * it once the first program is built. Resolves to whether a cache was written; never rejects.
+   * it once the first program is built. A cache that was accepted is marked as used instead (once a day).
+   * Either way, caches unused for UNUSED_DAYS are removed. Resolves to whether a cache was written; never
+   * rejects.
    */
   save(): Promise<boolean>;
 }
@@ -80,17 +94,56 @@ export function loadCompiler(env: NodeJS.ProcessEnv = process.env): CompilerLoad
     state,
     cacheFile,
     save: async () => {
-      if (state === "accepted" || saved) return false;
+      if (saved) return false;
       saved = true;
+      if (state === "accepted") {
+        if (await markUsed(cacheFile)) await removeUnused(path.dirname(cacheFile), cacheFile);
+        return false;
+      }
       try {
         mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
         await writeFileAtomic(cacheFile, script.createCachedData(), { mode: 0o600 });
-        return true;
       } catch {
         return false;
       }
+      await removeUnused(path.dirname(cacheFile), cacheFile);
+      return true;
     },
   };
+}
+
+/** Set the file's modification time to now if it is a day old or more; whether it did. */
+async function markUsed(file: string): Promise<boolean> {
+  try {
+    const { mtimeMs } = await fs.stat(file);
+    const now = Date.now();
+    if (now - mtimeMs < DAY_MS) return false;
+    await fs.utimes(file, now / 1000, now / 1000);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove the caches in `directory`, other than `current`, unused for UNUSED_DAYS, and temporary files a day old. */
+async function removeUnused(directory: string, current: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(directory);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    const file = path.join(directory, name);
+    const maxAge = CACHE_NAME.test(name) ? UNUSED_DAYS * DAY_MS : TEMPORARY_NAME.test(name) ? DAY_MS : undefined;
+    if (maxAge === undefined || file === current) continue;
+    try {
+      if (now - (await fs.stat(file)).mtimeMs >= maxAge) await fs.rm(file, { force: true });
+    } catch {
+      // another kernel removed it, or it cannot be removed: it costs only disk space
+    }
+  }
 }
 
 function readIfPresent(file: string): Buffer | undefined {

@@ -2,7 +2,8 @@
  * The compiler's code cache (kernel/compiler-cache.ts), each case in a fresh Node.js process, since loading
  * the compiler is once per process: a first start writes the cache, a second one has V8 accept it and gets
  * a working compiler that every `require` of the package shares; a damaged cache is rejected and written
- * anew; a cache that cannot be written costs nothing but the time; a compiler loaded before is left alone.
+ * anew; a cache that cannot be written costs nothing but the time; caches unused for 30 days are removed; a
+ * compiler loaded before is left alone.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -103,6 +104,42 @@ describe("the compiler's code cache", () => {
     assert.equal(report.state, "missing");
     assert.equal(report.saved, false);
     assert.equal(report.transpiled.trim(), "const x = 1;");
+  });
+
+  test("caches unused for 30 days go when a cache is written or refreshed; recent ones, temporaries under a day and other files stay", () => {
+    const dir = path.join(root, "pruned");
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const daysAgo = (file: string, days: number) => {
+      const when = Date.now() / 1000 - days * 86_400;
+      fs.utimesSync(file, when, when);
+    };
+    const place = (name: string, days: number) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, "x");
+      daysAgo(file, days);
+      return name;
+    };
+    const cache = (n: number) => `typescript-${String(n).padStart(20, "0")}.v8-code-cache`;
+    const unused = place(cache(1), 31);
+    const recent = place(cache(2), 29);
+    const staleTemporary = place(`.${cache(3)}.0123456789ab.tmp`, 2);
+    const freshTemporary = place(`.${cache(4)}.0123456789ab.tmp`, 0.5);
+    const notOurs = place("notes.txt", 400);
+
+    const written = loadInChild(dir);
+    assert.equal(written.saved, true);
+    const current = path.basename(written.cacheFile);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [current, recent, freshTemporary, notOurs].sort());
+
+    // a start that finds its cache a day old or more marks it used and removes what has gone unused since
+    daysAgo(path.join(dir, recent), 31);
+    daysAgo(written.cacheFile, 2);
+    const accepted = loadInChild(dir);
+    assert.equal(accepted.state, "accepted");
+    assert.ok(Date.now() - fs.statSync(written.cacheFile).mtimeMs < 60_000, "the cache's time is refreshed");
+    assert.deepEqual(fs.readdirSync(dir).sort(), [current, freshTemporary, notOurs].sort());
+    assert.equal(fs.existsSync(path.join(dir, unused)), false);
+    assert.equal(fs.existsSync(path.join(dir, staleTemporary)), false);
   });
 
   test("a compiler already loaded is left alone", () => {
