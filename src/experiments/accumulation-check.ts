@@ -9,7 +9,7 @@ import { fit } from "../train/fit";
 import { LossFunction, LossName } from "../train/loss";
 import { DataInput } from "../train/sources";
 import { TrainTarget, trainableOf } from "../train/target";
-import { fromSameStart } from "./restore";
+import { fromSameStart, withOwnOptimizer } from "./restore";
 import { requireInteger } from "../util/validate";
 
 export interface AccumulationCheckOptions {
@@ -36,10 +36,8 @@ export async function accumulationCheck(options: AccumulationCheckOptions): Prom
   requireInteger("accumulationCheck", "steps", k, 1);
   const trainable = trainableOf(options.target, () => tf.scalar(0));
   const runs = await fromSameStart(options.target, 2, async (run) => {
-    // the optimizers are made and used here only, so their state (moments, accumulation sums) is freed here
-    const optimizer = options.optimizer(run === 0 ? undefined : { steps: k, lastWindow: "rescale" });
-    try {
-      const history = await fit(options.target, {
+    const history = await withOwnOptimizer(options.optimizer(run === 0 ? undefined : { steps: k, lastWindow: "rescale" }), (optimizer) =>
+      fit(options.target, {
         optimizer,
         data: options.data,
         loss: options.loss,
@@ -47,11 +45,9 @@ export async function accumulationCheck(options: AccumulationCheckOptions): Prom
         batchSize: run === 0 ? k * b : b,
         shuffle: false,
         progress: "none",
-      });
-      return { losses: history.steps.map((s) => s.loss), weights: trainable.variables.map((v) => v.dataSync().slice()) };
-    } finally {
-      optimizer.dispose();
-    }
+      }),
+    );
+    return { losses: history.steps.map((s) => s.loss), weights: trainable.variables.map((v) => v.dataSync().slice()) };
   });
   let worst = 0;
   runs[1].weights.forEach((values, i) =>

@@ -9,7 +9,7 @@ import { fit } from "../train/fit";
 import { LossFunction, LossName } from "../train/loss";
 import { DataInput } from "../train/sources";
 import { TrainTarget } from "../train/target";
-import { fromSameStart } from "./restore";
+import { fromSameStart, withOwnOptimizer } from "./restore";
 import { DebiasedAverage } from "../util/moving-average";
 import { fail, requireFinite, requireUnitInterval } from "../util/validate";
 
@@ -52,26 +52,28 @@ export async function batchSizeSweep(options: BatchSizeSweepOptions): Promise<Ba
     let samples = 0;
     let reached = false;
     const started = performance.now();
-    const history = await fit(options.target, {
-      optimizer: options.optimizer(batchSize),
-      data: options.data,
-      loss: options.loss,
-      epochs: maxEpochs,
-      batchSize,
-      seed: options.seed ?? 0,
-      onDivergence: "stop",
-      progress: "none",
-      callbacks: {
-        onStep(record) {
-          samples += record.items;
-          if (smoothed.add(record.loss) <= targetLoss) {
-            reached = true;
-            return "stop";
-          }
-          return undefined;
+    const history = await withOwnOptimizer(options.optimizer(batchSize), (optimizer) =>
+      fit(options.target, {
+        optimizer,
+        data: options.data,
+        loss: options.loss,
+        epochs: maxEpochs,
+        batchSize,
+        seed: options.seed ?? 0,
+        onDivergence: "stop",
+        progress: "none",
+        callbacks: {
+          onStep(record) {
+            samples += record.items;
+            if (smoothed.add(record.loss) <= targetLoss) {
+              reached = true;
+              return "stop";
+            }
+            return undefined;
+          },
         },
-      },
-    });
+      }),
+    );
     return {
       batchSize,
       reached,

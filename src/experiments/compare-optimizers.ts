@@ -8,7 +8,7 @@ import { LossFunction, LossName } from "../train/loss";
 import { DataInput } from "../train/sources";
 import { TrainTarget } from "../train/target";
 import { History } from "../train/types";
-import { fromSameStart } from "./restore";
+import { fromSameStart, withOwnOptimizer } from "./restore";
 
 export interface CompareOptimizersOptions {
   target: TrainTarget;
@@ -34,17 +34,19 @@ export async function compareOptimizers(options: CompareOptimizersOptions): Prom
   return fromSameStart(options.target, entries.length, async (run) => {
     const [name, make] = entries[run];
     const started = performance.now();
-    const history = await fit(options.target, {
-      optimizer: make(),
-      data: options.data,
-      validation: options.validation,
-      loss: options.loss,
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      seed: options.seed ?? 0,
-      onDivergence: "stop",
-      progress: "none",
-    });
+    const history = await withOwnOptimizer(make(), (optimizer) =>
+      fit(options.target, {
+        optimizer,
+        data: options.data,
+        validation: options.validation,
+        loss: options.loss,
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        seed: options.seed ?? 0,
+        onDivergence: "stop",
+        progress: "none",
+      }),
+    );
     return { name, history, seconds: (performance.now() - started) / 1000 };
   });
 }

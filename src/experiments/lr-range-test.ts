@@ -11,7 +11,7 @@ import { fit } from "../train/fit";
 import { LossFunction, LossName } from "../train/loss";
 import { DataInput } from "../train/sources";
 import { TrainTarget } from "../train/target";
-import { fromSameStart } from "./restore";
+import { fromSameStart, withOwnOptimizer } from "./restore";
 import { DebiasedAverage } from "../util/moving-average";
 import type { Hyperparameter } from "../optim";
 import { requireInteger, requireUnitInterval } from "../util/validate";
@@ -58,26 +58,28 @@ export async function lrRangeTest(options: LrRangeTestOptions): Promise<LrRangeT
     let best = Infinity;
     const batchSize = options.batchSize ?? 32;
     const source = options.data;
-    await fit(options.target, {
-      optimizer: options.optimizer(schedule),
-      data: source,
-      loss: options.loss,
-      epochs: Number.MAX_SAFE_INTEGER,
-      batchSize,
-      seed: options.seed ?? 0,
-      onDivergence: "stop",
-      progress: "none",
-      callbacks: {
-        onStep(record) {
-          lrs.push(record.lr);
-          losses.push(record.loss);
-          const value = smoother.add(record.loss);
-          smoothed.push(value);
-          best = Math.min(best, value);
-          return lrs.length >= steps || value > divergeFactor * best ? "stop" : undefined;
+    await withOwnOptimizer(options.optimizer(schedule), (optimizer) =>
+      fit(options.target, {
+        optimizer,
+        data: source,
+        loss: options.loss,
+        epochs: Number.MAX_SAFE_INTEGER,
+        batchSize,
+        seed: options.seed ?? 0,
+        onDivergence: "stop",
+        progress: "none",
+        callbacks: {
+          onStep(record) {
+            lrs.push(record.lr);
+            losses.push(record.loss);
+            const value = smoother.add(record.loss);
+            smoothed.push(value);
+            best = Math.min(best, value);
+            return lrs.length >= steps || value > divergeFactor * best ? "stop" : undefined;
+          },
         },
-      },
-    });
+      }),
+    );
     return { lrs, losses, smoothed };
   });
   const { lrs, smoothed } = result;

@@ -20,3 +20,16 @@ export async function fromSameStart<T>(target: TrainTarget, runs: number, body: 
   }
   return results;
 }
+
+/**
+ * Run `body` with an optimizer made for this run (by the caller's factory) and free its state (moments,
+ * accumulation sums) afterwards, however the run ends: an experiment owns the optimizers it makes, and a
+ * sweep of many runs would otherwise leave every run's state behind.
+ */
+export async function withOwnOptimizer<O extends { dispose(): void }, T>(optimizer: O, body: (optimizer: O) => Promise<T>): Promise<T> {
+  try {
+    return await body(optimizer);
+  } finally {
+    optimizer.dispose();
+  }
+}

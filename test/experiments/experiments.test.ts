@@ -69,6 +69,30 @@ describe("experiments", () => {
     tf.dispose(model.variables);
   });
 
+  test("the optimizers an experiment makes are freed after their runs: no moment or accumulation left behind", async () => {
+    const model = linear("owned");
+    const before = tf.memory().numTensors;
+    // stateful optimizers (momentum's velocity, Adam's moments, accumulation sums), so a leak shows in the count
+    let [made, disposed] = [0, 0];
+    const track = <O extends { dispose(): void }>(optimizer: O): O => {
+      made++;
+      const dispose = optimizer.dispose.bind(optimizer);
+      optimizer.dispose = () => {
+        disposed++;
+        dispose();
+      };
+      return optimizer;
+    };
+    await compareOptimizers({ target: model, data, optimizers: { momentum: () => track(momentum({ lr: 0.05 })), adam: () => track(adam({ lr: 0.05, accumulate: { steps: 2 } })) }, epochs: 1, batchSize: 32 });
+    assert.equal(tf.memory().numTensors, before, "tensors left behind by compareOptimizers");
+    await batchSizeSweep({ target: model, data, batchSizes: [16, 64], optimizer: (b) => track(momentum({ lr: 0.002 * b })), targetLoss: 0.5, maxEpochs: 3 });
+    assert.equal(tf.memory().numTensors, before, "tensors left behind by batchSizeSweep");
+    await lrRangeTest({ target: model, data, optimizer: (lr) => track(adam({ lr })), minLr: 1e-4, maxLr: 10, steps: 30, batchSize: 16 });
+    assert.equal(tf.memory().numTensors, before, "tensors left behind by lrRangeTest");
+    assert.deepEqual({ made, disposed }, { made: 5, disposed: 5 });
+    tf.dispose(model.variables);
+  });
+
   test("accumulation check: 4 micro-batches of 8 match batches of 32 to float32 rounding", async () => {
     const model = linear("accum-check");
     const tensorsBefore = tf.memory().numTensors;
