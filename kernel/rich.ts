@@ -15,8 +15,12 @@
 import { inspect } from "node:util";
 import { JsonObject, JsonValue, MimeBundle } from "../jupyter/messages";
 import { JUPYTER_DISPLAY } from "../src/host";
-import * as chartBundles from "../src/plot/bundles";
 import type { PlotlyFigure, VegaLiteSpec } from "../src/plot/types";
+
+/** The chart renderers (src/plot), loaded with the first chart: a kernel's start does not wait for them. */
+function chartBundles(): typeof import("../src/plot/bundles") {
+  return require("../src/plot/bundles") as typeof import("../src/plot/bundles");
+}
 
 
 /** A bundle with its metadata, ready for display_data / execute_result. */
@@ -183,7 +187,7 @@ export function plotlyBundle(figure: { data?: unknown; layout?: unknown; config?
   }
   const spec = toJson({ data: figure.data, layout: figure.layout ?? {}, ...(figure.config ? { config: figure.config } : {}) }, "display.plotly: figure");
   // interactive JSON, self-contained HTML (plotly.js once per session), SVG and text: src/plot/bundles.ts
-  return chartBundles.plotlyBundle(spec as unknown as PlotlyFigure).then((data) => ({ data: normalizeBundle(data, "display.plotly"), metadata: {} }));
+  return chartBundles().plotlyBundle(spec as unknown as PlotlyFigure).then((data) => ({ data: normalizeBundle(data, "display.plotly"), metadata: {} }));
 }
 
 /** A Vega-Lite v5 spec as a bundle: the interactive type, an SVG rendered in Node, and a text fallback. */
@@ -192,7 +196,7 @@ export function vegaLiteBundle(spec: object): Promise<Rendered> {
     throw new TypeError(`display.vegalite: spec must be a Vega-Lite specification object, got ${describe(spec)}`);
   }
   const json = toJson(spec, "display.vegalite: spec") as unknown as VegaLiteSpec;
-  return chartBundles.vegaLiteBundle(json).then((data) => ({
+  return chartBundles().vegaLiteBundle(json).then((data) => ({
     data: normalizeBundle(data, "display.vegalite"),
     metadata: {},
   }));
