@@ -16,7 +16,7 @@ export interface AccumulationCheckOptions {
   target: TrainTarget;
   data: DataInput;
   loss?: LossName | LossFunction;
-  /** A fresh optimizer with the given accumulation (undefined: none). */
+  /** A fresh optimizer with the given accumulation (undefined: none), disposed after its run. */
   optimizer: (accumulate: AccumulateOptions | undefined) => Optimizer;
   microBatchSize: number;
   steps: number;

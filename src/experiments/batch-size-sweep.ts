@@ -18,7 +18,7 @@ export interface BatchSizeSweepOptions {
   data: DataInput;
   loss?: LossName | LossFunction;
   batchSizes: number[];
-  /** A fresh optimizer for a batch size (e.g. a learning rate scaled with it). */
+  /** A fresh optimizer for a batch size (e.g. a learning rate scaled with it), disposed after its run. */
   optimizer: (batchSize: number) => Optimizer;
   /** Stop when the smoothed training loss is at or below this. */
   targetLoss: number;

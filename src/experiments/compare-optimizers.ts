@@ -15,7 +15,7 @@ export interface CompareOptimizersOptions {
   data: DataInput;
   validation?: DataInput;
   loss?: LossName | LossFunction;
-  /** Name → a fresh optimizer. */
+  /** Name → a fresh optimizer, made for its run and disposed after it. */
   optimizers: Record<string, () => Optimizer>;
   epochs: number;
   batchSize?: number | "full";

@@ -20,7 +20,7 @@ export interface LrRangeTestOptions {
   target: TrainTarget;
   data: DataInput;
   loss?: LossName | LossFunction;
-  /** An optimizer with this learning rate (a schedule), e.g. `(lr) => sgd({ lr, momentum: 0.9 })`. */
+  /** A fresh optimizer with this learning rate (a schedule), e.g. `(lr) => sgd({ lr, momentum: 0.9 })`; disposed after the test. */
   optimizer: (lr: Hyperparameter) => Optimizer;
   minLr?: number;
   maxLr?: number;
