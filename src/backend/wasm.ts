@@ -65,8 +65,9 @@ export function allCoresWasmThreads(cores: number = os.availableParallelism()): 
 /**
  * The default size of the thread pool: every core (at most 8), except on a machine of two cores or fewer, where
  * it is one. There the pool's threads (XNNPACK's, which spin while they wait for work, and stepwise's kernel
- * pool) share both cores with the main thread and V8's own, and on a 2-core machine one thread trained the
- * bench's MLP and CNN faster or as fast in 24 interleaved pairs of runs, up to 1.6× faster at batch 16.
+ * pool) share both cores with the main thread and V8's own. On a 2-core machine, in 24 interleaved pairs of
+ * runs of the bench's models, one thread was as fast on the CNN at batch 64 (median ratio 1.00) and faster
+ * everywhere else: 1.13× on the MLP at batch 64, 1.3× (CNN) and 1.6× (MLP) accumulating 4 micro-batches of 16.
  */
 export function defaultWasmThreads(cores: number = os.availableParallelism()): number {
   return cores <= 2 ? 1 : allCoresWasmThreads(cores);
