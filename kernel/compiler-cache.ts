@@ -45,8 +45,8 @@ export interface CompilerLoad {
   /**
    * Write the cache when it was missing or rejected, with the bytecode of every function run so far: call
    * it once the first program is built. A cache that was accepted is marked as used instead (once a day).
-   * Either way, caches unused for UNUSED_DAYS are removed. Resolves to whether a cache was written; never
-   * rejects.
+   * After a write or a mark, caches unused for UNUSED_DAYS are removed. Resolves to whether a cache was
+   * written; never rejects.
    */
   save(): Promise<boolean>;
 }

@@ -22,7 +22,6 @@ function chartBundles(): typeof import("../src/plot/bundles") {
   return require("../src/plot/bundles") as typeof import("../src/plot/bundles");
 }
 
-
 /** A bundle with its metadata, ready for display_data / execute_result. */
 export interface Rendered {
   data: MimeBundle;
