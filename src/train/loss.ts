@@ -3,6 +3,7 @@
  * for classification (targets as class indices or one-hot, predictions as scores per class).
  */
 import * as tf from "@tensorflow/tfjs";
+import { crossEntropyOfProbabilities } from "./cross-entropy";
 
 export type LossName =
   | "softmaxCrossEntropy"
@@ -38,12 +39,20 @@ function asOneHot(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.oneHot(yTrue.flatten().toInt(), yPred.shape[yPred.rank - 1]);
 }
 
+/** Cross-entropy from probabilities (a softmax output layer): one op against class indices, else tfjs-layers'. */
+function categoricalCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  if (yPred.rank === 2 && holdsClassIndices(yTrue, yPred)) {
+    return tf.tidy(() => crossEntropyOfProbabilities(yTrue.flatten().toInt() as tf.Tensor1D, yPred as tf.Tensor2D));
+  }
+  return tf.metrics.categoricalCrossentropy(asOneHot(yTrue, yPred), yPred).mean() as tf.Scalar;
+}
+
 const LOSSES: Record<LossName, LossFunction> = {
   /** Cross-entropy from logits (the numerically stable form). */
   softmaxCrossEntropy: (y, p) => tf.losses.softmaxCrossEntropy(asOneHot(y, p), p) as tf.Scalar,
   /** Cross-entropy from probabilities (a softmax output layer). */
-  categoricalCrossentropy: (y, p) => tf.metrics.categoricalCrossentropy(asOneHot(y, p), p).mean() as tf.Scalar,
-  sparseCategoricalCrossentropy: (y, p) => tf.metrics.categoricalCrossentropy(asOneHot(y, p), p).mean() as tf.Scalar,
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy: categoricalCrossentropy,
   binaryCrossentropy: (y, p) => tf.metrics.binaryCrossentropy(y, p).mean() as tf.Scalar,
   meanSquaredError: (y, p) => tf.losses.meanSquaredError(y, p) as tf.Scalar,
   meanAbsoluteError: (y, p) => tf.losses.absoluteDifference(y, p) as tf.Scalar,
