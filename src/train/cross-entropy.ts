@@ -6,8 +6,8 @@
  *
  *   ∂L/∂p_ik = −[ε ≤ q_i ≤ 1 − ε] · (δ_k,y_i − q_i) / (N · clip(q_i) · s_i),   q_i = p_i,y_i / s_i,
  *
- * in a dozen small kernels, where tfjs's tape records the composed forward pass and differentiates it in
- * about thirty: per training step that was a third of the MLP's kernel dispatches.
+ * in a dozen small kernels, where tfjs's tape records the composed forward pass (saving its tensors) and
+ * differentiates it op by op: a training step of the bench's MLP dispatches 93 kernels instead of 115.
  */
 import * as tf from "@tensorflow/tfjs";
 
