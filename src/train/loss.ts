@@ -3,7 +3,7 @@
  * for classification (targets as class indices or one-hot, predictions as scores per class).
  */
 import * as tf from "@tensorflow/tfjs";
-import { crossEntropyOfProbabilities } from "./cross-entropy";
+import { crossEntropyOfLogits, crossEntropyOfProbabilities } from "./cross-entropy";
 
 export type LossName =
   | "softmaxCrossEntropy"
@@ -39,17 +39,31 @@ function asOneHot(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.oneHot(yTrue.flatten().toInt(), yPred.shape[yPred.rank - 1]);
 }
 
+/** Class indices as the int32 vector the fused cross-entropies take. */
+function classIndices(yTrue: tf.Tensor): tf.Tensor1D {
+  const flat = yTrue.rank === 1 ? yTrue : yTrue.flatten();
+  return (flat.dtype === "int32" ? flat : flat.toInt()) as tf.Tensor1D;
+}
+
+/** Cross-entropy from logits: one op against class indices (cross-entropy.ts), else tfjs-core's. */
+function softmaxCrossEntropy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  if (yPred.rank === 2 && holdsClassIndices(yTrue, yPred)) {
+    return tf.tidy(() => crossEntropyOfLogits(classIndices(yTrue), yPred as tf.Tensor2D));
+  }
+  return tf.losses.softmaxCrossEntropy(asOneHot(yTrue, yPred), yPred) as tf.Scalar;
+}
+
 /** Cross-entropy from probabilities (a softmax output layer): one op against class indices, else tfjs-layers'. */
 function categoricalCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
   if (yPred.rank === 2 && holdsClassIndices(yTrue, yPred)) {
-    return tf.tidy(() => crossEntropyOfProbabilities(yTrue.flatten().toInt() as tf.Tensor1D, yPred as tf.Tensor2D));
+    return tf.tidy(() => crossEntropyOfProbabilities(classIndices(yTrue), yPred as tf.Tensor2D));
   }
   return tf.metrics.categoricalCrossentropy(asOneHot(yTrue, yPred), yPred).mean() as tf.Scalar;
 }
 
 const LOSSES: Record<LossName, LossFunction> = {
   /** Cross-entropy from logits (the numerically stable form). */
-  softmaxCrossEntropy: (y, p) => tf.losses.softmaxCrossEntropy(asOneHot(y, p), p) as tf.Scalar,
+  softmaxCrossEntropy,
   /** Cross-entropy from probabilities (a softmax output layer). */
   categoricalCrossentropy,
   sparseCategoricalCrossentropy: categoricalCrossentropy,
