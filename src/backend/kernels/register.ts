@@ -11,6 +11,7 @@ import { checkedAvgPoolGradConfig } from "./avg-pool-grad";
 import { EXPLICIT_PADDING_KERNELS, explicitPaddingConfig } from "./explicit-padding";
 import { sharingCastConfig, sharingIdentityConfig } from "./forward";
 import { exactOneHotConfig } from "./one-hot";
+import { CPU_DTYPE_CASES, cpuForDtypesConfig } from "./dtype-fallback";
 import { maxPoolGradConfig } from "./max-pool-grad";
 import { provideInPlaceArithmetic } from "../../tensor";
 import { adamStepConfig, wasmInPlaceArithmetic } from "./optimizer-steps";
@@ -46,7 +47,8 @@ let registered = false;
  * wasm backend, so that CNN and embedding training run on wasm, and replaces its scalar-loop
  * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
  * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool), fixes its OneHot
- * to other dtypes than int32 (one-hot.ts), and gives its forward convolutions and pools their padding as
+ * to other dtypes than int32 (one-hot.ts), runs the dtypes that some of its kernels get wrong on cpu
+ * (dtype-fallback.ts), and gives its forward convolutions and pools their padding as
  * explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and tfjs-core mis-sizes some
  * numeric ones). Where the runtime has wasm SIMD, stepwise's own kernels (simd.ts) take the max-pool and
  * filter gradients, bias sums and additions, gathers, products with new weights, and the fused Adam and
@@ -74,6 +76,7 @@ export function registerWasmTrainingKernels(): void {
     ...EXPLICIT_PADDING_KERNELS.map((name): [string, (original: KernelConfig) => KernelConfig] => [name, explicitPaddingConfig]),
   ];
   if (simdKernelsAvailable()) wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig]);
+  for (const [name, needsCpu] of CPU_DTYPE_CASES) wrappers.push([name, (original) => cpuForDtypesConfig(original, needsCpu)]);
   for (const [name, wrap] of wrappers) {
     const original = tf.getKernel(name, "wasm");
     if (!original) continue;
