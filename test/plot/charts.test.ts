@@ -179,6 +179,20 @@ describe("experiment charts", () => {
     assert.ok(shown.includes("log10(f − f*)"));
   });
 
+  test("trajectoryChart marks every step of a short path and draws a long one as a line alone", async () => {
+    const fn = rosenbrock();
+    const short = trajectory(fn, sgd({ lr: 1e-3 }), { steps: 199 });
+    const long = trajectory(fn, sgd({ lr: 1e-3 }), { steps: 1000 });
+    const chart = trajectoryChart(fn, { short, long }, { resolution: 30, levels: 6 });
+    assert.deepEqual(chart.plotly.data.slice(1, 3).map((t) => t.mode), ["lines+markers", "lines"]);
+    assert.equal(chart.plotly.data[2].x?.length, 1001, "the long path is drawn whole");
+    // the static SVG: one symbol per marked step (aria-labelled "…; series: short"), none for the long path's steps
+    const svg = await chart.toSVG();
+    const symbols = (name: string) => (svg.match(new RegExp(`series: ${name}"`, "g")) ?? []).length;
+    assert.equal(symbols("short"), 200);
+    assert.equal(symbols("long"), 0);
+  });
+
   test("trajectoryChart refuses bad input, naming the option", () => {
     const fn = rosenbrock();
     const path = trajectory(fn, sgd({ lr: 1e-3 }), { steps: 2 });
