@@ -12,6 +12,7 @@ import { EXPLICIT_PADDING_KERNELS, explicitPaddingConfig } from "./explicit-padd
 import { sharingCastConfig, sharingIdentityConfig } from "./forward";
 import { exactOneHotConfig } from "./one-hot";
 import { CPU_DTYPE_CASES, cpuForDtypesConfig } from "./dtype-fallback";
+import { bilinearGradConfig, nearestGradConfig } from "./resize-grad";
 import { maxPoolGradConfig } from "./max-pool-grad";
 import { provideInPlaceArithmetic } from "../../tensor";
 import { adamStepConfig, wasmInPlaceArithmetic } from "./optimizer-steps";
@@ -46,13 +47,13 @@ let registered = false;
  * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum for the
  * wasm backend, so that CNN and embedding training run on wasm, and replaces its scalar-loop
  * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
- * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool), fixes its OneHot
- * to other dtypes than int32 (one-hot.ts), runs the dtypes that some of its kernels get wrong on cpu
- * (dtype-fallback.ts), and gives its forward convolutions and pools their padding as
- * explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and tfjs-core mis-sizes some
- * numeric ones). Where the runtime has wasm SIMD, stepwise's own kernels (simd.ts) take the max-pool and
- * filter gradients, bias sums and additions, gathers, products with new weights, and the fused Adam and
- * accumulation steps.
+ * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). It fixes its
+ * OneHot to other dtypes than int32 (one-hot.ts), runs the dtypes that some of its kernels get wrong on cpu
+ * (dtype-fallback.ts), computes its resize gradients where they are wrong (resize-grad.ts), and gives its
+ * forward convolutions and pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some
+ * "same" paddings wrong, and tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
+ * stepwise's own kernels (simd.ts) take the max-pool and filter gradients, bias sums and additions, gathers,
+ * products with new weights, and the fused Adam and accumulation steps.
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
 export function registerWasmTrainingKernels(): void {
@@ -72,6 +73,8 @@ export function registerWasmTrainingKernels(): void {
     ["Identity", sharingIdentityConfig],
     ["Cast", sharingCastConfig],
     ["OneHot", exactOneHotConfig],
+    ["ResizeBilinearGrad", bilinearGradConfig],
+    ["ResizeNearestNeighborGrad", nearestGradConfig],
     ["AvgPoolGrad", checkedAvgPoolGradConfig],
     ...EXPLICIT_PADDING_KERNELS.map((name): [string, (original: KernelConfig) => KernelConfig] => [name, explicitPaddingConfig]),
   ];
