@@ -21,7 +21,7 @@ import * as tf from "@tensorflow/tfjs";
 
 /**
  * One-hot rows as float32. Not `tf.oneHot(…, "float32")`: tfjs-backend-wasm's own OneHot writes int32 bits
- * into it (stepwise's kernels fix that, one-hot.ts, but `fit` must not depend on how the backend was set up).
+ * into it (stepwise's kernels fix that, dtype-fallback.ts, but `fit` must not depend on how the backend was set up).
  */
 function floatOneHot(classes: tf.Tensor1D, columns: number): tf.Tensor2D {
   return tf.oneHot(classes, columns).cast("float32") as tf.Tensor2D;

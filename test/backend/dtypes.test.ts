@@ -85,6 +85,13 @@ function draw(random: Rng, kernel: string, dtype: DType): { what: string; op: ()
       const f = kernel === "Cumsum" ? tf.cumsum : tf.cumprod;
       return { what: `[${dims}] axis ${axis} exclusive ${exclusive} reverse ${reverse}`, op: () => f(x(), axis, exclusive, reverse) };
     }
+    case "OneHot": {
+      // the drawn dtype is the output's; the indices are int32, some outside [0, depth)
+      const depth = 2 + random.int(8);
+      const indices = Array.from({ length: data.length }, () => random.int(depth + 2) - 1);
+      const [on, off] = dtype === "bool" ? [1, 0] : dtype === "int32" ? [random.int(7) - 3, random.int(7) - 3] : [random.normal(), random.normal()];
+      return { what: `[${dims}] depth ${depth}, on ${on}, off ${off}`, op: () => tf.oneHot(tf.tensor(indices, dims, "int32"), depth, on, off, dtype) };
+    }
     default:
       throw new Error(`no op for ${kernel}`);
   }

@@ -13,7 +13,9 @@
  * - Reverse on bool: a trap (memory access out of bounds) that leaves the module unusable;
  * - Select (tf.where) between bool tensors: a trap;
  * - TopK on bool: unwritten values and indices;
- * - Cumsum and Cumprod on bool: an error where cpu answers.
+ * - Cumsum and Cumprod on bool: an error where cpu answers;
+ * - OneHot to float32 or bool: int32 values whatever the dtype asked for (a float32 one-hot held 1.4e−45, the
+ *   bits of int 1), with the on and off values truncated (label smoothing's 0.9 and 0.05 became 0 and 0).
  * Those cases run the cpu backend's kernel on a copy of the inputs, and the outputs are copied back into wasm
  * tensors: slower, for dtypes that training code seldom sends through these kernels, but the right answer.
  * Every other case runs the wasm kernel as before.
@@ -23,10 +25,11 @@ import type { DataType, KernelBackend, KernelConfig, KernelFunc, TensorInfo } fr
 import type { WasmBackendLike } from "./scope";
 
 type Inputs = Record<string, TensorInfo>;
-type NeedsCpu = (inputs: Inputs) => boolean;
+type NeedsCpu = (inputs: Inputs, attrs: Record<string, unknown>) => boolean;
 
 const notFloat = (name: string): NeedsCpu => (inputs) => inputs[name] !== undefined && inputs[name].dtype !== "float32";
 const isBool = (name: string): NeedsCpu => (inputs) => inputs[name] !== undefined && inputs[name].dtype === "bool";
+const outputNotInt = (): NeedsCpu => (_inputs, attrs) => attrs.dtype !== "int32";
 
 /** tfjs-backend-wasm's element-wise math kernels (its `createUnaryKernelConfig`), input `x`. */
 const ELEMENTWISE = [
@@ -48,6 +51,7 @@ export const CPU_DTYPE_CASES: ReadonlyArray<readonly [string, NeedsCpu]> = [
   ["TopK", isBool("x")],
   ["Cumsum", isBool("x")],
   ["Cumprod", isBool("x")],
+  ["OneHot", outputNotInt()],
 ];
 
 /** Runs `kernelName`'s cpu kernel on copies of the wasm inputs; its outputs become wasm tensors. */
@@ -80,6 +84,7 @@ function onCpu(kernelName: string, args: Parameters<KernelFunc>[0]): TensorInfo 
 
 /** `original` for every case but those `needsCpu` names. */
 export function cpuForDtypesConfig(original: KernelConfig, needsCpu: NeedsCpu): KernelConfig {
-  const kernelFunc: KernelFunc = (args) => (needsCpu(args.inputs as Inputs) ? onCpu(original.kernelName, args) : original.kernelFunc(args));
+  const kernelFunc: KernelFunc = (args) =>
+    needsCpu(args.inputs as Inputs, args.attrs as Record<string, unknown>) ? onCpu(original.kernelName, args) : original.kernelFunc(args);
   return { ...original, kernelFunc };
 }

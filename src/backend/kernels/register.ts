@@ -10,7 +10,6 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./d
 import { checkedAvgPoolGradConfig } from "./avg-pool-grad";
 import { EXPLICIT_PADDING_KERNELS, explicitPaddingConfig } from "./explicit-padding";
 import { sharingCastConfig, sharingIdentityConfig } from "./forward";
-import { exactOneHotConfig } from "./one-hot";
 import { CPU_DTYPE_CASES, cpuForDtypesConfig } from "./dtype-fallback";
 import { bilinearGradConfig, nearestGradConfig } from "./resize-grad";
 import { maxPoolGradConfig } from "./max-pool-grad";
@@ -47,11 +46,11 @@ let registered = false;
  * Registers Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum for the
  * wasm backend, so that CNN and embedding training run on wasm, and replaces its scalar-loop
  * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
- * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). It fixes its
- * OneHot to other dtypes than int32 (one-hot.ts), runs the dtypes that some of its kernels get wrong on cpu
- * (dtype-fallback.ts), computes its resize gradients where they are wrong (resize-grad.ts), and gives its
- * forward convolutions and pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some
- * "same" paddings wrong, and tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
+ * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). It runs the
+ * dtypes that some of its kernels get wrong (OneHot to float32 among them) on cpu (dtype-fallback.ts),
+ * computes its resize gradients where they are wrong (resize-grad.ts), and gives its forward convolutions and
+ * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
+ * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
  * stepwise's own kernels (simd.ts) take the max-pool and filter gradients, bias sums and additions, gathers,
  * products with new weights, and the fused Adam and accumulation steps.
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
@@ -72,7 +71,6 @@ export function registerWasmTrainingKernels(): void {
     ...(simdKernelsAvailable() ? [["Conv2D", directConv2DConfig] as [string, (original: KernelConfig) => KernelConfig]] : []),
     ["Identity", sharingIdentityConfig],
     ["Cast", sharingCastConfig],
-    ["OneHot", exactOneHotConfig],
     ["ResizeBilinearGrad", bilinearGradConfig],
     ["ResizeNearestNeighborGrad", nearestGradConfig],
     ["AvgPoolGrad", checkedAvgPoolGradConfig],
