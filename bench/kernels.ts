@@ -13,7 +13,8 @@
  *   - slices, Pᵀ·dy     patches built transposed from kh·kw strided slices of the CNHW input, one GEMM
  *   - conv(xᵀ, dyᵀ)     a convolution of the transposed input with the transposed output gradient
  *   - Conv3DBackpropFilterV2 (depth 1), the wasm backend's own (scalar) 3-D filter gradient
- * then the other backward kernels of the model, and a whole training step (Adam) in samples/s.
+ * then the other backward kernels of the model (and a batch sliced out of a data set), and a whole training
+ * step (Adam) in samples/s.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TensorInfo } from "@tensorflow/tfjs-core";
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
   }
   for (const [name, cells] of Object.entries(results)) console.log(row([name, ...cells], widths));
 
-  console.log("\nother backward kernels of the model, ms");
+  console.log("\nother kernels of the model, and a batch out of a data set, ms");
   const others: Array<[string, () => tf.Tensor]> = [];
   {
     const dy2 = tf.randomNormal<tf.Rank.R4>([64, 11, 11, 32]);
@@ -175,6 +176,9 @@ async function main(): Promise<void> {
     others.push(["Conv2D conv1 (forward)", () => tf.conv2d(x1, w1, 1, "valid")]);
     const x2 = tf.randomNormal<tf.Rank.R4>([64, 13, 13, 16]);
     others.push(["Conv2D conv2 (forward)", () => tf.conv2d(x2, w2, 1, "valid")]);
+    // slice.ts: tfjs-backend-wasm's own Slice copied the whole input first (17.6 ms here)
+    const images = tf.randomNormal<tf.Rank.R2>([10000, 784]);
+    others.push(["Slice 32 rows of [10000, 784]", () => tf.slice(images, [5000, 0], [32, 784])]);
   }
   for (const [name, run] of others) console.log(row([name, time(() => run().dispose(), reps).toFixed(2)], [34, 12]));
 

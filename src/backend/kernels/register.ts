@@ -13,6 +13,7 @@ import { sharingCastConfig, sharingIdentityConfig } from "./forward";
 import { CPU_DTYPE_CASES, cpuForDtypesConfig } from "./dtype-fallback";
 import { bilinearGradConfig, nearestGradConfig } from "./resize-grad";
 import { maxPoolGradConfig } from "./max-pool-grad";
+import { heapSliceConfig, heapSplitConfig, heapStridedSliceConfig, heapUnpackConfig } from "./slice";
 import { provideInPlaceArithmetic } from "../../tensor";
 import { adamStepConfig, wasmInPlaceArithmetic } from "./optimizer-steps";
 import { simdKernelsAvailable } from "./simd";
@@ -48,7 +49,8 @@ let registered = false;
  * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
  * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). It runs the
  * dtypes that some of its kernels get wrong (OneHot to float32 among them) on cpu (dtype-fallback.ts),
- * computes its resize gradients where they are wrong (resize-grad.ts), and gives its forward convolutions and
+ * computes its resize gradients where they are wrong (resize-grad.ts), slices without first copying the
+ * whole input out of the heap (slice.ts), and gives its forward convolutions and
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
  * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
  * stepwise's own kernels (simd.ts) take the max-pool and filter gradients, bias sums and additions, gathers,
@@ -74,6 +76,11 @@ export function registerWasmTrainingKernels(): void {
     ["ResizeBilinearGrad", bilinearGradConfig],
     ["ResizeNearestNeighborGrad", nearestGradConfig],
     ["AvgPoolGrad", checkedAvgPoolGradConfig],
+    // beneath the dtype fallback (wrapped last), which takes StridedSlice's non-float general path to cpu
+    ["Slice", heapSliceConfig],
+    ["SplitV", heapSplitConfig],
+    ["Unpack", heapUnpackConfig],
+    ["StridedSlice", heapStridedSliceConfig],
     ...EXPLICIT_PADDING_KERNELS.map((name): [string, (original: KernelConfig) => KernelConfig] => [name, explicitPaddingConfig]),
   ];
   if (simdKernelsAvailable()) wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig]);
