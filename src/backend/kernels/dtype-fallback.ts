@@ -23,6 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { DataType, KernelBackend, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./scope";
+import { stridedSliceIsGeneral } from "./slice";
 
 type Inputs = Record<string, TensorInfo>;
 type NeedsCpu = (inputs: Inputs, attrs: Record<string, unknown>) => boolean;
@@ -43,7 +44,8 @@ export const CPU_DTYPE_CASES: ReadonlyArray<readonly [string, NeedsCpu]> = [
   ...ELEMENTWISE.map((name) => [name, notFloat("x")] as const),
   ["Step", notFloat("x")],
   ["LeakyRelu", notFloat("x")],
-  ["StridedSlice", notFloat("x")],
+  // its general path only: a reshape or a contiguous slice (slice.ts) is right for every dtype
+  ["StridedSlice", (inputs, attrs) => notFloat("x")(inputs, attrs) && stridedSliceIsGeneral(inputs.x, attrs)],
   ["ClipByValue", notFloat("x")],
   ["ResizeNearestNeighbor", notFloat("images")],
   ["Reverse", isBool("x")],

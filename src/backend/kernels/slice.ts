@@ -121,6 +121,20 @@ interface StridedSliceAttrs {
   shrinkAxisMask: number;
 }
 
+function stridedSliceInfo(x: TensorInfo, attrs: Record<string, unknown>): ReturnType<typeof tf.slice_util.sliceInfo> {
+  const a = attrs as unknown as StridedSliceAttrs;
+  return tf.slice_util.sliceInfo(x.shape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
+}
+
+/**
+ * Whether tfjs-backend-wasm's StridedSlice takes its general path (its own strided kernel, which gets
+ * int32 and bool wrong: dtype-fallback.ts) for x and these attributes, rather than a reshape or a slice.
+ */
+export function stridedSliceIsGeneral(x: TensorInfo, attrs: Record<string, unknown>): boolean {
+  const info = stridedSliceInfo(x, attrs);
+  return !(info.isIdentity || info.sliceDim0 || info.isSimpleSlice);
+}
+
 /**
  * StridedSlice: its contiguous case (tfjs-backend-wasm's "slice then reshape" path) sliced from the heap;
  * every other case to the original kernel.
@@ -129,10 +143,10 @@ export function heapStridedSliceConfig(original: KernelConfig): KernelConfig {
   return wrapper(original, (args) => {
     const x = args.inputs.x as TensorInfo;
     if (x.dtype === "string") return original.kernelFunc(args);
-    const a = args.attrs as unknown as StridedSliceAttrs;
-    const info = tf.slice_util.sliceInfo(x.shape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
+    const info = stridedSliceInfo(x, args.attrs as Record<string, unknown>);
     if (info.isIdentity || !(info.sliceDim0 || info.isSimpleSlice)) return original.kernelFunc(args);
-    const size = tf.slice_util.computeOutShape(info.begin, info.end, info.strides);
+    // an end before its begin is an empty extent (computeOutShape gives it negative)
+    const size = tf.slice_util.computeOutShape(info.begin, info.end, info.strides).map((extent) => Math.max(0, extent));
     const { dataId, dtype } = sliceFromHeap(args.backend as unknown as WasmBackendLike, x, info.begin, size);
     return { dataId, dtype, shape: info.finalShape };
   });
