@@ -48,6 +48,72 @@ function bytes4(count: u64): u64 {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Max pool
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * y for a max pool over NHWC x: windows fh × fw at strides sh × sw, with `top` rows and `left` columns of
+ * padding before the image, which is not read. Each output is its window's first maximum in row-major
+ * order, starting from −∞ with strictly greater winning, as tfjs's cpu backend computes it: NaN never
+ * wins (XNNPACK, behind the wasm backend's own MaxPool, gave 2 for the window {2, 3, NaN, NaN}), and the
+ * value is the one maxPoolGrad sends the gradient to. Four channels at a time.
+ */
+export function maxPool(
+  x: usize, y: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
+  sh: i32, sw: i32, fh: i32, fw: i32, top: i32, left: i32, xBytes: usize, yBytes: usize,
+): i32 {
+  if (batch < 0 || height < 0 || width < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || sh < 1 || sw < 1 || fh < 1 || fw < 1) {
+    return BAD_GEOMETRY;
+  }
+  if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
+  if (!fits(y, bytes4(<u64>batch * outHeight * outWidth * channels), yBytes)) return 2;
+  const colStride = <usize>channels * 4;
+  const rowStride = <usize>width * colStride;
+  const c4 = channels & ~3;
+  const minusInf = f32x4.splat(-Infinity);
+  let out = y;
+  for (let n = 0; n < batch; n++) {
+    const xn = x + <usize>n * height * rowStride;
+    for (let oh = 0; oh < outHeight; oh++) {
+      const row = oh * sh - top;
+      const hMin = max(0, row), hMax = min(height, row + fh);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const col = ow * sw - left;
+        const wMin = max(0, col), wMax = min(width, col + fw);
+        const corner = xn + <usize>hMin * rowStride + <usize>wMin * colStride;
+        let c = 0;
+        for (; c < c4; c += 4) {
+          let best = minusInf;
+          let rowAt = corner + (<usize>c << 2);
+          for (let h = hMin; h < hMax; h++, rowAt += rowStride) {
+            let at = rowAt;
+            for (let w = wMin; w < wMax; w++, at += colStride) {
+              const v = v128.load(at);
+              best = v128.bitselect(v, best, f32x4.gt(v, best));
+            }
+          }
+          v128.store(out + (<usize>c << 2), best);
+        }
+        for (; c < channels; c++) {
+          let best: f32 = -Infinity;
+          let rowAt = corner + (<usize>c << 2);
+          for (let h = hMin; h < hMax; h++, rowAt += rowStride) {
+            let at = rowAt;
+            for (let w = wMin; w < wMax; w++, at += colStride) {
+              const v = load<f32>(at);
+              if (v > best) best = v;
+            }
+          }
+          store<f32>(out + (<usize>c << 2), best);
+        }
+        out += colStride;
+      }
+    }
+  }
+  return OK;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Max-pool gradient
 // ---------------------------------------------------------------------------------------------------------
 

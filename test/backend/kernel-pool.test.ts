@@ -1,7 +1,7 @@
 /**
  * stepwise's kernels split between threads (src/backend/kernels/kernel-pool.ts) on tfjs's threaded wasm
  * build, 2 threads: random large configurations (fixed seed) of every kernel that splits — convolution
- * forward and both its gradients (the input gradient is a convolution too), max-pool gradient, and the
+ * forward and both its gradients (the input gradient is a convolution too), max pool and its gradient, and the
  * product with new weights — against tfjs's cpu backend, as the property test compares; the pool must have
  * run them. Then the partition itself.
  */

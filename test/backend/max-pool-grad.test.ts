@@ -99,3 +99,33 @@ describe("MaxPoolGrad on wasm matches cpu", () => {
     }
   });
 });
+
+describe("MaxPool on wasm matches cpu where windows hold NaN and infinities", () => {
+  test("80 random geometries over values with NaN, ±∞ and ties: the forward values exactly, and the gradient", async () => {
+    const random = seeded(13);
+    const special = [NaN, Infinity, -Infinity, 0, 1];
+    let infinite = 0;
+    for (let k = 0; k < 80; k++) {
+      const wh = 1 + random.int(3);
+      const pad: "valid" | "same" = k % 2 === 0 ? "valid" : "same";
+      const window: [number, number] = [wh, 1 + random.int(3)];
+      const strides: [number, number] = [1 + random.int(3), 1 + random.int(3)];
+      const x: Shape4 = [1 + random.int(2), window[0] + random.int(6), window[1] + random.int(6), 1 + random.int(9)];
+      // a third of the values special, so that windows of NaN only, of −∞ only and of NaN beside numbers occur
+      const xv = tiedValues(random, size(x), k % 3).map((v) => (random.int(3) === 0 ? special[random.int(special.length)] : v));
+      const out = tf.backend_util.computePool2DInfo(x, window, strides, 1, pad).outShape;
+      const weights = normals(random, size(out));
+      const results = await onCpuAndWasm(() => {
+        const input = tf.tensor(xv, x) as tf.Tensor4D;
+        const loss = (a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, window, strides, pad), tf.tensor(weights, out)));
+        return [tf.maxPool(input, window, strides, pad), tf.grad(loss)(input)];
+      });
+      const where = `case ${k}: x ${x} window ${window} strides ${strides} pad ${pad}`;
+      // exactly (deepEqual takes NaN as equal to NaN)
+      assert.deepEqual(Array.from(results.wasm[0]), Array.from(results.cpu[0]), `${where}: forward`);
+      infinite += results.cpu[0].filter((v) => !Number.isFinite(v)).length;
+      assertAllClose({ cpu: [results.cpu[1]], wasm: [results.wasm[1]] }, TOL, `${where}: gradient`);
+    }
+    assert.ok(infinite > 0, "some windows held only −∞ or NaN, or +∞");
+  });
+});

@@ -21,6 +21,7 @@ import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
 import { biasAddConfig } from "./bias-add";
 import { directConv2DConfig } from "./conv2d";
+import { directMaxPoolConfig } from "./max-pool";
 import { reluGradConfig, reluGradientConfig } from "./relu-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
@@ -53,7 +54,7 @@ let registered = false;
  * whole input out of the heap (slice.ts), and gives its forward convolutions and
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
  * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
- * stepwise's own kernels (simd.ts) take the max-pool and filter gradients, bias sums and additions, gathers,
+ * stepwise's own kernels (simd.ts) take max pools and their gradients, the filter gradients, bias sums and additions, gathers,
  * products with new weights, and the fused Adam and accumulation steps.
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
@@ -70,7 +71,9 @@ export function registerWasmTrainingKernels(): void {
   // wrappers of the backend's own kernels: each handles its case and hands every other to the original
   const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
     // beneath the explicit padding (wrapped next), so that it receives tfjs's checked explicit paddings
-    ...(simdKernelsAvailable() ? [["Conv2D", directConv2DConfig] as [string, (original: KernelConfig) => KernelConfig]] : []),
+    ...(simdKernelsAvailable()
+      ? ([["Conv2D", directConv2DConfig], ["MaxPool", directMaxPoolConfig]] as Array<[string, (original: KernelConfig) => KernelConfig]>)
+      : []),
     ["Identity", sharingIdentityConfig],
     ["Cast", sharingCastConfig],
     ["ResizeBilinearGrad", bilinearGradConfig],

@@ -28,6 +28,11 @@ import type { WasmBackendLike } from "./scope";
  * arguments contradict each other, and writes nothing unless it returns 0 (sumSquares: −1 for an error).
  */
 export interface SimdKernels {
+  maxPool(
+    x: number, y: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    strideHeight: number, strideWidth: number, filterHeight: number, filterWidth: number, padTop: number, padLeft: number,
+    xBytes: number, yBytes: number,
+  ): number;
   maxPoolGrad2x2(
     x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
     xBytes: number, dyBytes: number, dxBytes: number,
