@@ -105,7 +105,7 @@ export function heapUnpackConfig(original: KernelConfig): KernelConfig {
       const begin = new Array<number>(rank).fill(0);
       begin[axis] = i;
       const { dataId, dtype } = sliceFromHeap(args.backend as unknown as WasmBackendLike, value, begin, size);
-      return { dataId, dtype, shape: outShape };
+      return { dataId, dtype, shape: outShape.slice() };
     });
   });
 }
