@@ -13,7 +13,8 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./scope";
 
-function share(x: TensorInfo, backend: WasmBackendLike): TensorInfo {
+/** x itself as a new output: its buffer with one more reference (tensor data is immutable in tfjs). */
+export function share(x: TensorInfo, backend: WasmBackendLike): TensorInfo {
   backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
 }

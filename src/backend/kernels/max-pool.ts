@@ -13,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { share } from "./forward";
 import type { WasmBackendLike } from "./scope";
 import { kernelPool, runInParts, worthSplitting } from "./kernel-pool";
 import { runChecked, simdKernels } from "./simd";
@@ -36,8 +37,7 @@ export function directMaxPoolConfig(original: KernelConfig): KernelConfig {
     const { top, left } = info.padInfo;
     if (filterHeight === 1 && filterWidth === 1 && tf.util.arraysEqual(info.inShape, info.outShape)) {
       // a 1×1 pool that keeps the shape is x itself on cpu, NaN included (its kernel's shortcut)
-      backend.incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+      return share(x, backend);
     }
     const y = backend.makeOutput(info.outShape.slice(), "float32");
     const image = inHeight * inWidth * inChannels * 4;
