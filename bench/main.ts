@@ -244,6 +244,18 @@ function main(): void {
     "(optimizer: extra time per sample of stepwise's adam over tf.train.adam; accum. time: of 4x16 accumulated over one batch of 64;\n" +
       " batch 16: of plain batches of 16, no accumulation, over one batch of 64 — the cost of the micro-batch size alone)",
   );
+
+  console.log("\nthe training loop: tfjs-layers' model.fit against stepwise's sw.fit (what the lessons run), stepwise adam, samples/s");
+  console.log(`${"backend".padEnd(W)}${"model".padEnd(6)}${"model.fit 64".padStart(13)}${"sw.fit 64".padStart(11)}${"sw.fit 4x16".padStart(13)}${"accum. time".padStart(13)}`);
+  for (const row of rows) {
+    const r = row.results;
+    if (!r) continue;
+    const [layers, own, accumulated] = [r["stepwise adam"], r["sw.fit, stepwise adam"], r["sw.fit, 4 × 16 accumulated"]].map((v) => v.samplesPerSecond);
+    console.log(
+      `${row.label.padEnd(W)}${row.model.padEnd(6)}${layers.toFixed(0).padStart(13)}${own.toFixed(0).padStart(11)}${accumulated.toFixed(0).padStart(13)}${pct(accumulated, own).padStart(13)}`,
+    );
+  }
+  console.log("(accum. time: of 4x16 accumulated over one batch of 64, both through sw.fit; PyTorch's is in the table above)");
   for (const device of new Set(rows.map((row) => row.device && `${row.label}: ${row.device}`))) if (device) console.log(`device: ${device}`);
 }
 

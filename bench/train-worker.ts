@@ -9,7 +9,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { useBestBackend, type BackendName } from "../src/backend";
-import { adam } from "../src/optim";
+import { adam, type Optimizer } from "../src/optim";
+import { fit as swFit } from "../src/train";
 import { benchData, buildModel, type ModelName } from "./models";
 
 const N = 2048;
@@ -19,6 +20,8 @@ const EPOCHS = 2;
 interface Variant {
   optimizer: () => tf.Optimizer & { fitCallback?: () => tf.CustomCallbackArgs };
   batchSize: number;
+  /** the training loop: tfjs-layers' `model.fit` (the default) or stepwise's `sw.fit` */
+  loop?: "sw.fit";
 }
 
 const VARIANTS: Record<string, Variant> = {
@@ -27,6 +30,8 @@ const VARIANTS: Record<string, Variant> = {
   "stepwise adam, 4 × 16 accumulated": { optimizer: () => adam({ lr: 1e-3, accumulate: { steps: 4 } }), batchSize: BATCH / 4 },
   // the same micro-batches without accumulation: what running batches of 16 costs by itself
   "stepwise adam, batch 16": { optimizer: () => adam({ lr: 1e-3 }), batchSize: BATCH / 4 },
+  "sw.fit, stepwise adam": { optimizer: () => adam({ lr: 1e-3 }), batchSize: BATCH, loop: "sw.fit" },
+  "sw.fit, 4 × 16 accumulated": { optimizer: () => adam({ lr: 1e-3, accumulate: { steps: 4 } }), batchSize: BATCH / 4, loop: "sw.fit" },
 };
 
 interface Prepared {
@@ -34,9 +39,16 @@ interface Prepared {
   dispose: () => void;
 }
 
-function prepare(model: ModelName, variant: Variant, data: { x: tf.Tensor; labels: tf.Tensor }): Prepared {
+function prepare(model: ModelName, variant: Variant, data: { x: tf.Tensor; y: tf.Tensor; labels: tf.Tensor }): Prepared {
   const net = buildModel(model);
   const optimizer = variant.optimizer();
+  if (variant.loop === "sw.fit") {
+    const options = { optimizer: optimizer as Optimizer, loss: "sparseCategoricalCrossentropy" as const, data: { x: data.x, y: data.y } };
+    return {
+      fit: (epochs) => swFit(net, { ...options, batchSize: variant.batchSize, shuffle: false, progress: "none", epochs }),
+      dispose: () => net.dispose(),
+    };
+  }
   net.compile({ optimizer, loss: "sparseCategoricalCrossentropy" });
   const callbacks = optimizer.fitCallback ? [optimizer.fitCallback()] : [];
   return {
@@ -56,7 +68,7 @@ async function measureAll(model: ModelName): Promise<Record<string, { samplesPer
   const { x, y } = benchData(model, N);
   // tfjs's sparseCategoricalCrossentropy expects float labels shaped [N, 1]
   const labels = tf.tidy(() => y.toFloat().reshape([N, 1]));
-  const prepared = Object.fromEntries(Object.entries(VARIANTS).map(([name, variant]) => [name, prepare(model, variant, { x, labels })]));
+  const prepared = Object.fromEntries(Object.entries(VARIANTS).map(([name, variant]) => [name, prepare(model, variant, { x, y, labels })]));
   for (const p of Object.values(prepared)) await p.fit(1);
   const rounds: Record<string, number[]> = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, []]));
   for (let r = 0; r < REPEATS; r++) {
