@@ -1180,3 +1180,4 @@ export function reluGrad(dy: usize, x: usize, dx: usize, n: i32, dyBytes: usize,
 }
 
 export * from "./step";
+export * from "./losses";

@@ -8,6 +8,17 @@ import type { NamedAttrMap } from "@tensorflow/tfjs-core";
  */
 export function runKernelIfRegistered(kernelName: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor[] | undefined {
   if (!tf.getKernel(kernelName, tf.getBackend())) return undefined;
+  return runKernelOutputs(kernelName, inputs, attrs);
+}
+
+/** Whether the active backend registered every one of the kernels `kernelNames`. */
+export function backendHasKernels(...kernelNames: string[]): boolean {
+  const backend = tf.getBackend();
+  return kernelNames.every((name) => tf.getKernel(name, backend) !== undefined);
+}
+
+/** The outputs of the kernel `kernelName`, which the active backend must have, as a list. */
+export function runKernelOutputs(kernelName: string, inputs: Record<string, tf.Tensor>, attrs: object = {}): tf.Tensor[] {
   const outputs = tf.engine().runKernel(kernelName, inputs, attrs as NamedAttrMap) as unknown as tf.Tensor | tf.Tensor[];
   return Array.isArray(outputs) ? outputs : [outputs]; // a kernel with one output gives a tensor, not a list
 }

@@ -7,17 +7,21 @@
  * - From logits (`softmaxCrossEntropy`): tfjs-core's softmaxCrossEntropy with its default reduction, the
  *   mean over the rows. With r_i = z_i − logsumexp(z_i) (logsumexp as tfjs computes it, shifted by the
  *   row's maximum), L = −(1/N) Σ_i r_i,y_i and ∂L/∂z_ik = (softmax(z_i)_k − δ_k,y_i) / N, the gradient
- *   also tfjs's bit for bit (its own customGrad computes the same). The loss and its gradient at batch 16
- *   dispatch 21 kernels instead of 41.
+ *   also tfjs's bit for bit (its own customGrad computes the same).
  * - From probabilities (`categoricalCrossentropy`, a softmax output layer): tfjs-layers'
  *   categoricalCrossentropy: each row normalised by its sum s_i, clipped to [ε, 1 − ε], −log taken at the
  *   label, the mean over the rows, with the gradient (within 1e-6 of tfjs's: a different order of operations)
  *
  *     ∂L/∂p_ik = −[ε ≤ q_i ≤ 1 − ε] · (δ_k,y_i − q_i) / (N · clip(q_i) · s_i),   q_i = p_i,y_i / s_i.
  *
- *   A training step of the bench's MLP through `fit` dispatches 93 kernels instead of 115.
+ * Where the backend registers the loss kernels (loss-kernels.ts; stepwise's wasm kernels), the arithmetic
+ * around tfjs's Exp, Sum and Log is one kernel per pass, with the same operations in the same order, so the
+ * results are the same bits: the loss from logits and its gradient dispatch 9 kernels instead of 21 on
+ * wasm, the loss from probabilities 9 instead of 26 (the composition below runs everywhere else).
  */
 import * as tf from "@tensorflow/tfjs";
+import { backendHasKernels, runKernelOutputs } from "../tensor/fused-kernel";
+import { LOGITS_GRAD_KERNEL, LOG_SOFTMAX_PICK_KERNEL, PROBABILITIES_GRAD_KERNEL, PROBABILITY_PICK_KERNEL, ROW_MAX_SHIFT_KERNEL } from "./loss-kernels";
 
 /**
  * One-hot rows as float32. Not `tf.oneHot(…, "float32")`: tfjs-backend-wasm's own OneHot writes int32 bits
@@ -32,6 +36,7 @@ const EPSILON = 1e-7;
 
 /** Mean softmax cross-entropy of logits `z` [N, C] against int32 class indices `classes` [N]. */
 export function crossEntropyOfLogits(classes: tf.Tensor1D, z: tf.Tensor2D): tf.Scalar {
+  if (takesLossKernels(classes, z, ROW_MAX_SHIFT_KERNEL, LOG_SOFTMAX_PICK_KERNEL, LOGITS_GRAD_KERNEL)) return crossEntropyOfLogitsByKernels(classes, z);
   const [rows, columns] = z.shape;
   const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [logits, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
@@ -52,6 +57,7 @@ export function crossEntropyOfLogits(classes: tf.Tensor1D, z: tf.Tensor2D): tf.S
 
 /** Mean cross-entropy of probabilities `p` [N, C] against int32 class indices `classes` [N]. */
 export function crossEntropyOfProbabilities(classes: tf.Tensor1D, p: tf.Tensor2D): tf.Scalar {
+  if (takesLossKernels(classes, p, PROBABILITY_PICK_KERNEL, PROBABILITIES_GRAD_KERNEL)) return crossEntropyOfProbabilitiesByKernels(classes, p);
   const [rows, columns] = p.shape;
   const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [probabilities, save] = args as [tf.Tensor, tf.GradSaveFunc];
@@ -68,6 +74,43 @@ export function crossEntropyOfProbabilities(classes: tf.Tensor1D, p: tf.Tensor2D
         const scale = dy.mul(inRange).div(clippedSaved.mul(sums).mul(-rows));
         return t.sub(qSaved.expandDims(1)).mul(scale.expandDims(1));
       },
+    };
+  });
+  return loss(p) as tf.Scalar;
+}
+
+/** Whether the loss kernels `kernelNames` take these operands: the backend has them, float32 scores, int32 classes, 2 classes or more (tfjs's one-hot refuses fewer everywhere). */
+function takesLossKernels(classes: tf.Tensor1D, scores: tf.Tensor2D, ...kernelNames: string[]): boolean {
+  return scores.dtype === "float32" && classes.dtype === "int32" && scores.shape[1] >= 2 && backendHasKernels(...kernelNames);
+}
+
+/** crossEntropyOfLogits by the loss kernels, tfjs's Exp, Sum and Log between them. */
+function crossEntropyOfLogitsByKernels(classes: tf.Tensor1D, z: tf.Tensor2D): tf.Scalar {
+  const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [logits, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const [rowMax, shifted] = runKernelOutputs(ROW_MAX_SHIFT_KERNEL, { z: logits });
+    const logSum = shifted.exp().sum(1).log();
+    const [logSoftmax, value] = runKernelOutputs(LOG_SOFTMAX_PICK_KERNEL, { z: logits, m: rowMax, l: logSum, classes });
+    save([logSoftmax, classes]);
+    return {
+      value: value as tf.Scalar,
+      gradFunc: (dy: tf.Scalar, [r, labels]: tf.Tensor[]) => runKernelOutputs(LOGITS_GRAD_KERNEL, { e: r.exp(), classes: labels, dy })[0],
+    };
+  });
+  return loss(z) as tf.Scalar;
+}
+
+/** crossEntropyOfProbabilities by the loss kernels, tfjs's Log, Neg and Mean for the value. */
+function crossEntropyOfProbabilitiesByKernels(classes: tf.Tensor1D, p: tf.Tensor2D): tf.Scalar {
+  const clip = { lo: EPSILON, hi: 1 - EPSILON };
+  const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [probabilities, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const [q, rowSums, clipped] = runKernelOutputs(PROBABILITY_PICK_KERNEL, { p: probabilities, classes }, clip);
+    save([classes, q, rowSums, clipped]);
+    return {
+      value: clipped.log().neg().mean() as tf.Scalar,
+      gradFunc: (dy: tf.Scalar, [labels, shares, sums, clippedShares]: tf.Tensor[]) =>
+        runKernelOutputs(PROBABILITIES_GRAD_KERNEL, { classes: labels, q: shares, s: sums, c: clippedShares, dy }, { ...clip, cols: probabilities.shape[1] })[0],
     };
   });
   return loss(p) as tf.Scalar;

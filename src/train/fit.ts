@@ -205,9 +205,13 @@ function trainBatch(trainable: Trainable, optimizer: Optimizer, batch: Batch): {
   }
 }
 
-/** Reads the loss (and correct count) in one transfer. */
+/** Backends whose reads are copies in memory, no device round trip: each scalar is read by itself there. */
+const HOST_MEMORY_BACKENDS = new Set(["cpu", "wasm", "tensorflow"]);
+
+/** Reads the loss (and correct count): in one transfer from a device, without the stacking kernels from memory. */
 function readScalars(loss: tf.Scalar, correct: tf.Scalar | undefined): [number, number | undefined] {
   if (!correct) return [loss.dataSync()[0], undefined];
+  if (HOST_MEMORY_BACKENDS.has(tf.getBackend())) return [loss.dataSync()[0], correct.dataSync()[0]];
   const values = tf.tidy(() => tf.stack([loss, correct.toFloat()]).dataSync());
   return [values[0], values[1]];
 }

@@ -3,7 +3,9 @@
  * for classification (targets as class indices or one-hot, predictions as scores per class).
  */
 import * as tf from "@tensorflow/tfjs";
+import { backendHasKernels, runKernelOutputs } from "../tensor/fused-kernel";
 import { crossEntropyOfLogits, crossEntropyOfProbabilities } from "./cross-entropy";
+import { COUNT_CORRECT_KERNEL } from "./loss-kernels";
 
 export type LossName =
   | "softmaxCrossEntropy"
@@ -78,10 +80,16 @@ export function resolveLoss(loss: LossName | LossFunction | undefined, where = "
   throw new Error(`${where}: loss must be a function (yTrue, yPred) => scalar or one of ${LOSS_NAMES.join(", ")}, got ${String(loss)}`);
 }
 
-/** Number of correct predictions in the batch, or undefined when the task is not classification. */
+/**
+ * Number of correct predictions in the batch (an int32 scalar), or undefined when the task is not
+ * classification. Against class indices, one kernel where the backend has it (loss-kernels.ts).
+ */
 export function correctCount(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar | undefined {
   if (yPred.rank !== 2 || yPred.shape[1] === undefined || yPred.shape[1] < 2) return undefined;
-  const predicted = yPred.argMax(1);
-  const actual = holdsClassIndices(yTrue, yPred) ? yTrue.flatten().toInt() : yTrue.argMax(1);
-  return predicted.equal(actual).sum() as tf.Scalar;
+  const indices = holdsClassIndices(yTrue, yPred);
+  const actual = indices ? classIndices(yTrue) : yTrue.argMax(1);
+  if (indices && yPred.dtype === "float32" && backendHasKernels(COUNT_CORRECT_KERNEL)) {
+    return runKernelOutputs(COUNT_CORRECT_KERNEL, { x: yPred, classes: actual })[0] as tf.Scalar;
+  }
+  return yPred.argMax(1).equal(actual).sum() as tf.Scalar;
 }

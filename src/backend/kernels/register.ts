@@ -23,6 +23,7 @@ import { biasAddConfig } from "./bias-add";
 import { directConv2DConfig } from "./conv2d";
 import { directMaxPoolConfig } from "./max-pool";
 import { reluGradConfig, reluGradientConfig } from "./relu-grad";
+import { lossKernelConfigs } from "./cross-entropy";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
@@ -40,7 +41,7 @@ export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInput
  * Kernels it has, replaced by stepwise's SIMD kernels (assembly/index.ts), and stepwise's fused optimizer
  * step: registered where the runtime has wasm SIMD.
  */
-export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, reluGradConfig];
+export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, reluGradConfig, ...lossKernelConfigs];
 
 let registered = false;
 
@@ -55,7 +56,8 @@ let registered = false;
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
  * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
  * stepwise's own kernels (simd.ts) take max pools and their gradients, the filter gradients, bias sums and additions, gathers,
- * products with new weights, and the fused Adam and accumulation steps.
+ * products with new weights, the fused Adam and accumulation steps, and the arithmetic of sw.fit's
+ * cross-entropies (cross-entropy.ts).
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
 export function registerWasmTrainingKernels(): void {

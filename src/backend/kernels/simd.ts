@@ -66,6 +66,21 @@ export interface SimdKernels {
     xBytes: number, filterBytes: number, yBytes: number, zerosBytes: number,
   ): number;
   reluGrad(dy: number, x: number, dx: number, n: number, dyBytes: number, xBytes: number, dxBytes: number): number;
+  rowMaxShift(z: number, m: number, shifted: number, rows: number, cols: number, zBytes: number, mBytes: number, shiftedBytes: number): number;
+  logSoftmaxPick(
+    z: number, m: number, l: number, classes: number, r: number, value: number, rows: number, cols: number,
+    zBytes: number, mBytes: number, lBytes: number, classesBytes: number, rBytes: number, valueBytes: number,
+  ): number;
+  crossEntropyOfLogitsGrad(e: number, classes: number, dy: number, g: number, rows: number, cols: number, eBytes: number, classesBytes: number, dyBytes: number, gBytes: number): number;
+  probabilityPick(
+    p: number, classes: number, q: number, s: number, c: number, rows: number, cols: number, lo: number, hi: number,
+    pBytes: number, classesBytes: number, qBytes: number, sBytes: number, cBytes: number,
+  ): number;
+  crossEntropyOfProbabilitiesGrad(
+    classes: number, q: number, s: number, c: number, dy: number, g: number, rows: number, cols: number, lo: number, hi: number,
+    classesBytes: number, qBytes: number, sBytes: number, cBytes: number, dyBytes: number, gBytes: number,
+  ): number;
+  countCorrect(x: number, classes: number, out: number, rows: number, cols: number, xBytes: number, classesBytes: number, outBytes: number): number;
   conv2dFilterGrad(
     x: number, dy: number, dW: number,
     batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,

@@ -1,0 +1,207 @@
+/**
+ * The arithmetic of sw.fit's cross-entropies against class indices (src/train/cross-entropy.ts) and of its
+ * count of correct predictions, each a pass or two over a [rows, cols] matrix that tfjs composes from
+ * a dozen small kernels, with one-hot rows, broadcasts and reshapes.
+ *
+ * Each kernel is the exact f32 arithmetic of the composition it replaces, operation by operation and sum by
+ * sum in the same order (tfjs-backend-wasm's Max, Sum and Mean reduce a row from its first element on,
+ * sequentially; its binary ops are single IEEE operations), so results equal the composed ones bit for bit.
+ * The transcendental steps (exp, log) are not here: the callers run tfjs's own Exp and Log kernels between
+ * these, so they too are tfjs's bits.
+ *
+ * A class index outside [0, cols) gives an all-zero one-hot row, as tfjs's OneHot does. `classes` is int32.
+ *
+ * Like every kernel of the module (see index.ts), each checks its buffers before it writes: it returns
+ * k when buffer k (1-based, in argument order) is too small or lies outside the memory, −1 when the
+ * geometry is negative, and writes nothing then.
+ */
+
+const OK: i32 = 0;
+const BAD_GEOMETRY: i32 = -1;
+
+// @ts-ignore: decorator
+@inline
+function fits(ptr: usize, count: u64, capacity: usize): bool {
+  return (count << 2) <= <u64>capacity && <u64>ptr + <u64>capacity <= (<u64>memory.size() << 16);
+}
+
+/** 1 where column k is row i's class, else 0 (the one-hot entry, as a float). */
+// @ts-ignore: decorator
+@inline
+function hot(classes: usize, i: i32, k: i32): f32 {
+  return load<i32>(classes + (<usize>i << 2)) == k ? 1 : 0;
+}
+
+/**
+ * m[i] = max_k z[i, k] (from z[i, 0], strictly greater winning: tfjs's Max) and shifted[i, k] = z[i, k] − m[i]:
+ * the first half of tfjs's logSumExp.
+ */
+export function rowMaxShift(z: usize, m: usize, shifted: usize, rows: i32, cols: i32, zBytes: usize, mBytes: usize, shiftedBytes: usize): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  const size = <u64>rows * cols;
+  if (!fits(z, size, zBytes)) return 1;
+  if (!fits(m, <u64>rows, mBytes)) return 2;
+  if (!fits(shifted, size, shiftedBytes)) return 3;
+  const rowBytes = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) {
+    const row = z + <usize>i * rowBytes;
+    let max = load<f32>(row);
+    for (let k = 1; k < cols; k++) {
+      const v = load<f32>(row + (<usize>k << 2));
+      if (v > max) max = v;
+    }
+    store<f32>(m + (<usize>i << 2), max);
+    const out = shifted + <usize>i * rowBytes;
+    for (let k = 0; k < cols; k++) store<f32>(out + (<usize>k << 2), load<f32>(row + (<usize>k << 2)) - max);
+  }
+  return OK;
+}
+
+/**
+ * The rest of the mean cross-entropy from logits, given each row's maximum m[i] and l[i] = log Σ_k exp(z[i, k] − m[i]):
+ * r[i, k] = z[i, k] − (m[i] + l[i]) (the log-softmax, kept for the gradient) and
+ * value[0] = (Σ_i Σ_k r[i, k]·t[i, k]) / −rows, each sum in order from zero (a product by a zero is taken,
+ * so a row with an infinite or NaN log-probability gives NaN, as the composition does).
+ */
+export function logSoftmaxPick(
+  z: usize, m: usize, l: usize, classes: usize, r: usize, value: usize, rows: i32, cols: i32,
+  zBytes: usize, mBytes: usize, lBytes: usize, classesBytes: usize, rBytes: usize, valueBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  const size = <u64>rows * cols;
+  if (!fits(z, size, zBytes)) return 1;
+  if (!fits(m, <u64>rows, mBytes)) return 2;
+  if (!fits(l, <u64>rows, lBytes)) return 3;
+  if (!fits(classes, <u64>rows, classesBytes)) return 4;
+  if (!fits(r, size, rBytes)) return 5;
+  if (!fits(value, 1, valueBytes)) return 6;
+  const rowBytes = <usize>cols << 2;
+  let total: f32 = 0;
+  for (let i = 0; i < rows; i++) {
+    const logSumExp: f32 = load<f32>(m + (<usize>i << 2)) + load<f32>(l + (<usize>i << 2));
+    const row = z + <usize>i * rowBytes;
+    const out = r + <usize>i * rowBytes;
+    let picked: f32 = 0;
+    for (let k = 0; k < cols; k++) {
+      const v: f32 = load<f32>(row + (<usize>k << 2)) - logSumExp;
+      store<f32>(out + (<usize>k << 2), v);
+      picked += v * hot(classes, i, k);
+    }
+    total += picked;
+  }
+  store<f32>(value, total / <f32>(-rows));
+  return OK;
+}
+
+/** The gradient of the mean cross-entropy from logits: g[i, k] = (e[i, k] − t[i, k]) · (dy / rows), e = exp(r). */
+export function crossEntropyOfLogitsGrad(
+  e: usize, classes: usize, dy: usize, g: usize, rows: i32, cols: i32,
+  eBytes: usize, classesBytes: usize, dyBytes: usize, gBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  const size = <u64>rows * cols;
+  if (!fits(e, size, eBytes)) return 1;
+  if (!fits(classes, <u64>rows, classesBytes)) return 2;
+  if (!fits(dy, 1, dyBytes)) return 3;
+  if (!fits(g, size, gBytes)) return 4;
+  const scale: f32 = load<f32>(dy) / <f32>rows;
+  const rowBytes = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) {
+    const from = e + <usize>i * rowBytes;
+    const out = g + <usize>i * rowBytes;
+    for (let k = 0; k < cols; k++) store<f32>(out + (<usize>k << 2), (load<f32>(from + (<usize>k << 2)) - hot(classes, i, k)) * scale);
+  }
+  return OK;
+}
+
+/**
+ * Row by row of probabilities p (rows not necessarily normalised): s[i] = Σ_k p[i, k],
+ * q[i] = (Σ_k p[i, k]·t[i, k]) / s[i], and c[i] = q[i] clipped to [lo, hi] (NaN stays NaN, as on tfjs's cpu
+ * backend: XNNPACK's clamp behind the wasm backend's ClipByValue turns NaN into lo, which made a NaN
+ * prediction's loss finite).
+ */
+export function probabilityPick(
+  p: usize, classes: usize, q: usize, s: usize, c: usize, rows: i32, cols: i32, lo: f32, hi: f32,
+  pBytes: usize, classesBytes: usize, qBytes: usize, sBytes: usize, cBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  if (!fits(p, <u64>rows * cols, pBytes)) return 1;
+  if (!fits(classes, <u64>rows, classesBytes)) return 2;
+  if (!fits(q, <u64>rows, qBytes)) return 3;
+  if (!fits(s, <u64>rows, sBytes)) return 4;
+  if (!fits(c, <u64>rows, cBytes)) return 5;
+  const rowBytes = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) {
+    const row = p + <usize>i * rowBytes;
+    let sum: f32 = 0;
+    let picked: f32 = 0;
+    for (let k = 0; k < cols; k++) {
+      const v = load<f32>(row + (<usize>k << 2));
+      sum += v;
+      picked += v * hot(classes, i, k);
+    }
+    const share: f32 = picked / sum;
+    const at = <usize>i << 2;
+    store<f32>(s + at, sum);
+    store<f32>(q + at, share);
+    store<f32>(c + at, share > hi ? hi : share < lo ? lo : share);
+  }
+  return OK;
+}
+
+/**
+ * The gradient of the mean cross-entropy from probabilities, from probabilityPick's q, s and c:
+ * g[i, k] = (t[i, k] − q[i]) · ((dy · [lo ≤ q[i] ≤ hi]) / ((c[i] · s[i]) · −rows)), in that order of operations.
+ */
+export function crossEntropyOfProbabilitiesGrad(
+  classes: usize, q: usize, s: usize, c: usize, dy: usize, g: usize, rows: i32, cols: i32, lo: f32, hi: f32,
+  classesBytes: usize, qBytes: usize, sBytes: usize, cBytes: usize, dyBytes: usize, gBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  if (!fits(classes, <u64>rows, classesBytes)) return 1;
+  if (!fits(q, <u64>rows, qBytes)) return 2;
+  if (!fits(s, <u64>rows, sBytes)) return 3;
+  if (!fits(c, <u64>rows, cBytes)) return 4;
+  if (!fits(dy, 1, dyBytes)) return 5;
+  if (!fits(g, <u64>rows * cols, gBytes)) return 6;
+  const upstream = load<f32>(dy);
+  const count = <f32>(-rows);
+  const rowBytes = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) {
+    const at = <usize>i << 2;
+    const share = load<f32>(q + at);
+    const inRange: f32 = share >= lo && share <= hi ? 1 : 0;
+    const scale: f32 = (upstream * inRange) / ((load<f32>(c + at) * load<f32>(s + at)) * count);
+    const out = g + <usize>i * rowBytes;
+    for (let k = 0; k < cols; k++) store<f32>(out + (<usize>k << 2), (hot(classes, i, k) - share) * scale);
+  }
+  return OK;
+}
+
+/**
+ * out[0] (int32) = the number of rows whose first maximum (from x[i, 0], strictly greater winning: tfjs's
+ * ArgMax) lies in the column of the row's class.
+ */
+export function countCorrect(x: usize, classes: usize, out: usize, rows: i32, cols: i32, xBytes: usize, classesBytes: usize, outBytes: usize): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  if (!fits(x, <u64>rows * cols, xBytes)) return 1;
+  if (!fits(classes, <u64>rows, classesBytes)) return 2;
+  if (!fits(out, 1, outBytes)) return 3;
+  const rowBytes = <usize>cols << 2;
+  let correct = 0;
+  for (let i = 0; i < rows; i++) {
+    const row = x + <usize>i * rowBytes;
+    let max = load<f32>(row);
+    let best = 0;
+    for (let k = 1; k < cols; k++) {
+      const v = load<f32>(row + (<usize>k << 2));
+      if (v > max) {
+        max = v;
+        best = k;
+      }
+    }
+    if (load<i32>(classes + (<usize>i << 2)) == best) correct++;
+  }
+  store<i32>(out, correct);
+  return OK;
+}

@@ -1,0 +1,25 @@
+/**
+ * The kernels a backend may register to take the arithmetic of sw.fit's cross-entropies and of its count of
+ * correct predictions (stepwise's wasm kernels do: src/backend/kernels/cross-entropy.ts, assembly/losses.ts).
+ * Where the active backend has them, cross-entropy.ts and loss.ts run them between tfjs's own Exp, Sum and
+ * Log kernels; elsewhere they compose tfjs ops. Both give the same bits. `classes` is always int32 [rows],
+ * the other matrices float32 [rows, cols].
+ */
+
+/** {z} → [m (each row's maximum, [rows]), z − m]. */
+export const ROW_MAX_SHIFT_KERNEL = "StepwiseRowMaxShift";
+/** {z, m, l = log Σ exp(z − m), classes} → [r = z − (m + l), the mean cross-entropy (a scalar)]. */
+export const LOG_SOFTMAX_PICK_KERNEL = "StepwiseLogSoftmaxPick";
+/** {e = exp(r), classes, dy} → (e − one-hot) · dy / rows. */
+export const LOGITS_GRAD_KERNEL = "StepwiseCrossEntropyOfLogitsGrad";
+/** {p, classes}, attrs {lo, hi} → [q (the class's share of the row), s (the row sum), q clipped to [lo, hi]]. */
+export const PROBABILITY_PICK_KERNEL = "StepwiseProbabilityPick";
+/** {classes, q, s, c, dy}, attrs {lo, hi} → the gradient of the mean cross-entropy from probabilities. */
+export const PROBABILITIES_GRAD_KERNEL = "StepwiseCrossEntropyOfProbabilitiesGrad";
+/** {x, classes} → the number of rows whose first maximum is the row's class (an int32 scalar). */
+export const COUNT_CORRECT_KERNEL = "StepwiseCountCorrect";
+
+export interface ClipAttrs {
+  lo: number;
+  hi: number;
+}

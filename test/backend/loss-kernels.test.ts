@@ -1,0 +1,151 @@
+/**
+ * The loss kernels on wasm (src/backend/kernels/cross-entropy.ts, assembly/losses.ts) against the
+ * composition they replace, run on wasm itself with the kernels unregistered: sw.fit's cross-entropies
+ * (value and gradient) and its count of correct predictions must give the same bits over a space of random
+ * shapes, scales, ties, out-of-range classes and non-finite scores. The compositions themselves are checked
+ * against tfjs-core's and tfjs-layers' losses in test/train/cross-entropy.test.ts.
+ */
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { lossKernelConfigs } from "../../src/backend/kernels/cross-entropy";
+import { crossEntropyOfLogits, crossEntropyOfProbabilities } from "../../src/train/cross-entropy";
+import { correctCount } from "../../src/train/loss";
+import { COUNT_CORRECT_KERNEL, LOG_SOFTMAX_PICK_KERNEL, PROBABILITIES_GRAD_KERNEL, ROW_MAX_SHIFT_KERNEL } from "../../src/train/loss-kernels";
+import { seeded, setUpWasm } from "./helpers";
+import type { Rng } from "../../src/data";
+
+before(async () => {
+  await setUpWasm();
+  await tf.setBackend("wasm");
+});
+
+/** `compute` on wasm with the loss kernels unregistered: the composed path. */
+function composed<T>(compute: () => T): T {
+  for (const config of lossKernelConfigs) tf.unregisterKernel(config.kernelName, "wasm");
+  try {
+    return compute();
+  } finally {
+    for (const config of lossKernelConfigs) tf.registerKernel(config);
+  }
+}
+
+interface Outcome {
+  value: number;
+  grad: Float32Array;
+  correct: number;
+}
+
+/** Value and gradient of `loss` at `scores`, and the correct count, read back; nothing left behind. */
+function evaluate(loss: (classes: tf.Tensor1D, scores: tf.Tensor2D) => tf.Scalar, scores: number[], classes: number[], shape: [number, number]): Outcome {
+  const before = { tensors: tf.memory().numTensors, buffers: tf.engine().backend.numDataIds() };
+  const result = tf.tidy(() => {
+    const z = tf.tensor2d(scores, shape);
+    const labels = tf.tensor1d(classes, "int32");
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => loss(labels, x as tf.Tensor2D))(z);
+    const correct = correctCount(labels, z)!.dataSync()[0];
+    return { value: value.dataSync()[0], grad: Float32Array.from(grad.dataSync()), correct };
+  });
+  assert.equal(tf.memory().numTensors, before.tensors, "tensors left behind");
+  assert.equal(tf.engine().backend.numDataIds(), before.buffers, "wasm buffers left behind");
+  return result;
+}
+
+/** Bit for bit, NaN equal to NaN. */
+function assertSameBits(actual: Outcome, expected: Outcome, where: string): void {
+  assert.ok(Object.is(actual.value, expected.value), `${where}: value ${actual.value} vs composed ${expected.value}`);
+  assert.equal(actual.correct, expected.correct, `${where}: correct count`);
+  const same = new Uint32Array(actual.grad.buffer).every((bits, i) => bits === new Uint32Array(expected.grad.buffer)[i] || (Number.isNaN(actual.grad[i]) && Number.isNaN(expected.grad[i])));
+  if (!same) {
+    const at = actual.grad.findIndex((v, i) => !Object.is(v, expected.grad[i]));
+    assert.fail(`${where}: gradient [${at}] ${actual.grad[at]} vs composed ${expected.grad[at]}`);
+  }
+}
+
+/** A class index per row, one in eight outside [0, cols) (an all-zero one-hot row). */
+function drawClasses(random: Rng, rows: number, cols: number): number[] {
+  return Array.from({ length: rows }, () => (random.int(8) === 0 ? [-1, cols, cols + 3][random.int(3)] : random.int(cols)));
+}
+
+describe("loss kernels on wasm: the composed arithmetic, bit for bit", () => {
+  test("cross-entropy from logits and the correct count over 300 random cases: scales, ties, ±∞ and NaN, classes out of range", () => {
+    const random = seeded(20261202);
+    for (let c = 0; c < 300; c++) {
+      const rows = 1 + random.int(40);
+      const cols = 2 + random.int(15);
+      const scale = [0.01, 1, 10, 120][c % 4];
+      const scores = Array.from({ length: rows * cols }, () => Math.fround(scale * random.normal()));
+      // ties: a row of equal logits, or one value repeated
+      if (c % 5 === 1) scores.fill(scores[0], 0, cols);
+      if (c % 5 === 2) scores[random.int(scores.length)] = scores[random.int(scores.length)];
+      // non-finite logits in one case in six
+      if (c % 6 === 3) scores[random.int(scores.length)] = [Infinity, -Infinity, NaN][random.int(3)];
+      const classes = drawClasses(random, rows, cols);
+      const where = `case ${c}: ${rows}×${cols}, scale ${scale}`;
+      const fused = evaluate(crossEntropyOfLogits, scores, classes, [rows, cols]);
+      assertSameBits(fused, composed(() => evaluate(crossEntropyOfLogits, scores, classes, [rows, cols])), where);
+    }
+  });
+
+  test("cross-entropy from probabilities over 300 random cases: unnormalised rows, zeros, both clip bounds, classes out of range", () => {
+    const random = seeded(20261203);
+    for (let c = 0; c < 300; c++) {
+      const rows = 1 + random.int(40);
+      const cols = 2 + random.int(15);
+      const scores = Array.from({ length: rows * cols }, () => {
+        const kind = random.int(10);
+        // zeros, values far below ε (clipped up), and ordinary positive scores
+        return kind === 0 ? 0 : kind === 1 ? Math.fround(1e-12 * random.next()) : Math.fround(Math.abs(random.normal()) + 1e-3);
+      });
+      // no all-zero row: its share 0/0 is NaN, which the composition on wasm clips to ε (the next test)
+      for (let row = 0; row < rows; row++) if (scores.slice(row * cols, (row + 1) * cols).every((v) => v === 0)) scores[row * cols] = 0.5;
+      // a row that is one-hot in effect: its class's share rounds above 1 − ε (clipped down)
+      if (c % 4 === 0) {
+        const row = random.int(rows);
+        for (let k = 0; k < cols; k++) scores[row * cols + k] = k === 0 ? 1 : 1e-9;
+      }
+      const classes = drawClasses(random, rows, cols);
+      if (c % 4 === 0) classes[0] = 0;
+      const where = `case ${c}: ${rows}×${cols}`;
+      const fused = evaluate(crossEntropyOfProbabilities, scores, classes, [rows, cols]);
+      assertSameBits(fused, composed(() => evaluate(crossEntropyOfProbabilities, scores, classes, [rows, cols])), where);
+    }
+  });
+
+  test("a NaN share (a NaN probability, an all-zero row) gives a NaN loss, as on tfjs's cpu backend (XNNPACK's clamp made it ε)", async () => {
+    for (const scores of [[0.2, Number.NaN, 0.3, 0.5, 0.25, 0.25], [0, 0, 0, 0.5, 0.25, 0.25]]) {
+      const onWasm = evaluate(crossEntropyOfProbabilities, scores, [1, 2], [2, 3]);
+      const composedOnWasm = composed(() => evaluate(crossEntropyOfProbabilities, scores, [1, 2], [2, 3]));
+      await tf.setBackend("cpu");
+      try {
+        const onCpu = evaluate(crossEntropyOfProbabilities, scores, [1, 2], [2, 3]);
+        assert.ok(Number.isNaN(onCpu.value), `cpu, [${scores}]: the loss is NaN`);
+      } finally {
+        await tf.setBackend("wasm");
+      }
+      assert.ok(Number.isNaN(onWasm.value), `wasm, [${scores}]: the loss is NaN, got ${onWasm.value}`);
+      assert.ok(Number.isFinite(composedOnWasm.value), `the composition on wasm clips the NaN share (if this fails, tfjs fixed its clamp)`);
+    }
+  });
+
+  test("the kernels refuse operands of the wrong shape or dtype, naming them, and allocate nothing", () => {
+    const z = tf.zeros([3, 4]);
+    const [vector3, vector4, matrix] = [tf.zeros([3]), tf.zeros([4]), tf.zeros([1, 1])];
+    const classes = tf.tensor1d([0, 1, 2], "int32");
+    const short = tf.tensor1d([0, 1], "int32");
+    const floatClasses = tf.tensor1d([0, 1, 2]);
+    const one = tf.scalar(1);
+    const before = { tensors: tf.memory().numTensors, buffers: tf.engine().backend.numDataIds() };
+    const run = (name: string, inputs: Record<string, tf.Tensor>, attrs = {}) => () => tf.engine().runKernel(name, inputs, attrs);
+    const grad = (dy: tf.Tensor, cols: number) => run(PROBABILITIES_GRAD_KERNEL, { classes, q: vector3, s: vector3, c: vector3, dy }, { lo: 0, hi: 1, cols });
+    assert.throws(run(COUNT_CORRECT_KERNEL, { x: z, classes: short }), /StepwiseCountCorrect: classes must be int32 \[3\], got int32 \[2\]/);
+    assert.throws(run(COUNT_CORRECT_KERNEL, { x: z, classes: floatClasses }), /classes must be int32 \[3\], got float32 \[3\]/);
+    assert.throws(run(ROW_MAX_SHIFT_KERNEL, { z: vector3 }), /z must be a float32 matrix \[rows, cols\] with cols ≥ 1, got float32 \[3\]/);
+    assert.throws(run(LOG_SOFTMAX_PICK_KERNEL, { z, m: vector3, l: vector4, classes }), /l must be float32 \[3\], got float32 \[4\]/);
+    assert.throws(grad(matrix, 4), /dy must be a float32 scalar, got float32 \[1,1\]/);
+    assert.throws(grad(one, 0), /attribute cols must be an integer ≥ 1, got 0/);
+    assert.equal(tf.memory().numTensors, before.tensors, "tensors made by refused calls");
+    assert.equal(tf.engine().backend.numDataIds(), before.buffers, "wasm buffers made by refused calls");
+    tf.dispose([z, vector3, vector4, matrix, classes, short, floatClasses, one]);
+  });
+});
