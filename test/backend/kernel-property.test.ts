@@ -77,6 +77,43 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       buffers: [37, 37, 37],
       call: (k, [dy, x, dx]) => k.reluGrad(dy.offset, x.offset, dx.offset, 37, dy.bytes, x.bytes, dx.bytes),
     },
+    // the loss kernels (assembly/losses.ts): h rows of c classes
+    {
+      name: "rowMaxShift",
+      buffers: [h * c, h, h * c],
+      call: (k, [z, m, shifted]) => k.rowMaxShift(z.offset, m.offset, shifted.offset, h, c, z.bytes, m.bytes, shifted.bytes),
+    },
+    {
+      name: "logSoftmaxPick",
+      buffers: [h * c, h, h, h, h * c, 1],
+      call: (k, [z, m, l, classes, r, value]) =>
+        k.logSoftmaxPick(z.offset, m.offset, l.offset, classes.offset, r.offset, value.offset, h, c, z.bytes, m.bytes, l.bytes, classes.bytes, r.bytes, value.bytes),
+    },
+    {
+      name: "crossEntropyOfLogitsGrad",
+      buffers: [h * c, h, 1, h * c],
+      call: (k, [e, classes, dy, g]) => k.crossEntropyOfLogitsGrad(e.offset, classes.offset, dy.offset, g.offset, h, c, e.bytes, classes.bytes, dy.bytes, g.bytes),
+    },
+    {
+      name: "probabilityPick",
+      buffers: [h * c, h, h, h, h],
+      call: (k, [p, classes, q, sums, clipped]) =>
+        k.probabilityPick(p.offset, classes.offset, q.offset, sums.offset, clipped.offset, h, c, 1e-7, 1 - 1e-7, p.bytes, classes.bytes, q.bytes, sums.bytes, clipped.bytes),
+    },
+    {
+      name: "crossEntropyOfProbabilitiesGrad",
+      buffers: [h, h, h, h, 1, h * c],
+      call: (k, [classes, q, sums, clipped, dy, g]) =>
+        k.crossEntropyOfProbabilitiesGrad(
+          classes.offset, q.offset, sums.offset, clipped.offset, dy.offset, g.offset, h, c, 1e-7, 1 - 1e-7,
+          classes.bytes, q.bytes, sums.bytes, clipped.bytes, dy.bytes, g.bytes,
+        ),
+    },
+    {
+      name: "countCorrect",
+      buffers: [h * c, h, 1],
+      call: (k, [x, classes, out]) => k.countCorrect(x.offset, classes.offset, out.offset, h, c, x.bytes, classes.bytes, out.bytes),
+    },
     {
       name: "conv2d",
       buffers: [n * h * w * c, 3 * 3 * c * o, n * oh * ow * o, c],
