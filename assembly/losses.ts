@@ -1,7 +1,7 @@
 /**
- * The arithmetic of sw.fit's cross-entropies against class indices (src/train/cross-entropy.ts) and of its
- * count of correct predictions, each a pass or two over a [rows, cols] matrix that tfjs composes from
- * a dozen small kernels, with one-hot rows, broadcasts and reshapes.
+ * The arithmetic of sw.fit's cross-entropies against class indices (src/train/cross-entropy.ts), of its
+ * count of correct predictions and of the softmax gradient, each a pass or two over a [rows, cols] matrix
+ * that tfjs composes from a handful to a dozen small kernels, with one-hot rows, broadcasts and reshapes.
  *
  * Each kernel is the exact f32 arithmetic of the composition it replaces, operation by operation and sum by
  * sum in the same order (tfjs-backend-wasm's Max, Sum and Mean reduce a row from its first element on,
@@ -203,5 +203,33 @@ export function countCorrect(x: usize, classes: usize, out: usize, rows: i32, co
     if (load<i32>(classes + (<usize>i << 2)) == best) correct++;
   }
   store<i32>(out, correct);
+  return OK;
+}
+
+/**
+ * The gradient of a softmax over the last axis, y = softmax(x), as tfjs-core writes it:
+ * dx[i, k] = dy[i, k]·y[i, k] − (Σ_j dy[i, j]·y[i, j]) · y[i, k], each product rounded to f32 and the row
+ * sum taken in order from zero (its Mul, Sum and Sub kernels).
+ */
+export function softmaxGrad(dy: usize, y: usize, dx: usize, rows: i32, cols: i32, dyBytes: usize, yBytes: usize, dxBytes: usize): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  const size = <u64>rows * cols;
+  if (!fits(dy, size, dyBytes)) return 1;
+  if (!fits(y, size, yBytes)) return 2;
+  if (!fits(dx, size, dxBytes)) return 3;
+  const rowBytes = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) {
+    const at = <usize>i * rowBytes;
+    let sum: f32 = 0;
+    for (let k = 0; k < cols; k++) {
+      const o = at + (<usize>k << 2);
+      sum += load<f32>(dy + o) * load<f32>(y + o);
+    }
+    for (let k = 0; k < cols; k++) {
+      const o = at + (<usize>k << 2);
+      const p = load<f32>(y + o);
+      store<f32>(dx + o, load<f32>(dy + o) * p - sum * p);
+    }
+  }
   return OK;
 }

@@ -2,7 +2,8 @@
  * The loss kernels on wasm (src/backend/kernels/cross-entropy.ts, assembly/losses.ts) against the
  * composition they replace, run on wasm itself with the kernels unregistered: sw.fit's cross-entropies
  * (value and gradient) and its count of correct predictions must give the same bits over a space of random
- * shapes, scales, ties, out-of-range classes and non-finite scores. The compositions themselves are checked
+ * shapes, scales, ties, out-of-range classes and non-finite scores. The same for the softmax gradient
+ * (src/backend/kernels/softmax-grad.ts) against tfjs-core's formula. The compositions themselves are checked
  * against tfjs-core's and tfjs-layers' losses in test/train/cross-entropy.test.ts.
  */
 import { before, describe, test } from "node:test";
@@ -12,6 +13,7 @@ import { lossKernelConfigs } from "../../src/backend/kernels/cross-entropy";
 import { crossEntropyOfLogits, crossEntropyOfProbabilities } from "../../src/train/cross-entropy";
 import { correctCount } from "../../src/train/loss";
 import { COUNT_CORRECT_KERNEL, LOG_SOFTMAX_PICK_KERNEL, PROBABILITIES_GRAD_KERNEL, ROW_MAX_SHIFT_KERNEL } from "../../src/train/loss-kernels";
+import { SOFTMAX_GRAD_KERNEL } from "../../src/backend/kernels/softmax-grad";
 import { seeded, setUpWasm } from "./helpers";
 import type { Rng } from "../../src/data";
 
@@ -147,5 +149,32 @@ describe("loss kernels on wasm: the composed arithmetic, bit for bit", () => {
     assert.equal(tf.memory().numTensors, before.tensors, "tensors made by refused calls");
     assert.equal(tf.engine().backend.numDataIds(), before.buffers, "wasm buffers made by refused calls");
     tf.dispose([z, vector3, vector4, matrix, classes, short, floatClasses, one]);
+  });
+
+  test("the softmax gradient: tfjs-core's formula on wasm, bit for bit, over 200 random shapes of rank 1 to 4", async () => {
+    const random = seeded(20261204);
+    const formula = (y: tf.Tensor, dy: tf.Tensor) => {
+      const dyTimesY = tf.mul(dy, y);
+      return tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [-1], true), y));
+    };
+    for (let c = 0; c < 200; c++) {
+      const rank = 1 + random.int(4);
+      const shape = Array.from({ length: rank }, (_, i) => (i === rank - 1 ? 1 + random.int(20) : 1 + random.int(6)));
+      const size = shape.reduce((a, b) => a * b, 1);
+      const scale = [0.1, 1, 30][c % 3];
+      const xs = Array.from({ length: size }, () => scale * random.normal());
+      const dys = Array.from({ length: size }, () => random.normal());
+      if (c % 7 === 3) dys[random.int(size)] = [Infinity, NaN][random.int(2)];
+      const [fused, expected] = tf.tidy(() => {
+        const x = tf.tensor(xs, shape);
+        const dy = tf.tensor(dys, shape);
+        const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.softmax(input), dy)))(x);
+        return [grad.dataSync(), formula(tf.softmax(x), dy).dataSync()].map((v) => Float32Array.from(v));
+      });
+      const at = fused.findIndex((v, i) => !Object.is(v, expected[i]) && !(Number.isNaN(v) && Number.isNaN(expected[i])));
+      assert.equal(at, -1, `case ${c}: [${shape}] scale ${scale}: [${at}] ${fused[at]} vs tfjs's formula ${expected[at]}`);
+    }
+    const profile = await tf.profile(() => tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(tf.softmax(x)))(tf.ones([2, 3]))));
+    assert.ok(profile.kernelNames.includes(SOFTMAX_GRAD_KERNEL), `wasm ran ${profile.kernelNames.join(", ")}`);
   });
 });

@@ -24,6 +24,7 @@ import { directConv2DConfig } from "./conv2d";
 import { directMaxPoolConfig } from "./max-pool";
 import { reluGradConfig, reluGradientConfig } from "./relu-grad";
 import { lossKernelConfigs } from "./cross-entropy";
+import { softmaxGradConfig, softmaxGradientConfig } from "./softmax-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
@@ -41,7 +42,7 @@ export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInput
  * Kernels it has, replaced by stepwise's SIMD kernels (assembly/index.ts), and stepwise's fused optimizer
  * step: registered where the runtime has wasm SIMD.
  */
-export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, reluGradConfig, ...lossKernelConfigs];
+export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, reluGradConfig, softmaxGradConfig, ...lossKernelConfigs];
 
 let registered = false;
 
@@ -56,8 +57,8 @@ let registered = false;
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
  * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
  * stepwise's own kernels (simd.ts) take max pools and their gradients, the filter gradients, bias sums and additions, gathers,
- * products with new weights, the fused Adam and accumulation steps, and the arithmetic of sw.fit's
- * cross-entropies (cross-entropy.ts).
+ * products with new weights, the fused Adam and accumulation steps, the gradients of ReLU and Softmax,
+ * and the arithmetic of sw.fit's cross-entropies (cross-entropy.ts).
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
 export function registerWasmTrainingKernels(): void {
@@ -100,6 +101,7 @@ export function registerWasmTrainingKernels(): void {
   // for every backend: the fused kernel where the active one has it, tfjs's formula elsewhere
   if (simdKernelsAvailable()) {
     tf.registerGradient(reluGradientConfig);
+    tf.registerGradient(softmaxGradientConfig);
     provideInPlaceArithmetic("wasm", wasmInPlaceArithmetic);
   }
   registered = true;
