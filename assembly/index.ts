@@ -1179,5 +1179,34 @@ export function reluGrad(dy: usize, x: usize, dx: usize, n: i32, dyBytes: usize,
   return OK;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Clip by value
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * out = x > hi ? hi : x < lo ? lo : x over n floats, as tfjs's cpu backend clips: NaN and −0 pass through
+ * unchanged (XNNPACK's clamp, behind the wasm backend's own ClipByValue, gave lo for NaN and +0 for −0).
+ */
+export function clipByValue(x: usize, out: usize, n: i32, lo: f32, hi: f32, xBytes: usize, outBytes: usize): i32 {
+  if (n < 0) return BAD_GEOMETRY;
+  const need = bytes4(<u64>n);
+  if (!fits(x, need, xBytes)) return 1;
+  if (!fits(out, need, outBytes)) return 2;
+  const low = f32x4.splat(lo);
+  const high = f32x4.splat(hi);
+  const vectorBytes = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < vectorBytes; i += 16) {
+    const v = v128.load(x + i);
+    v128.store(out + i, v128.bitselect(high, v128.bitselect(low, v, f32x4.lt(v, low)), f32x4.gt(v, high)));
+  }
+  const bytes = <usize>n << 2;
+  for (; i < bytes; i += 4) {
+    const v = load<f32>(x + i);
+    store<f32>(out + i, v > hi ? hi : v < lo ? lo : v);
+  }
+  return OK;
+}
+
 export * from "./step";
 export * from "./losses";

@@ -116,9 +116,8 @@ export function crossEntropyOfLogitsGrad(
 
 /**
  * Row by row of probabilities p (rows not necessarily normalised): s[i] = Σ_k p[i, k],
- * q[i] = (Σ_k p[i, k]·t[i, k]) / s[i], and c[i] = q[i] clipped to [lo, hi] (NaN stays NaN, as on tfjs's cpu
- * backend: XNNPACK's clamp behind the wasm backend's ClipByValue turns NaN into lo, which made a NaN
- * prediction's loss finite).
+ * q[i] = (Σ_k p[i, k]·t[i, k]) / s[i], and c[i] = q[i] clipped to [lo, hi] as ClipByValue clips (NaN stays
+ * NaN, as on tfjs's cpu backend and stepwise's ClipByValue on wasm, index.ts `clipByValue`).
  */
 export function probabilityPick(
   p: usize, classes: usize, q: usize, s: usize, c: usize, rows: i32, cols: i32, lo: f32, hi: f32,

@@ -20,6 +20,7 @@ import { simdKernelsAvailable } from "./simd";
 import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
 import { biasAddConfig } from "./bias-add";
+import { cpuClipConfig } from "./clip";
 import { directConv2DConfig } from "./conv2d";
 import { directMaxPoolConfig } from "./max-pool";
 import { reluGradConfig, reluGradientConfig } from "./relu-grad";
@@ -89,7 +90,9 @@ export function registerWasmTrainingKernels(): void {
     ["StridedSlice", heapStridedSliceConfig],
     ...EXPLICIT_PADDING_KERNELS.map((name): [string, (original: KernelConfig) => KernelConfig] => [name, explicitPaddingConfig]),
   ];
-  if (simdKernelsAvailable()) wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig]);
+  if (simdKernelsAvailable()) {
+    wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig], ["ClipByValue", cpuClipConfig]);
+  }
   for (const [name, needsCpu] of CPU_DTYPE_CASES) wrappers.push([name, (original) => cpuForDtypesConfig(original, needsCpu)]);
   for (const [name, wrap] of wrappers) {
     const original = tf.getKernel(name, "wasm");
