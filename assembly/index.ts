@@ -1208,5 +1208,30 @@ export function clipByValue(x: usize, out: usize, n: i32, lo: f32, hi: f32, xByt
   return OK;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// ReLU and ReLU6
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * out = max(0, x), or min(max(0, x), 6) when `six`, over n floats, with JavaScript's Math.max and Math.min
+ * (tfjs's cpu backend): NaN passes through and −0 becomes +0 (wasm's f32x4.max and min are those). `out`
+ * may be `x`. XNNPACK applies these as an output clamp, which turned NaN into 0.
+ */
+export function reluClamp(x: usize, out: usize, n: i32, six: i32, xBytes: usize, outBytes: usize): i32 {
+  if (n < 0) return BAD_GEOMETRY;
+  const need = bytes4(<u64>n);
+  if (!fits(x, need, xBytes)) return 1;
+  if (!fits(out, need, outBytes)) return 2;
+  const zero = f32x4.splat(0);
+  const top = f32x4.splat(six ? 6 : Infinity);
+  const vectorBytes = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < vectorBytes; i += 16) v128.store(out + i, f32x4.min(f32x4.max(zero, v128.load(x + i)), top));
+  const bytes = <usize>n << 2;
+  const high: f32 = six ? 6 : Infinity;
+  for (; i < bytes; i += 4) store<f32>(out + i, Mathf.min(Mathf.max(0, load<f32>(x + i)), high));
+  return OK;
+}
+
 export * from "./step";
 export * from "./losses";

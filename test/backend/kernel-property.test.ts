@@ -115,6 +115,11 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       call: (k, [x, out]) => k.clipByValue(x.offset, out.offset, 37, -1, 1, x.bytes, out.bytes),
     },
     {
+      name: "reluClamp",
+      buffers: [37, 37],
+      call: (k, [x, out]) => k.reluClamp(x.offset, out.offset, 37, 1, x.bytes, out.bytes),
+    },
+    {
       name: "softmaxGrad",
       buffers: [h * c, h * c, h * c],
       call: (k, [dy, y, dx]) => k.softmaxGrad(dy.offset, y.offset, dx.offset, h, c, dy.bytes, y.bytes, dx.bytes),

@@ -21,6 +21,7 @@ import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
 import { biasAddConfig } from "./bias-add";
 import { cpuClipConfig } from "./clip";
+import { CLAMPED_FUSED_KERNELS, nanKeepingFusedConfig, relu6Config } from "./relu-clamp";
 import { directConv2DConfig } from "./conv2d";
 import { directMaxPoolConfig } from "./max-pool";
 import { reluGradConfig, reluGradientConfig } from "./relu-grad";
@@ -53,7 +54,8 @@ let registered = false;
  * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
  * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). It runs the
  * dtypes that some of its kernels get wrong (OneHot to float32 among them) on cpu (dtype-fallback.ts),
- * computes its resize gradients where they are wrong (resize-grad.ts), slices without first copying the
+ * computes its resize gradients where they are wrong (resize-grad.ts), keeps NaN where XNNPACK's clamp lost it
+ * (clip.ts, relu-clamp.ts), slices without first copying the
  * whole input out of the heap (slice.ts), and gives its forward convolutions and
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
  * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
@@ -91,7 +93,8 @@ export function registerWasmTrainingKernels(): void {
     ...EXPLICIT_PADDING_KERNELS.map((name): [string, (original: KernelConfig) => KernelConfig] => [name, explicitPaddingConfig]),
   ];
   if (simdKernelsAvailable()) {
-    wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig], ["ClipByValue", cpuClipConfig]);
+    wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig], ["ClipByValue", cpuClipConfig], ["Relu6", relu6Config]);
+    for (const name of CLAMPED_FUSED_KERNELS) wrappers.push([name, nanKeepingFusedConfig]);
   }
   for (const [name, needsCpu] of CPU_DTYPE_CASES) wrappers.push([name, (original) => cpuForDtypesConfig(original, needsCpu)]);
   for (const [name, wrap] of wrappers) {
