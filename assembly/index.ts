@@ -114,6 +114,74 @@ export function maxPool(
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Average pool
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * y for an average pool over NHWC x, in maxPool's geometry: each output is the mean of its window's
+ * positions inside x (padding is neither read nor counted), summed in row-major window order in f64 and
+ * divided in f64, then rounded to f32: tfjs's cpu backend's arithmetic, so its bits. NaN and ±∞ propagate
+ * (XNNPACK's pool, behind the wasm backend's own AvgPool, clamped its output and gave −∞ for a window
+ * holding NaN). Four channels at a time, in two f64 pairs.
+ */
+export function avgPool(
+  x: usize, y: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
+  sh: i32, sw: i32, fh: i32, fw: i32, top: i32, left: i32, xBytes: usize, yBytes: usize,
+): i32 {
+  if (batch < 0 || height < 0 || width < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || sh < 1 || sw < 1 || fh < 1 || fw < 1) {
+    return BAD_GEOMETRY;
+  }
+  if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
+  if (!fits(y, bytes4(<u64>batch * outHeight * outWidth * channels), yBytes)) return 2;
+  const colStride = <usize>channels * 4;
+  const rowStride = <usize>width * colStride;
+  const c4 = channels & ~3;
+  let out = y;
+  for (let n = 0; n < batch; n++) {
+    const xn = x + <usize>n * height * rowStride;
+    for (let oh = 0; oh < outHeight; oh++) {
+      const row = oh * sh - top;
+      const hMin = max(0, row), hMax = min(height, row + fh);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const col = ow * sw - left;
+        const wMin = max(0, col), wMax = min(width, col + fw);
+        const count = <f64>(max(0, hMax - hMin) * max(0, wMax - wMin));
+        const divisor = f64x2.splat(count);
+        const corner = xn + <usize>hMin * rowStride + <usize>wMin * colStride;
+        let c = 0;
+        for (; c < c4; c += 4) {
+          let low = f64x2.splat(0);
+          let high = f64x2.splat(0);
+          let rowAt = corner + (<usize>c << 2);
+          for (let h = hMin; h < hMax; h++, rowAt += rowStride) {
+            let at = rowAt;
+            for (let w = wMin; w < wMax; w++, at += colStride) {
+              const v = v128.load(at);
+              low = f64x2.add(low, f64x2.promote_low_f32x4(v));
+              high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+            }
+          }
+          const lowMean = f32x4.demote_f64x2_zero(f64x2.div(low, divisor));
+          const highMean = f32x4.demote_f64x2_zero(f64x2.div(high, divisor));
+          v128.store(out + (<usize>c << 2), v128.shuffle<f32>(lowMean, highMean, 0, 1, 4, 5));
+        }
+        for (; c < channels; c++) {
+          let sum: f64 = 0;
+          let rowAt = corner + (<usize>c << 2);
+          for (let h = hMin; h < hMax; h++, rowAt += rowStride) {
+            let at = rowAt;
+            for (let w = wMin; w < wMax; w++, at += colStride) sum += <f64>load<f32>(at);
+          }
+          store<f32>(out + (<usize>c << 2), <f32>(sum / count));
+        }
+        out += colStride;
+      }
+    }
+  }
+  return OK;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Max-pool gradient
 // ---------------------------------------------------------------------------------------------------------
 

@@ -45,6 +45,11 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       buffers: [n * h * w * c, n * oh * ow * c, n * h * w * c],
       call: (k, [x, dy, dx]) => k.maxPoolGrad(x.offset, dy.offset, dx.offset, n, h, w, c, oh, ow, 2, 2, 3, 3, 1, 1, x.bytes, dy.bytes, dx.bytes),
     },
+    ...(["maxPool", "avgPool"] as const).map((name): GuardedCall => ({
+      name,
+      buffers: [n * h * w * c, n * oh * ow * c],
+      call: (k, [x, y]) => k[name](x.offset, y.offset, n, h, w, c, oh, ow, 2, 2, 3, 3, 1, 1, x.bytes, y.bytes),
+    })),
     { name: "sumRows", buffers: [h * c, c], call: (k, [x, out]) => k.sumRows(x.offset, out.offset, h, c, x.bytes, out.bytes) },
     {
       name: "scaledAdd",

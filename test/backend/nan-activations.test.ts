@@ -1,9 +1,10 @@
 /**
- * NaN through wasm's clamped activations (src/backend/kernels/relu-clamp.ts) against tfjs's cpu backend:
- * Relu6, and the fused product, convolution and depthwise convolution with relu and relu6 (what
- * tfjs-layers runs outside a gradient tape), over random shapes, strides, paddings and transposes whose
- * inputs hold NaN, ±∞ and ±0 (the convolutions' filters finite). NaN must come out where cpu has it (XNNPACK's clamp made it 0), the other
- * values as close as the two backends' products are.
+ * NaN through the wasm kernels whose XNNPACK versions clamped it away, against tfjs's cpu backend: Relu6,
+ * and the fused product, convolution and depthwise convolution with relu and relu6 (what tfjs-layers runs
+ * outside a gradient tape; src/backend/kernels/relu-clamp.ts), and the average pool (pools.ts), over random
+ * shapes, strides, paddings and transposes whose inputs hold NaN, ±∞ and ±0 (the convolutions' filters
+ * finite). NaN must come out where cpu has it (XNNPACK gave 0, or −∞ from the pool), the other values as
+ * close as the two backends' products are, and the pool's bit for bit.
  */
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -99,5 +100,22 @@ test("fused products, convolutions and depthwise convolutions with relu and relu
         `${where}, ${h}×${w}×${channels} → ${out}, window ${kh}×${kw}, stride ${strides}, ${pad}`,
       );
     }
+  }
+});
+
+test("AvgPool on wasm equals cpu bit for bit over 80 random geometries whose windows hold NaN, ±∞ and ±0", async () => {
+  const random = seeded(20261208);
+  for (let c = 0; c < 80; c++) {
+    const [batch, h, w, channels] = [1 + random.int(3), 1 + random.int(7), 1 + random.int(7), 1 + random.int(9)];
+    const [fh, fw] = [1 + random.int(3), 1 + random.int(3)];
+    const strides: [number, number] = [1 + random.int(3), 1 + random.int(3)];
+    const pad = random.int(2) === 0 ? "same" : "valid";
+    if (pad === "valid" && (fh > h || fw > w)) continue;
+    const xs = values(random, batch * h * w * channels, 4);
+    const pool = () => tf.avgPool(tf.tensor4d(xs, [batch, h, w, channels]), [fh, fw], strides, pad);
+    const [cpu] = await valuesOn("cpu", pool);
+    const [wasm] = await valuesOn("wasm", pool);
+    const at = wasm.findIndex((v, i) => !Object.is(v, cpu[i]));
+    assert.equal(at, -1, `case ${c}: x ${[batch, h, w, channels]} window ${fh}×${fw} strides ${strides} ${pad}: [${at}] wasm ${wasm[at]}, cpu ${cpu[at]}`);
   }
 });

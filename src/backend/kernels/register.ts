@@ -23,7 +23,7 @@ import { biasAddConfig } from "./bias-add";
 import { cpuClipConfig } from "./clip";
 import { CLAMPED_FUSED_KERNELS, nanKeepingFusedConfig, relu6Config } from "./relu-clamp";
 import { directConv2DConfig } from "./conv2d";
-import { directMaxPoolConfig } from "./max-pool";
+import { directAvgPoolConfig, directMaxPoolConfig } from "./pools";
 import { reluGradConfig, reluGradientConfig } from "./relu-grad";
 import { lossKernelConfigs } from "./cross-entropy";
 import { softmaxGradConfig, softmaxGradientConfig } from "./softmax-grad";
@@ -78,7 +78,7 @@ export function registerWasmTrainingKernels(): void {
   const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
     // beneath the explicit padding (wrapped next), so that it receives tfjs's checked explicit paddings
     ...(simdKernelsAvailable()
-      ? ([["Conv2D", directConv2DConfig], ["MaxPool", directMaxPoolConfig]] as Array<[string, (original: KernelConfig) => KernelConfig]>)
+      ? ([["Conv2D", directConv2DConfig], ["MaxPool", directMaxPoolConfig], ["AvgPool", directAvgPoolConfig]] as Array<[string, (original: KernelConfig) => KernelConfig]>)
       : []),
     ["Identity", sharingIdentityConfig],
     ["Cast", sharingCastConfig],

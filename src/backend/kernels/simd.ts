@@ -33,6 +33,11 @@ export interface SimdKernels {
     strideHeight: number, strideWidth: number, filterHeight: number, filterWidth: number, padTop: number, padLeft: number,
     xBytes: number, yBytes: number,
   ): number;
+  avgPool(
+    x: number, y: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    strideHeight: number, strideWidth: number, filterHeight: number, filterWidth: number, padTop: number, padLeft: number,
+    xBytes: number, yBytes: number,
+  ): number;
   maxPoolGrad2x2(
     x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
     xBytes: number, dyBytes: number, dxBytes: number,
