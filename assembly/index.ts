@@ -1301,5 +1301,40 @@ export function reluClamp(x: usize, out: usize, n: i32, six: i32, xBytes: usize,
   return OK;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Maximum and minimum
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * out = max(a, b), or min(a, b) when `min`, over n floats, with JavaScript's Math.max and Math.min (tfjs's
+ * cpu backend): NaN in either operand gives NaN, and +0 is above −0 (wasm's f32x4.max and min are those).
+ * An operand whose step is 0 is one value broadcast over all n. XNNPACK's, behind the wasm backend's own
+ * kernels, dropped a NaN in the second operand: max(1, NaN) was 1.
+ */
+export function maxMin(a: usize, b: usize, out: usize, n: i32, aStep: i32, bStep: i32, min: i32, aBytes: usize, bBytes: usize, outBytes: usize): i32 {
+  if (n < 0 || aStep < 0 || aStep > 1 || bStep < 0 || bStep > 1) return BAD_GEOMETRY;
+  const need = bytes4(<u64>n);
+  if (!fits(a, aStep ? need : 4, aBytes)) return 1;
+  if (!fits(b, bStep ? need : 4, bBytes)) return 2;
+  if (!fits(out, need, outBytes)) return 3;
+  const aStride: usize = aStep ? 16 : 0;
+  const bStride: usize = bStep ? 16 : 0;
+  const vectorBytes = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  let pa = a, pb = b;
+  for (; i < vectorBytes; i += 16, pa += aStride, pb += bStride) {
+    const va = aStep ? v128.load(pa) : v128.load32_splat(pa);
+    const vb = bStep ? v128.load(pb) : v128.load32_splat(pb);
+    v128.store(out + i, min ? f32x4.min(va, vb) : f32x4.max(va, vb));
+  }
+  const bytes = <usize>n << 2;
+  for (; i < bytes; i += 4) {
+    const x = load<f32>(aStep ? a + i : a);
+    const y = load<f32>(bStep ? b + i : b);
+    store<f32>(out + i, min ? Mathf.min(x, y) : Mathf.max(x, y));
+  }
+  return OK;
+}
+
 export * from "./step";
 export * from "./losses";

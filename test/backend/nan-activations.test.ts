@@ -1,7 +1,8 @@
 /**
  * NaN through the wasm kernels whose XNNPACK versions clamped it away, against tfjs's cpu backend: Relu6,
  * and the fused product, convolution and depthwise convolution with relu and relu6 (what tfjs-layers runs
- * outside a gradient tape; src/backend/kernels/relu-clamp.ts), and the average pool (pools.ts), over random
+ * outside a gradient tape; src/backend/kernels/relu-clamp.ts), the average pool (pools.ts), and maximum and
+ * minimum (max-min.ts), over random
  * shapes, strides, paddings and transposes whose inputs hold NaN, ±∞ and ±0 (the convolutions' filters
  * finite). NaN must come out where cpu has it (XNNPACK gave 0, or −∞ from the pool), the other values as
  * close as the two backends' products are, and the pool's bit for bit.
@@ -117,5 +118,28 @@ test("AvgPool on wasm equals cpu bit for bit over 80 random geometries whose win
     const [wasm] = await valuesOn("wasm", pool);
     const at = wasm.findIndex((v, i) => !Object.is(v, cpu[i]));
     assert.equal(at, -1, `case ${c}: x ${[batch, h, w, channels]} window ${fh}×${fw} strides ${strides} ${pad}: [${at}] wasm ${wasm[at]}, cpu ${cpu[at]}`);
+  }
+});
+
+test("maximum and minimum on wasm equal cpu bit for bit over 150 random cases: NaN on either side, ±0, scalars and broadcasts", async () => {
+  const random = seeded(20261209);
+  for (let c = 0; c < 150; c++) {
+    const shape = Array.from({ length: 1 + random.int(3) }, () => 1 + random.int(6));
+    // the second operand: the same shape, a single value (of rank 0 or 1), or a broadcast row
+    const kind = c % 4;
+    const other = kind === 0 ? shape : kind === 1 ? [] : kind === 2 ? [1] : [shape[shape.length - 1]];
+    const sizeOf = (s: number[]) => s.reduce((p, q) => p * q, 1);
+    const [xs, ys] = [values(random, sizeOf(shape), 3), values(random, sizeOf(other), 3)];
+    const swap = random.int(2) === 0;
+    for (const op of [tf.maximum, tf.minimum]) {
+      const compute = () => {
+        const [p, q] = [tf.tensor(xs, shape), tf.tensor(ys, other)];
+        return swap ? op(q, p) : op(p, q);
+      };
+      const [cpu] = await valuesOn("cpu", compute);
+      const [wasm] = await valuesOn("wasm", compute);
+      const at = wasm.findIndex((v, i) => !Object.is(v, cpu[i]));
+      assert.equal(at, -1, `case ${c}: ${op === tf.maximum ? "maximum" : "minimum"} of [${shape}] and [${other}]${swap ? ", swapped" : ""}: [${at}] wasm ${wasm[at]}, cpu ${cpu[at]}`);
+    }
   }
 });

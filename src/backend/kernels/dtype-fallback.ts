@@ -57,7 +57,7 @@ export const CPU_DTYPE_CASES: ReadonlyArray<readonly [string, NeedsCpu]> = [
 ];
 
 /** Runs `kernelName`'s cpu kernel on copies of the wasm inputs; its outputs become wasm tensors. */
-function onCpu(kernelName: string, args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] {
+export function onCpu(kernelName: string, args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] {
   const wasm = args.backend as unknown as WasmBackendLike;
   const cpu = tf.findBackend("cpu") as KernelBackend | null;
   const kernel = tf.getKernel(kernelName, "cpu");

@@ -22,6 +22,7 @@ import { sliceGatherConfig } from "./gather";
 import { biasAddConfig } from "./bias-add";
 import { cpuClipConfig } from "./clip";
 import { CLAMPED_FUSED_KERNELS, nanKeepingFusedConfig, relu6Config } from "./relu-clamp";
+import { nanKeepingMaxMinConfig } from "./max-min";
 import { directConv2DConfig } from "./conv2d";
 import { directAvgPoolConfig, directMaxPoolConfig } from "./pools";
 import { reluGradConfig, reluGradientConfig } from "./relu-grad";
@@ -54,8 +55,8 @@ let registered = false;
  * Conv2DBackpropInput, its slow MaxPoolGrad and transposed matmuls with faster compositions, and its copying
  * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). It runs the
  * dtypes that some of its kernels get wrong (OneHot to float32 among them) on cpu (dtype-fallback.ts),
- * computes its resize gradients where they are wrong (resize-grad.ts), keeps NaN where XNNPACK's clamp lost it
- * (clip.ts, relu-clamp.ts), slices without first copying the
+ * computes its resize gradients where they are wrong (resize-grad.ts), keeps NaN where XNNPACK lost it
+ * (clip.ts, relu-clamp.ts, max-min.ts, pools.ts), slices without first copying the
  * whole input out of the heap (slice.ts), and gives its forward convolutions and
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
  * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
@@ -95,6 +96,7 @@ export function registerWasmTrainingKernels(): void {
   if (simdKernelsAvailable()) {
     wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig], ["ClipByValue", cpuClipConfig], ["Relu6", relu6Config]);
     for (const name of CLAMPED_FUSED_KERNELS) wrappers.push([name, nanKeepingFusedConfig]);
+    wrappers.push(["Maximum", nanKeepingMaxMinConfig], ["Minimum", nanKeepingMaxMinConfig]);
   }
   for (const [name, needsCpu] of CPU_DTYPE_CASES) wrappers.push([name, (original) => cpuForDtypesConfig(original, needsCpu)]);
   for (const [name, wrap] of wrappers) {

@@ -89,6 +89,7 @@ export interface SimdKernels {
   softmaxGrad(dy: number, y: number, dx: number, rows: number, cols: number, dyBytes: number, yBytes: number, dxBytes: number): number;
   clipByValue(x: number, out: number, n: number, lo: number, hi: number, xBytes: number, outBytes: number): number;
   reluClamp(x: number, out: number, n: number, six: number, xBytes: number, outBytes: number): number;
+  maxMin(a: number, b: number, out: number, n: number, aStep: number, bStep: number, min: number, aBytes: number, bBytes: number, outBytes: number): number;
   conv2dFilterGrad(
     x: number, dy: number, dW: number,
     batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
