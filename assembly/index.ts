@@ -51,6 +51,21 @@ function bytes4(count: u64): u64 {
 // Max pool
 // ---------------------------------------------------------------------------------------------------------
 
+/** The pools' checks: a positive geometry, x [batch, height, width, channels] and y [batch, outHeight, outWidth, channels] in their buffers. */
+// @ts-ignore: decorator
+@inline
+function poolBuffers(
+  x: usize, y: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
+  sh: i32, sw: i32, fh: i32, fw: i32, xBytes: usize, yBytes: usize,
+): i32 {
+  if (batch < 0 || height < 0 || width < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || sh < 1 || sw < 1 || fh < 1 || fw < 1) {
+    return BAD_GEOMETRY;
+  }
+  if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
+  if (!fits(y, bytes4(<u64>batch * outHeight * outWidth * channels), yBytes)) return 2;
+  return OK;
+}
+
 /**
  * y for a max pool over NHWC x: windows fh × fw at strides sh × sw, with `top` rows and `left` columns of
  * padding before the image, which is not read. Each output is its window's first maximum in row-major
@@ -62,11 +77,8 @@ export function maxPool(
   x: usize, y: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
   sh: i32, sw: i32, fh: i32, fw: i32, top: i32, left: i32, xBytes: usize, yBytes: usize,
 ): i32 {
-  if (batch < 0 || height < 0 || width < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || sh < 1 || sw < 1 || fh < 1 || fw < 1) {
-    return BAD_GEOMETRY;
-  }
-  if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
-  if (!fits(y, bytes4(<u64>batch * outHeight * outWidth * channels), yBytes)) return 2;
+  const status = poolBuffers(x, y, batch, height, width, channels, outHeight, outWidth, sh, sw, fh, fw, xBytes, yBytes);
+  if (status != OK) return status;
   const colStride = <usize>channels * 4;
   const rowStride = <usize>width * colStride;
   const c4 = channels & ~3;
@@ -128,11 +140,8 @@ export function avgPool(
   x: usize, y: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
   sh: i32, sw: i32, fh: i32, fw: i32, top: i32, left: i32, xBytes: usize, yBytes: usize,
 ): i32 {
-  if (batch < 0 || height < 0 || width < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || sh < 1 || sw < 1 || fh < 1 || fw < 1) {
-    return BAD_GEOMETRY;
-  }
-  if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
-  if (!fits(y, bytes4(<u64>batch * outHeight * outWidth * channels), yBytes)) return 2;
+  const status = poolBuffers(x, y, batch, height, width, channels, outHeight, outWidth, sh, sw, fh, fw, xBytes, yBytes);
+  if (status != OK) return status;
   const colStride = <usize>channels * 4;
   const rowStride = <usize>width * colStride;
   const c4 = channels & ~3;
