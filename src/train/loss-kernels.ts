@@ -14,7 +14,7 @@ export const LOG_SOFTMAX_PICK_KERNEL = "StepwiseLogSoftmaxPick";
 export const LOGITS_GRAD_KERNEL = "StepwiseCrossEntropyOfLogitsGrad";
 /** {p, classes}, attrs {lo, hi} → [q (the class's share of the row), s (the row sum), q clipped to [lo, hi]]. */
 export const PROBABILITY_PICK_KERNEL = "StepwiseProbabilityPick";
-/** {classes, q, s, c, dy}, attrs {lo, hi} → the gradient of the mean cross-entropy from probabilities. */
+/** {classes, q, s, c, dy}, attrs {lo, hi, cols} → the gradient of the mean cross-entropy from probabilities, [rows, cols]. */
 export const PROBABILITIES_GRAD_KERNEL = "StepwiseCrossEntropyOfProbabilitiesGrad";
 /** {x, classes} → the number of rows whose first maximum is the row's class (an int32 scalar). */
 export const COUNT_CORRECT_KERNEL = "StepwiseCountCorrect";
