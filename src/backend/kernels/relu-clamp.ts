@@ -1,10 +1,11 @@
 /**
  * ReLU and ReLU6 on wasm with the cpu backend's answers where XNNPACK's differ.
  *
- * tfjs-backend-wasm 4.22 applies relu and relu6 as XNNPACK's output clamp: `Relu6`, and the fused kernels
- * (`_FusedMatMul`, `FusedConv2D`, `FusedDepthwiseConv2D`, which tfjs-layers runs for a Dense or convolution
- * layer with a relu activation outside a gradient tape: predict, evaluate, validation) turned NaN into 0. A
- * diverged model then predicted finite numbers on wasm where cpu gives NaN. Here Relu6 is one SIMD pass
+ * tfjs-backend-wasm 4.22 applies relu and relu6 as XNNPACK's output clamp, which turned NaN into 0: in
+ * `Relu6`, in `_FusedMatMul` and `FusedDepthwiseConv2D` with relu or relu6, and in `FusedConv2D` with relu6
+ * (the fused kernels are what tfjs-layers runs for a Dense or convolution layer with a relu activation
+ * outside a gradient tape: predict, evaluate, validation). A diverged model then predicted finite numbers on
+ * wasm where cpu gives NaN. Here Relu6 is one SIMD pass
  * (assembly/index.ts `reluClamp`), and a fused kernel with relu or relu6 runs the original with a linear
  * activation (its product and bias keep NaN) and then that pass over its own output, in place. Other
  * activations and dtypes go to the original kernel unchanged.
