@@ -128,6 +128,8 @@ export interface HelpLink {
 }
 export type KernelInfoReply = ReplyOk & {
   protocol_version: string;
+  /** Optional protocol features the kernel implements (JEP 92), e.g. "iopub_welcome" (JEP 65). */
+  supported_features?: string[];
   implementation: string;
   implementation_version: string;
   language_info: LanguageInfo;
@@ -175,6 +177,14 @@ export interface ErrorContent {
 }
 export interface ClearOutputContent {
   wait: boolean;
+}
+
+/**
+ * JEP 65: published when a client subscribes to iopub, with no parent, so that the client knows its
+ * subscription is live (a client that missed the status of its first kernel_info otherwise waits and asks again).
+ */
+export interface IopubWelcomeContent {
+  subscription: string;
 }
 
 // ---------- stdin ----------
@@ -232,6 +242,7 @@ export interface ContentMap {
   execute_result: ExecuteResultContent;
   error: ErrorContent;
   clear_output: ClearOutputContent;
+  iopub_welcome: IopubWelcomeContent;
   input_request: InputRequest;
   input_reply: InputReply;
   comm_open: CommOpen;
@@ -274,6 +285,7 @@ export const CHANNELS_OF = {
   execute_result: ["iopub"],
   error: ["iopub"],
   clear_output: ["iopub"],
+  iopub_welcome: ["iopub"],
   input_request: ["stdin"],
   input_reply: ["stdin"],
   comm_open: ["shell", "iopub"],

@@ -12,7 +12,8 @@ export interface Channels {
   shell: zmq.Router;
   control: zmq.Router;
   stdin: zmq.Router;
-  iopub: zmq.Publisher;
+  /** XPUB: it also receives the clients' subscriptions, each answered with an iopub_welcome (kernel.ts). */
+  iopub: zmq.XPublisher;
   heartbeat: Heartbeat;
 }
 
@@ -24,7 +25,8 @@ export async function bindChannels(connection: ConnectionInfo): Promise<Channels
     control: new zmq.Router({ linger: 1000 }),
     // mandatory: an input_request that cannot be routed to the asking client fails instead of vanishing
     stdin: new zmq.Router({ linger: 1000, mandatory: true }),
-    iopub: new zmq.Publisher({ linger: 1000 }),
+    // every subscription reaches the kernel, not only the first of each topic: each client gets its welcome
+    iopub: new zmq.XPublisher({ linger: 1000, verbosity: "allSubs" }),
   };
   try {
     await Promise.all([

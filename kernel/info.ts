@@ -39,6 +39,7 @@ export function kernelInfo(installation: Installation = currentInstallation()): 
   return {
     status: "ok",
     protocol_version: PROTOCOL_VERSION,
+    supported_features: ["iopub_welcome"],
     implementation: "stepwise",
     implementation_version: installation.version,
     language_info: language,

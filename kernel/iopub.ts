@@ -16,7 +16,7 @@ const STREAM_FLUSH_MS = 50;
 /** Past this much buffered text, publish at once. */
 const STREAM_MAX_CHARS = 64 * 1024;
 
-type Extra = { metadata?: JsonObject; buffers?: Buffer[] };
+type Extra = { metadata?: JsonObject; buffers?: Buffer[]; identities?: Buffer[] };
 
 interface Queued {
   /** The message, or how to build it later (an asynchronous display bundle). */
@@ -108,7 +108,7 @@ export class Iopub {
   }
 
   private build<T extends MessageType>(type: T, content: ContentOf<T>, parent: Header | undefined, extra: Extra = {}): Message<T> {
-    return createMessage(type, content, { session: this.session, parent, metadata: extra.metadata, buffers: extra.buffers });
+    return createMessage(type, content, { session: this.session, parent, metadata: extra.metadata, buffers: extra.buffers, identities: extra.identities });
   }
 
   private enqueue(message: Queued["message"]): Promise<void> {

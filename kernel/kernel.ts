@@ -223,7 +223,33 @@ export class Kernel {
     });
     void this.receive("control", (message) => void this.handleControl(message));
     void this.receive("stdin", (message) => this.stdin.receive(message));
+    void this.welcomeSubscribers();
     void this.serveShell();
+  }
+
+  /**
+   * JEP 65: answer each iopub subscription (a frame of byte 1 and the topic, from the XPUB socket) with an
+   * iopub_welcome carrying the topic, so a client that subscribed after the kernel answered its first
+   * kernel_info knows its subscription is live without asking again. Unsubscriptions and topics that are not
+   * UTF-8 are ignored, as the JEP says.
+   */
+  private async welcomeSubscribers(): Promise<void> {
+    const utf8 = new TextDecoder("utf-8", { fatal: true });
+    try {
+      for await (const [event] of this.sockets.iopub) {
+        if (this.closed) return;
+        if (event.length === 0 || event[0] !== 1) continue;
+        let topic: string;
+        try {
+          topic = utf8.decode(event.subarray(1));
+        } catch {
+          continue;
+        }
+        void this.iopub.publish("iopub_welcome", { subscription: topic }, undefined, { identities: topic ? [Buffer.from(topic)] : [] });
+      }
+    } catch (error) {
+      if (!this.closed) this.log(`iopub: subscriptions no longer read: ${(error as Error).message}`);
+    }
   }
 
   /** Decode every message arriving on a channel; undecodable ones are logged and dropped. */

@@ -43,6 +43,30 @@ describe("kernel_info", () => {
       });
       assert.match(info.banner, new RegExp(`TypeScript ${info.language_info.version.replace(/\./g, "\\.")} on Node\\.js ${process.versions.node}`));
       assert.ok(info.help_links && info.help_links.length > 0 && info.help_links.every((l) => /^https:\/\//.test(l.url) && l.text));
+      assert.deepEqual(info.supported_features, ["iopub_welcome"]);
+    }
+  });
+
+  test("JEP 65: each new iopub subscriber first gets an iopub_welcome with its topic", async () => {
+    const signer = new Signer(h.kernel.connection.key, h.kernel.connection.signature_scheme);
+    const subscribers: zmq.Subscriber[] = [];
+    try {
+      for (const topic of ["", "", "kernel.topic"]) {
+        const subscriber = new zmq.Subscriber({ receiveTimeout: 10_000, linger: 0 });
+        subscribers.push(subscriber);
+        subscriber.connect(endpoint(h.kernel.connection, "iopub_port"));
+        subscriber.subscribe(topic);
+        // the first message a subscriber sees: its welcome, with no parent, signed, before anything else
+        const welcome = deserialize(await subscriber.receive(), signer);
+        assert.equal(welcome.header.msg_type, "iopub_welcome");
+        assert.deepEqual(welcome.content, { subscription: topic });
+        assert.deepEqual(welcome.parent_header, {});
+        if (topic) assert.deepEqual(welcome.identities, [Buffer.from(topic)]);
+      }
+      // the kernel serves as before
+      assert.equal(resultText(await ok(h.kernel, "40 + 2")), "42");
+    } finally {
+      for (const subscriber of subscribers) subscriber.close();
     }
   });
 
