@@ -7,7 +7,8 @@
  *    side (issue 15's two targets):
  *    - start to first result: from `KernelManager.start_kernel()` (the spawn) to the execute_reply, the
  *      execute_result and `status: idle` of the first cell `1`; split into spawn → ready (jupyter_client's
- *      `wait_for_ready`: kernel_info answered with iopub flowing) and ready → first result;
+ *      `wait_for_ready`: kernel_info answered with iopub flowing) and ready → first result; then a lesson's
+ *      first cell (the imports of tfjs and stepwise, type-checked against their declarations), timed alone;
  *    - round trip: N cells `1`, one after another (send execute_request, wait for the reply and idle, next),
  *      median and p90 over every cell of every repeat; the kernel's share is busy → idle on its own clock
  *      (the header dates of its status messages), the rest is the client and the sockets.
@@ -18,7 +19,8 @@
  *    both read from nbclient's per-cell timing (`metadata.execution`): per cell (first busy to last idle,
  *    divided by N), the client gap (median idle(n) → busy(n+1): the client's own per-cell overhead) and
  *    the kernel's busy → idle. Start-up there is `KernelProcess.start` (spawn to kernel_info with iopub).
- * Kernels: stepwise, and ipykernel where Debian's python3-ipykernel is installed.
+ * Kernels: stepwise from its start-up snapshot (built first, into the user's cache), stepwise without it
+ * (STEPWISE_KERNEL_SNAPSHOT=0), and ipykernel where Debian's python3-ipykernel is installed.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -27,6 +29,7 @@ import * as path from "node:path";
 import { findKernelSpec } from "../jupyter/kernelspec";
 import { KernelProcess } from "../jupyter/launcher";
 import { installKernelSpec } from "../kernel/install";
+import { buildSnapshot } from "../kernel/snapshot/build";
 import { runNotebook } from "../runner";
 
 const PYTHON = "/usr/bin/python3";
@@ -36,7 +39,7 @@ const CLIENT_SCRIPT = String.raw`
 import json, sys, time
 from datetime import datetime
 from jupyter_client.manager import KernelManager
-kernel, cells = sys.argv[1], int(sys.argv[2])
+kernel, cells, first_cell = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 def stamp(message):
     date = message["header"]["date"]
@@ -68,6 +71,9 @@ kc.wait_for_ready(timeout=60)
 ready = time.perf_counter() - t0
 run(kc, "1")
 first = time.perf_counter() - t0
+t = time.perf_counter()
+if first_cell: run(kc, first_cell)
+lesson = time.perf_counter() - t if first_cell else None
 def series(code):
     trips, kernel_times = [], []
     for i in range(cells):
@@ -79,7 +85,7 @@ trips, kernel_times = series(lambda i: "1")
 distinct, _ = series(lambda i: str(i + 2))
 kc.stop_channels()
 km.shutdown_kernel(now=True)
-print(json.dumps({"ready": ready, "first": first, "trips": trips, "kernel": kernel_times, "distinct": distinct}))
+print(json.dumps({"ready": ready, "first": first, "lesson": lesson, "trips": trips, "kernel": kernel_times, "distinct": distinct}))
 `;
 
 const NBCLIENT_SCRIPT = String.raw`
@@ -97,6 +103,8 @@ print(json.dumps({"startup": startup, "total": total, "timings": [c.metadata.exe
 interface KernelSample {
   ready: number;
   first: number;
+  /** A lesson's first cell (the imports of tfjs and stepwise), run after the first result; null for ipykernel. */
+  lesson: number | null;
   trips: number[];
   kernel: number[];
   /** Round trips of cells that differ from one another (`2`, `3`, …): nothing a kernel could reuse. */
@@ -162,14 +170,14 @@ function writeNotebook(dir: string, kernel: string, language: string, cells: num
   return file;
 }
 
-async function ours(file: string, kernel: string, searchPath: string[]): Promise<RunnerSample> {
-  const spec = await findKernelSpec(kernel, searchPath);
+async function ours(file: string, kernel: BenchKernel, searchPath: string[]): Promise<RunnerSample> {
+  const spec = await findKernelSpec(kernel.name, searchPath);
   let t = performance.now();
-  const process_ = await KernelProcess.start(spec, { cwd: path.dirname(file) });
+  const process_ = await KernelProcess.start(spec, { cwd: path.dirname(file), env: kernel.env });
   const startup = (performance.now() - t) / 1000;
   await process_.shutdown(3000);
   t = performance.now();
-  const result = await runNotebook(file, { kernelSearchPath: searchPath });
+  const result = await runNotebook(file, { kernelSearchPath: searchPath, env: kernel.env });
   if (result.status !== "passed" || !result.notebook) throw new Error(`${file}: ${result.failure?.evalue}`);
   const timings = result.notebook.cells.map((cell) => cell.metadata.execution as Timing);
   return { startup, total: (performance.now() - t) / 1000, ...fromTimings(timings) };
@@ -182,20 +190,38 @@ function theirs(file: string, kernel: string, env: NodeJS.ProcessEnv): RunnerSam
 
 const ms = (seconds: number, digits = 1, width = 8) => `${(seconds * 1000).toFixed(digits).padStart(width)} ms`;
 
-function kernelTable(kernels: Array<[string, string]>, cells: number, repeats: number, env: NodeJS.ProcessEnv): void {
-  const samples = new Map<string, KernelSample[]>(kernels.map(([kernel]) => [kernel, []]));
+/** A kernel as the bench starts it: its kernelspec, and for ours, with or without the start-up snapshot. */
+interface BenchKernel {
+  label: string;
+  name: string;
+  language: string;
+  env?: Record<string, string>;
+  /** The cell a lesson starts with, timed after the first result. */
+  firstCell?: string;
+}
+
+const LESSON_FIRST_CELL = 'import * as tf from "@tensorflow/tfjs";\nimport * as sw from "stepwise";\ntypeof sw.adam';
+
+function kernelTable(kernels: BenchKernel[], cells: number, repeats: number, env: NodeJS.ProcessEnv): void {
+  const samples = new Map<string, KernelSample[]>(kernels.map((kernel) => [kernel.label, []]));
   for (let r = 0; r < repeats; r++) {
-    for (const [kernel] of kernels) samples.get(kernel)?.push(JSON.parse(python(CLIENT_SCRIPT, [kernel, String(cells)], env)) as KernelSample);
+    for (const kernel of kernels) {
+      const measured = python(CLIENT_SCRIPT, [kernel.name, String(cells), kernel.firstCell ?? ""], { ...env, ...kernel.env });
+      samples.get(kernel.label)?.push(JSON.parse(measured) as KernelSample);
+    }
   }
-  console.log(`\nkernel through jupyter_client: start to first result (median of ${repeats}); round trip of ${cells} cells \`1\` × ${repeats}`);
-  console.log("kernel     first result     ready   → result  |  round trip  p90 trip   kernel busy→idle  client+sockets  |  distinct cells     p90");
-  for (const [kernel] of kernels) {
-    const s = samples.get(kernel) ?? [];
+  console.log(`\nkernel through jupyter_client: start to first result (median of ${repeats}); a lesson's first cell (tfjs and stepwise imported) after it;`);
+  console.log(`round trip of ${cells} cells \`1\` × ${repeats}`);
+  console.log("kernel               first result     ready   → result  lesson cell |  round trip  p90 trip   kernel busy→idle  client+sockets  |  distinct cells     p90");
+  for (const kernel of kernels) {
+    const s = samples.get(kernel.label) ?? [];
     const trips = s.flatMap((x) => x.trips);
     const busy = s.flatMap((x) => x.kernel);
     const trip = median(trips);
+    const lessons = s.flatMap((x) => (x.lesson === null ? [] : [x.lesson]));
     console.log(
-      `${kernel.padEnd(10)} ${ms(median(s.map((x) => x.first)), 0)} ${ms(median(s.map((x) => x.ready)), 0)} ${ms(median(s.map((x) => x.first - x.ready)), 0)}  |` +
+      `${kernel.label.padEnd(20)} ${ms(median(s.map((x) => x.first)), 0)} ${ms(median(s.map((x) => x.ready)), 0)} ${ms(median(s.map((x) => x.first - x.ready)), 0)} ` +
+        `${lessons.length ? ms(median(lessons), 0, 9) : "—".padStart(12)}  |` +
         `${ms(trip, 2)} ${ms(quantile(trips, 0.9), 2)} ${ms(median(busy), 2, 11)} ${ms(trip - median(busy), 2, 11)}    |` +
         `${ms(median(s.flatMap((x) => x.distinct)), 2, 11)} ${ms(quantile(s.flatMap((x) => x.distinct), 0.9), 2)}`,
     );
@@ -203,22 +229,23 @@ function kernelTable(kernels: Array<[string, string]>, cells: number, repeats: n
 }
 
 async function runnerTable(
-  kernels: Array<[string, string]>,
+  kernels: BenchKernel[],
   withNbclient: boolean,
   options: { dir: string; cells: number; repeats: number; env: NodeJS.ProcessEnv; searchPath: string[] },
 ): Promise<void> {
   const { dir, cells, repeats, env, searchPath } = options;
   console.log(`\nrunner: ${cells} cells \`1\` per notebook, median of ${repeats}`);
-  console.log("kernel     client          start-up    per cell  client gap    kernel   whole run");
-  for (const [kernel, language] of kernels) {
-    const file = writeNotebook(dir, kernel, language, cells);
+  console.log("kernel               client          start-up    per cell  client gap    kernel   whole run");
+  for (const kernel of kernels) {
+    const file = writeNotebook(dir, kernel.name, kernel.language, cells);
+    const kernelEnv = { ...env, ...kernel.env };
     const clients: Array<[string, () => Promise<RunnerSample>]> = [["stepwise run", () => ours(file, kernel, searchPath)]];
-    if (withNbclient) clients.push(["nbclient", async () => theirs(file, kernel, env)]);
+    if (withNbclient) clients.push(["nbclient", async () => theirs(file, kernel.name, kernelEnv)]);
     for (const [client, measure] of clients) {
       const samples: RunnerSample[] = [];
       for (let r = 0; r < repeats; r++) samples.push(await measure());
       const m = (key: keyof RunnerSample) => median(samples.map((s) => s[key]));
-      console.log(`${kernel.padEnd(10)} ${client.padEnd(15)} ${ms(m("startup"), 0, 7)} ${ms(m("perCell"), 2, 7)} ${ms(m("gap"), 2, 7)} ${ms(m("kernel"), 2, 7)} ${m("total").toFixed(2).padStart(9)} s`);
+      console.log(`${kernel.label.padEnd(20)} ${client.padEnd(15)} ${ms(m("startup"), 0, 7)} ${ms(m("perCell"), 2, 7)} ${ms(m("gap"), 2, 7)} ${ms(m("kernel"), 2, 7)} ${m("total").toFixed(2).padStart(9)} s`);
     }
   }
 }
@@ -231,9 +258,15 @@ async function main(): Promise<void> {
   await installKernelSpec({ env });
   const searchPath = [path.join(dir, "kernels"), "/usr/share/jupyter/kernels"];
   const hasPython = fs.existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import nbclient, ipykernel, jupyter_client"]).status === 0;
-  const kernels: Array<[string, string]> = [["stepwise", "typescript"]];
-  if (hasPython && fs.existsSync("/usr/share/jupyter/kernels/python3")) kernels.push(["python3", "python"]);
+  const kernels: BenchKernel[] = [
+    { label: "stepwise", name: "stepwise", language: "typescript", firstCell: LESSON_FIRST_CELL },
+    { label: "stepwise, no snapshot", name: "stepwise", language: "typescript", firstCell: LESSON_FIRST_CELL, env: { STEPWISE_KERNEL_SNAPSHOT: "0" } },
+  ];
+  if (hasPython && fs.existsSync("/usr/share/jupyter/kernels/python3")) kernels.push({ label: "python3", name: "python3", language: "python" });
   console.log(`kernel and runner benchmark: ${os.availableParallelism()} cores, load average ${os.loadavg()[0].toFixed(2)}`);
+  // every start of the stepwise kernel from its snapshot, none of them building it meanwhile
+  const snapshot = await buildSnapshot(dir, env);
+  console.log(snapshot.built ? `start-up snapshot: ${snapshot.file} (${(snapshot.bytes / 1e6).toFixed(0)} MB, built in ${(snapshot.ms / 1000).toFixed(1)} s)` : `no start-up snapshot: ${snapshot.reason}`);
   if (hasPython) kernelTable(kernels, cells, repeats, env);
   else console.log("Debian's python3-ipykernel, jupyter-client and python3-nbclient are not installed: the runner alone, on stepwise");
   await runnerTable(kernels, hasPython, { dir, cells, repeats, env, searchPath });

@@ -113,7 +113,7 @@ export function loadCompiler(env: NodeJS.ProcessEnv = process.env): CompilerLoad
 }
 
 /** Set the file's modification time to now if it is a day old or more; whether it did. */
-async function markUsed(file: string): Promise<boolean> {
+export async function markUsed(file: string): Promise<boolean> {
   try {
     const { mtimeMs } = await fs.stat(file);
     const now = Date.now();

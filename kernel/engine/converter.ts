@@ -13,7 +13,7 @@
 import * as path from "node:path";
 import { remainingDeclarations } from "./declarations";
 import { Diagnostic, convertDiagnostics } from "./diagnostics";
-import { CellFiles, normalizeJoin } from "./files";
+import { CellFiles, type SeededFile, normalizeJoin } from "./files";
 import { cellTransformers } from "./transformers";
 import { TRANSPILE_TARGET, bindSourceFile, compilerOptions, getResolvedModule, importsOf, linkUnder, localsOf, transformModule, ts } from "./typescript";
 
@@ -84,6 +84,11 @@ export class Converter {
     // the automatic @types (node and the kernel's globals), found once: installed packages do not change
     // during a session (files.ts), and looking for them again cost each program a walk of the type roots
     this.options = { ...options, types: ts.getAutomaticTypeDirectiveNames(options, this.files) };
+  }
+
+  /** The installed declaration files this converter parsed: what a startup snapshot keeps (kernel/snapshot). */
+  installedFiles(): SeededFile[] {
+    return this.files.installedFiles();
   }
 
   /** Build the first program now (the compiler's lib and @types/node: the bulk of a kernel's start). */

@@ -10,6 +10,10 @@
  * way); the notebook's own files (a local `.ts` module being edited) are checked for changes before each
  * program (`refresh`). Installed declaration files are parsed without their doc comments, restored for the
  * files an inspect request shows (docs.ts).
+ *
+ * A kernel started from its startup snapshot (kernel/snapshot) also finds installed declaration files parsed
+ * and bound before the process began — the compiler's lib, @types/node, tfjs's and stepwise's declarations
+ * (`seedInstalledFiles`): a program takes each from there the first time it asks for that exact file name.
  */
 import { statSync } from "node:fs";
 import * as path from "node:path";
@@ -27,6 +31,44 @@ interface CachedFile {
   stamp?: string;
   /** Parsed without its doc comments, not restored yet. */
   withoutDocs?: boolean;
+}
+
+/** An installed declaration file parsed in another process (a snapshot's builder), with its size and time then. */
+export interface SeededFile {
+  file: ts.SourceFile;
+  withoutDocs: boolean;
+  stamp: string;
+}
+
+/**
+ * Installed files parsed before this process started, by file name; each is taken by the first program that
+ * asks for its name (a SourceFile belongs to one file name: the program renames the files it is given).
+ */
+const seeded = new Map<string, SeededFile>();
+
+/** Offer these parsed installed files to every CellFiles of this process (the snapshot's, see kernel/snapshot). */
+export function seedInstalledFiles(files: Iterable<SeededFile>): void {
+  for (const entry of files) seeded.set(entry.file.fileName, entry);
+}
+
+/**
+ * Drop the seeded files whose file changed on disk since they were parsed (a package reinstalled since the
+ * snapshot was built); returns how many were dropped. Run before the first program.
+ */
+export function dropChangedSeeds(): number {
+  let dropped = 0;
+  for (const [name, entry] of seeded) {
+    if (stampOf(name) !== entry.stamp) {
+      seeded.delete(name);
+      dropped++;
+    }
+  }
+  return dropped;
+}
+
+/** How many seeded files no program has taken yet. */
+export function seededCount(): number {
+  return seeded.size;
 }
 
 export class CellFiles implements ts.CompilerHost {
@@ -76,8 +118,9 @@ export class CellFiles implements ts.CompilerHost {
     onError?: (message: string) => void,
     shouldCreateNewSourceFile?: boolean,
   ): ts.SourceFile | undefined {
-    const cached = this.parsed.get(fileName);
     const inMemory = this.memory.get(fileName);
+    if (inMemory === undefined && !shouldCreateNewSourceFile) this.takeSeed(fileName, languageVersionOrOptions);
+    const cached = this.parsed.get(fileName);
     if (cached && !shouldCreateNewSourceFile && (inMemory === undefined || cached.file.text === inMemory)) return cached.file;
     let text: string | undefined;
     try {
@@ -94,6 +137,22 @@ export class CellFiles implements ts.CompilerHost {
     const own = inMemory === undefined && !isInstalled(fileName);
     this.parsed.set(fileName, { file, stamp: own ? stampOf(this.forward(fileName)) : undefined, withoutDocs: installedDeclarations && file.text !== text });
     return file;
+  }
+
+  /**
+   * The installed declaration files parsed so far: what a snapshot carries into later processes. Only files
+   * read from disk under their own name, each with its size and time now, by which a later process checks
+   * that it is unchanged (dropChangedSeeds).
+   */
+  installedFiles(): SeededFile[] {
+    const files: SeededFile[] = [];
+    for (const [name, cached] of this.parsed) {
+      if (!isInstalled(name) || !name.endsWith(".d.ts") || this.memory.has(name) || cached.file.fileName !== name) continue;
+      // a file seen under another name (tslab forwarded, the kernel's overlay) is checked under its own only
+      const stamp = this.forward(name) === name ? stampOf(name) : "missing";
+      if (stamp !== "missing") files.push({ file: cached.file, withoutDocs: cached.withoutDocs === true, stamp });
+    }
+    return files;
   }
 
   /** Give `file` its doc comments back if it was parsed without them (for an inspect request). */
@@ -171,6 +230,17 @@ export class CellFiles implements ts.CompilerHost {
       this.exists.set(key, found);
     }
     return found;
+  }
+
+  /** Move a seeded file of that name into this host's cache, if one was parsed for the same language version. */
+  private takeSeed(fileName: string, languageVersionOrOptions: ts.ScriptTarget | ts.CreateSourceFileOptions): void {
+    const seed = seeded.get(fileName);
+    if (!seed || this.parsed.has(fileName)) return;
+    seeded.delete(fileName);
+    const version = typeof languageVersionOrOptions === "object" ? languageVersionOrOptions.languageVersion : languageVersionOrOptions;
+    const format = typeof languageVersionOrOptions === "object" ? languageVersionOrOptions.impliedNodeFormat : undefined;
+    if (seed.file.languageVersion !== version || seed.file.impliedNodeFormat !== format) return;
+    this.parsed.set(fileName, { file: seed.file, withoutDocs: seed.withoutDocs });
   }
 
   /** `<cwd>/node_modules/tslab/…` is tslab's own copy, the one the kernel's display hook is set on. */
