@@ -82,3 +82,13 @@ export async function ok(kernel: KernelProcess, code: string, options: ExecuteOp
   assert.equal(outcome.reply.content.status, "ok", `cell failed: ${JSON.stringify(outcome.reply.content)}\n${code}`);
   return outcome;
 }
+
+/** Running and not a zombie (an orphan's zombie may linger until some reaper collects it). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}

@@ -12,19 +12,11 @@ import * as path from "node:path";
 import { installKernelSpec } from "../../kernel/install";
 import { watchParent } from "../../kernel/parent-watch";
 import { haveIpykernel } from "../runner/fixtures";
+import { isRunning } from "./harness";
 
 const LAUNCHER = path.join(__dirname, "..", "..", "jupyter", "launcher");
 const KERNELSPEC = path.join(__dirname, "..", "..", "jupyter", "kernelspec");
 
-/** Running and not a zombie (an orphan's zombie may linger until some reaper collects it). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

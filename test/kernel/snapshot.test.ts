@@ -19,7 +19,7 @@ import { KernelProcess } from "../../jupyter/launcher";
 import { installKernelSpec } from "../../kernel/install";
 import { nodeFlags, snapshotFile } from "../../kernel/snapshot/blob";
 import { KEEP_OTHERS, UNUSED_DAYS, buildSnapshot, removeUnused } from "../../kernel/snapshot/build";
-import { ok, resultText, run, streamText } from "./harness";
+import { isRunning, ok, resultText, run, streamText } from "./harness";
 
 const STEPWISE_CLI = path.resolve(__dirname, "../../../bin/stepwise.js");
 
@@ -230,12 +230,3 @@ describe("kernel startup snapshot", () => {
     assert.deepEqual(nodeFlags([]), []);
   });
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
