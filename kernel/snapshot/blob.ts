@@ -22,21 +22,18 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { cacheDirectory } from "../compiler-cache";
+import { COMPILER_PACKAGE, cacheDirectory } from "../compiler-cache";
 
 export const SNAPSHOT_NAME = /^kernel-[0-9a-f]{20}\.snapshot(\.refused)?$/;
 /** The files the snapshot's builder leaves while it works (renamed into place when done). */
 export const SNAPSHOT_TEMPORARY = /^\.kernel-[0-9a-f]{20}\.snapshot\.[0-9a-f]+\.tmp$/;
-
-/** The package of the cell compiler (compiler-cache.ts loads the same one). */
-const COMPILER_PACKAGE = "@tslab/typescript-for-tslab";
 
 /** dist/kernel, the folder this module was built into the parent of. */
 export const KERNEL_DIST = path.resolve(__dirname, "..");
 export const ENTRY_SCRIPT = path.join(__dirname, "entry.js");
 
 /** Node.js options that name what to run rather than how: never passed on, and not part of a snapshot's name. */
-const WHAT_TO_RUN = new Set(["-e", "--eval", "-p", "--print", "--snapshot-blob", "--build-snapshot", "--test", "--watch", "-i", "--interactive", "-c", "--check"]);
+const WHAT_TO_RUN = new Set(["-e", "--eval", "-p", "--print", "--snapshot-blob", "--build-snapshot", "-i", "--interactive", "-c", "--check"]);
 const WITH_VALUE = new Set(["-e", "--eval", "-p", "--print", "--snapshot-blob"]);
 
 /**
@@ -74,7 +71,7 @@ export function snapshotFile(env: NodeJS.ProcessEnv = process.env): string {
   const compiler = require.resolve(COMPILER_PACKAGE);
   const stat = statSync(compiler);
   hash.update(`\0${compiler}\0${stat.size}\0${stat.mtimeMs}`);
-  // about 100 kB in all: hashed in well under a millisecond
+  // about 70 kB in all: hashed in well under a millisecond
   for (const file of snapshotCodeFiles()) hash.update(`\0${file}\0`).update(readFileSync(file));
   return path.join(cacheDirectory(env), `kernel-${hash.digest("hex").slice(0, 20)}.snapshot`);
 }
