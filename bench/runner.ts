@@ -9,12 +9,15 @@
  *      execute_result and `status: idle` of the first cell `1`; split into spawn → ready (jupyter_client's
  *      `wait_for_ready`: kernel_info answered with iopub flowing) and ready → first result; then a lesson's
  *      first cell (the imports of tfjs and stepwise, type-checked against their declarations), timed alone;
+ *      and start to first result once more from the same client process, warm by then, as a notebook server
+ *      starts kernels (a new process pays for Python's imports while the kernel starts: papermill's case);
  *    - round trip: N cells `1`, one after another (send execute_request, wait for the reply and idle, next),
  *      median and p90 over every cell of every repeat; the kernel's share is busy → idle on its own clock
  *      (the header dates of its status messages), the rest is the client and the sockets.
  *    Then the same number of cells that differ from one another (`2`, `3`, …), which no kernel can answer
  *    from a cell it compiled before (the stepwise kernel reuses the code of a cell run again).
- *    The kernels alternate within each repeat, so a busy machine slows both alike.
+ *    The kernels alternate within each repeat, so a busy machine slows all alike, and each repeat starts
+ *    with the next kernel, so no kernel always starts right after another's shutdown.
  * 2. The runner: `stepwise run` against nbclient on the same notebook of N cells `1` and the same kernels,
  *    both read from nbclient's per-cell timing (`metadata.execution`): per cell (first busy to last idle,
  *    divided by N), the client gap (median idle(n) → busy(n+1): the client's own per-cell overhead) and
@@ -85,7 +88,18 @@ trips, kernel_times = series(lambda i: "1")
 distinct, _ = series(lambda i: str(i + 2))
 kc.stop_channels()
 km.shutdown_kernel(now=True)
-print(json.dumps({"ready": ready, "first": first, "lesson": lesson, "trips": trips, "kernel": kernel_times, "distinct": distinct}))
+# a second start from this client, now warm (modules imported, ZeroMQ up): as a notebook server starts kernels
+t0 = time.perf_counter()
+km = KernelManager(kernel_name=kernel)
+km.start_kernel()
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=60)
+run(kc, "1")
+warm_first = time.perf_counter() - t0
+kc.stop_channels()
+km.shutdown_kernel(now=True)
+print(json.dumps({"ready": ready, "first": first, "warmFirst": warm_first, "lesson": lesson, "trips": trips, "kernel": kernel_times, "distinct": distinct}))
 `;
 
 const NBCLIENT_SCRIPT = String.raw`
@@ -103,6 +117,8 @@ print(json.dumps({"startup": startup, "total": total, "timings": [c.metadata.exe
 interface KernelSample {
   ready: number;
   first: number;
+  /** Start to first result again, from the same client process, warm by then (as a notebook server's). */
+  warmFirst: number;
   /** A lesson's first cell (the imports of tfjs and stepwise), run after the first result; null for ipykernel. */
   lesson: number | null;
   trips: number[];
@@ -205,14 +221,15 @@ const LESSON_FIRST_CELL = 'import * as tf from "@tensorflow/tfjs";\nimport * as 
 function kernelTable(kernels: BenchKernel[], cells: number, repeats: number, env: NodeJS.ProcessEnv): void {
   const samples = new Map<string, KernelSample[]>(kernels.map((kernel) => [kernel.label, []]));
   for (let r = 0; r < repeats; r++) {
-    for (const kernel of kernels) {
+    // each repeat starts with another kernel: the one after the previous repeat's last pays for its shutdown
+    for (const kernel of [...kernels.slice(r % kernels.length), ...kernels.slice(0, r % kernels.length)]) {
       const measured = python(CLIENT_SCRIPT, [kernel.name, String(cells), kernel.firstCell ?? ""], { ...env, ...kernel.env });
       samples.get(kernel.label)?.push(JSON.parse(measured) as KernelSample);
     }
   }
-  console.log(`\nkernel through jupyter_client: start to first result (median of ${repeats}); a lesson's first cell (tfjs and stepwise imported) after it;`);
-  console.log(`round trip of ${cells} cells \`1\` × ${repeats}`);
-  console.log("kernel               first result     ready   → result  lesson cell |  round trip  p90 trip   kernel busy→idle  client+sockets  |  distinct cells     p90");
+  console.log(`\nkernel through jupyter_client: start to first result (median of ${repeats}) from a new client process, and from a warm one`);
+  console.log(`(its second start); a lesson's first cell (tfjs and stepwise imported) after the first result; round trip of ${cells} cells \`1\` × ${repeats}`);
+  console.log("kernel               first result     ready   → result  warm client  lesson cell |  round trip  p90 trip   kernel busy→idle  client+sockets  |  distinct cells     p90");
   for (const kernel of kernels) {
     const s = samples.get(kernel.label) ?? [];
     const trips = s.flatMap((x) => x.trips);
@@ -221,6 +238,7 @@ function kernelTable(kernels: BenchKernel[], cells: number, repeats: number, env
     const lessons = s.flatMap((x) => (x.lesson === null ? [] : [x.lesson]));
     console.log(
       `${kernel.label.padEnd(20)} ${ms(median(s.map((x) => x.first)), 0)} ${ms(median(s.map((x) => x.ready)), 0)} ${ms(median(s.map((x) => x.first - x.ready)), 0)} ` +
+        `${ms(median(s.map((x) => x.warmFirst)), 0, 9)} ` +
         `${lessons.length ? ms(median(lessons), 0, 9) : "—".padStart(12)}  |` +
         `${ms(trip, 2)} ${ms(quantile(trips, 0.9), 2)} ${ms(median(busy), 2, 11)} ${ms(trip - median(busy), 2, 11)}    |` +
         `${ms(median(s.flatMap((x) => x.distinct)), 2, 11)} ${ms(quantile(s.flatMap((x) => x.distinct), 0.9), 2)}`,
