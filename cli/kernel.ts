@@ -1,5 +1,6 @@
 /**
- * `stepwise kernel install|uninstall|list`: manage the Jupyter kernelspec without Python.
+ * `stepwise kernel install|snapshot|uninstall|list`: manage the Jupyter kernelspec without Python, and the
+ * kernel's start-up snapshot (kernel/snapshot).
  *   stepwise kernel install [--user | --prefix <dir> | --sys-prefix] [--name <name>] [--display-name <text>] [--no-snapshot]
  *   stepwise kernel snapshot
  *   stepwise kernel uninstall [--name <name>]
@@ -22,7 +23,7 @@ interface InstallFlags {
 }
 
 export function registerKernelCommands(program: Command): void {
-  const kernel = program.command("kernel").description("the TypeScript Jupyter kernel: install, uninstall or list kernelspecs");
+  const kernel = program.command("kernel").description("the TypeScript Jupyter kernel: install, uninstall or list kernelspecs; build its start-up snapshot");
 
   kernel
     .command("install")
@@ -41,7 +42,7 @@ export function registerKernelCommands(program: Command): void {
 
   kernel
     .command("snapshot")
-    .description("build the kernel's start-up snapshot for this Node.js into the user's cache (kernels start about a second sooner)")
+    .description("build the kernel's start-up snapshot for this Node.js into the user's cache: the compiler and the declarations of tfjs and stepwise, parsed ahead")
     .action(async () => {
       if (!snapshotsEnabled()) throw new Error("kernel snapshot: STEPWISE_KERNEL_SNAPSHOT=0 turns snapshots off; unset it to build one");
       if (!(await reportSnapshot())) process.exitCode = 1;
