@@ -2,8 +2,8 @@
  * Where a kernel's startup snapshot lives and which one fits this process.
  *
  * A snapshot (Node.js's `--build-snapshot`, see entry.ts) holds the cell compiler loaded and the declaration
- * files a lesson's first cells need parsed and bound, so a kernel started from it skips about a second of
- * compiler work. V8 refuses a snapshot made by another Node.js build or with other V8 flags (the process
+ * files a lesson's first cells need parsed and bound, so a kernel started from it skips ~0.7 s of compiler work
+ * for ~0.25 s of restoring the snapshot (2-core bench machine). V8 refuses a snapshot made by another Node.js build or with other V8 flags (the process
  * exits with code 14), and the snapshot holds the compiler's and the engine's code as they were, so each
  * combination of these gets its own file, named by a hash of them:
  * - the Node.js build (version, V8, architecture) and the flags the kernel runs with (`process.execArgv`,
