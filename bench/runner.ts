@@ -65,15 +65,19 @@ def run(kc, code):
     if not result: raise RuntimeError(kernel + ": no execute_result for " + code)
     return idle - busy
 
-t0 = time.perf_counter()
-km = KernelManager(kernel_name=kernel)
-km.start_kernel()
-kc = km.client()
-kc.start_channels()
-kc.wait_for_ready(timeout=60)
-ready = time.perf_counter() - t0
-run(kc, "1")
-first = time.perf_counter() - t0
+def start():
+    """A kernel started and its first cell run: the manager, the client, seconds to ready and to the result."""
+    t0 = time.perf_counter()
+    km = KernelManager(kernel_name=kernel)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    ready = time.perf_counter() - t0
+    run(kc, "1")
+    return km, kc, ready, time.perf_counter() - t0
+
+km, kc, ready, first = start()
 t = time.perf_counter()
 if first_cell: run(kc, first_cell)
 lesson = time.perf_counter() - t if first_cell else None
@@ -89,14 +93,7 @@ distinct, _ = series(lambda i: str(i + 2))
 kc.stop_channels()
 km.shutdown_kernel(now=True)
 # a second start from this client, now warm (modules imported, ZeroMQ up): as a notebook server starts kernels
-t0 = time.perf_counter()
-km = KernelManager(kernel_name=kernel)
-km.start_kernel()
-kc = km.client()
-kc.start_channels()
-kc.wait_for_ready(timeout=60)
-run(kc, "1")
-warm_first = time.perf_counter() - t0
+km, kc, _, warm_first = start()
 kc.stop_channels()
 km.shutdown_kernel(now=True)
 print(json.dumps({"ready": ready, "first": first, "warmFirst": warm_first, "lesson": lesson, "trips": trips, "kernel": kernel_times, "distinct": distinct}))
