@@ -27,7 +27,7 @@ export interface StartOptions {
   buildSnapshot?: boolean;
 }
 
-/** The snapshot this kernel started from, if any: what `stepwise.kernelStart` shows cells (tests, the bench). */
+/** The snapshot this kernel started from, if any (tests read it from a cell through `require`). */
 export let kernelStart: SnapshotStart | undefined;
 
 /** Run the kernel in this process with the command-line arguments `args` (`-f <connection_file>`). */
