@@ -850,6 +850,55 @@ export function addRowVector(x: usize, bias: usize, out: usize, rows: i32, cols:
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Bias and activation epilogue
+// ---------------------------------------------------------------------------------------------------------
+
+/** What an epilogue does to a product's rows: nothing, + bias, max(0, ·), or both (bias first). */
+const EPILOGUE_NONE: i32 = 0;
+const EPILOGUE_BIAS: i32 = 1;
+const EPILOGUE_RELU: i32 = 2;
+const EPILOGUE_BIAS_RELU: i32 = 3;
+
+/**
+ * y[r, c] = max(0, y[r, c] + bias[c]) in place, or either half alone, as `mode` says: the f32 sum of an
+ * Add of a row vector (addRowVector), then Relu as the wasm backend computes it, max(+0, v), which keeps
+ * NaN and turns −0 into +0. So a product followed by this gives the bits of the product, Add and Relu
+ * run one after another.
+ */
+function biasActivationRows(y: usize, bias: usize, rows: i32, cols: i32, mode: i32): void {
+  const addBias = (mode & EPILOGUE_BIAS) != 0;
+  const relu = (mode & EPILOGUE_RELU) != 0;
+  const zero = f32x4.splat(0);
+  const rowBytes = <usize>cols << 2;
+  const vectorBytes = <usize>(cols & ~3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = y + <usize>r * rowBytes;
+    let c: usize = 0;
+    for (; c < vectorBytes; c += 16) {
+      let v = v128.load(row + c);
+      if (addBias) v = f32x4.add(v, v128.load(bias + c));
+      if (relu) v = f32x4.max(zero, v);
+      v128.store(row + c, v);
+    }
+    for (; c < rowBytes; c += 4) {
+      let v = load<f32>(row + c);
+      if (addBias) v += load<f32>(bias + c);
+      if (relu) v = Mathf.max(0, v);
+      store<f32>(row + c, v);
+    }
+  }
+}
+
+/** biasActivationRows over y [rows, cols], checked: a fused product's bias and activation after the product. */
+export function biasActivation(y: usize, bias: usize, rows: i32, cols: i32, mode: i32, yBytes: usize, biasBytes: usize): i32 {
+  if (rows < 0 || cols < 0 || mode < 0 || mode > EPILOGUE_BIAS_RELU) return BAD_GEOMETRY;
+  if (!fits(y, bytes4(<u64>rows * cols), yBytes)) return 1;
+  if ((mode & EPILOGUE_BIAS) != 0 && !fits(bias, bytes4(<u64>cols), biasBytes)) return 2;
+  biasActivationRows(y, bias, rows, cols, mode);
+  return OK;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Matrix product
 // ---------------------------------------------------------------------------------------------------------
 
@@ -969,20 +1018,26 @@ export function scaledAdd(sum: usize, grad: usize, out: usize, n: i32, scale: f3
  * pixel or, where the tap falls in the padding, `zeros`; the check is skipped for tiles that read inside x
  * for every tap, and a tap that falls in the padding for all 4 positions is skipped (the padded convolution
  * that Conv2DBackpropInput runs would otherwise spend about a quarter of its products on zeros).
+ *
+ * `epilogue` (EPILOGUE_*) adds `bias` [o] and/or applies ReLU to each output as its register tile is
+ * stored, once its sum is complete (FusedConv2D: no pass over y for the Add and Relu); `bias` is read
+ * only when the epilogue adds it.
  */
 export function conv2d(
-  x: usize, filter: usize, y: usize, zeros: usize,
+  x: usize, filter: usize, y: usize, zeros: usize, bias: usize,
   batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, top: i32, left: i32,
-  xBytes: usize, filterBytes: usize, yBytes: usize, zerosBytes: usize,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, top: i32, left: i32, epilogue: i32,
+  xBytes: usize, filterBytes: usize, yBytes: usize, zerosBytes: usize, biasBytes: usize,
 ): i32 {
   if (batch < 0 || height < 0 || width < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || outChannels < 0 || kh < 0 || kw < 0 || sh < 1 || sw < 1 || dh < 1 || dw < 1) {
     return BAD_GEOMETRY;
   }
+  if (epilogue < 0 || epilogue > EPILOGUE_BIAS_RELU) return BAD_GEOMETRY;
   if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
   if (!fits(filter, bytes4(<u64>kh * kw * channels * outChannels), filterBytes)) return 2;
   if (!fits(y, bytes4(<u64>batch * outHeight * outWidth * outChannels), yBytes)) return 3;
   if (!fits(zeros, bytes4(<u64>channels), zerosBytes)) return 4;
+  if ((epilogue & EPILOGUE_BIAS) != 0 && !fits(bias, bytes4(<u64>outChannels), biasBytes)) return 5;
   for (let c = 0; c < channels; c++) if (load<u32>(zeros + (<usize>c << 2)) != 0) return BAD_GEOMETRY; // not zeros: +0.0 only
   const positions = outHeight * outWidth;
   const xImage = <usize>height * width * channels * 4;
@@ -1017,25 +1072,25 @@ export function conv2d(
         const d1 = (<usize>(r1 - r0) * width + (q1 - q0)) * channelBytes;
         const d2 = (<usize>(r2 - r0) * width + (q2 - q0)) * channelBytes;
         const d3 = (<usize>(r3 - r0) * width + (q3 - q0)) * channelBytes;
-        for (; o < o8; o += 8) convTile4x8Inside(p0, d1, d2, d3, filter, yt, o, channelBytes, oBytes, kh, kw, rowStep, colStep);
+        for (; o < o8; o += 8) convTile4x8Inside(p0, d1, d2, d3, filter, yt, o, channelBytes, oBytes, kh, kw, rowStep, colStep, bias, epilogue);
       } else {
         for (; o < o8; o += 8) {
-          convTile4x8(xn, zeros, filter, yt, o, r0, q0, r1, q1, r2, q2, r3, q3, inside, height, width, channels, outChannels, kh, kw, dh, dw);
+          convTile4x8(xn, zeros, filter, yt, o, r0, q0, r1, q1, r2, q2, r3, q3, inside, height, width, channels, outChannels, kh, kw, dh, dw, bias, epilogue);
         }
       }
       for (; o < outChannels; o++) {
-        convPoint(xn, zeros, filter, yt, o, r0, q0, height, width, channels, outChannels, kh, kw, dh, dw);
-        convPoint(xn, zeros, filter, yt + <usize>outChannels * 4, o, r1, q1, height, width, channels, outChannels, kh, kw, dh, dw);
-        convPoint(xn, zeros, filter, yt + <usize>outChannels * 8, o, r2, q2, height, width, channels, outChannels, kh, kw, dh, dw);
-        convPoint(xn, zeros, filter, yt + <usize>outChannels * 12, o, r3, q3, height, width, channels, outChannels, kh, kw, dh, dw);
+        convPoint(xn, zeros, filter, yt, o, r0, q0, height, width, channels, outChannels, kh, kw, dh, dw, bias, epilogue);
+        convPoint(xn, zeros, filter, yt + <usize>outChannels * 4, o, r1, q1, height, width, channels, outChannels, kh, kw, dh, dw, bias, epilogue);
+        convPoint(xn, zeros, filter, yt + <usize>outChannels * 8, o, r2, q2, height, width, channels, outChannels, kh, kw, dh, dw, bias, epilogue);
+        convPoint(xn, zeros, filter, yt + <usize>outChannels * 12, o, r3, q3, height, width, channels, outChannels, kh, kw, dh, dw, bias, epilogue);
       }
     }
     for (; at < positions; at++) {
       const r = (at / outWidth) * sh - top, q = (at % outWidth) * sw - left;
       const yt = yn + <usize>at * outChannels * 4;
       let o = 0;
-      for (; o < o8; o += 8) convTile1x8(xn, zeros, filter, yt, o, r, q, height, width, channels, outChannels, kh, kw, dh, dw);
-      for (; o < outChannels; o++) convPoint(xn, zeros, filter, yt, o, r, q, height, width, channels, outChannels, kh, kw, dh, dw);
+      for (; o < o8; o += 8) convTile1x8(xn, zeros, filter, yt, o, r, q, height, width, channels, outChannels, kh, kw, dh, dw, bias, epilogue);
+      for (; o < outChannels; o++) convPoint(xn, zeros, filter, yt, o, r, q, height, width, channels, outChannels, kh, kw, dh, dw, bias, epilogue);
     }
   }
   return OK;
@@ -1046,6 +1101,15 @@ export function conv2d(
 @inline
 function reachesInside(row: i32, col: i32, height: i32, width: i32, kh: i32, kw: i32, dh: i32, dw: i32): bool {
   return row >= 0 && row + (kh - 1) * dh < height && col >= 0 && col + (kw - 1) * dw < width;
+}
+
+/** A tile's 4 output channels at `bias` as the epilogue leaves them: + bias, then max(+0, ·), as asked. */
+// @ts-ignore: decorator
+@inline
+function finish(v: v128, bias: usize, epilogue: i32): v128 {
+  if ((epilogue & EPILOGUE_BIAS) != 0) v = f32x4.add(v, v128.load(bias));
+  if ((epilogue & EPILOGUE_RELU) != 0) v = f32x4.max(f32x4.splat(0), v);
+  return v;
 }
 
 /** The address of pixel (row, col)'s channels, or `zeros` when it lies outside the image. */
@@ -1061,7 +1125,7 @@ function pixel(xn: usize, zeros: usize, row: i32, col: i32, height: i32, width: 
 function convTile4x8(
   xn: usize, zeros: usize, filter: usize, yt: usize, o: i32,
   r0: i32, q0: i32, r1: i32, q1: i32, r2: i32, q2: i32, r3: i32, q3: i32, inside: bool,
-  height: i32, width: i32, channels: i32, outChannels: i32, kh: i32, kw: i32, dh: i32, dw: i32,
+  height: i32, width: i32, channels: i32, outChannels: i32, kh: i32, kw: i32, dh: i32, dw: i32, bias: usize, epilogue: i32,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -1109,10 +1173,11 @@ function convTile4x8(
     }
   }
   const pc = yt + (<usize>o << 2);
-  v128.store(pc, c00); v128.store(pc, c01, 16);
-  v128.store(pc + oBytes, c10); v128.store(pc + oBytes, c11, 16);
-  v128.store(pc + 2 * oBytes, c20); v128.store(pc + 2 * oBytes, c21, 16);
-  v128.store(pc + 3 * oBytes, c30); v128.store(pc + 3 * oBytes, c31, 16);
+  const pb = bias + (<usize>o << 2);
+  v128.store(pc, finish(c00, pb, epilogue)); v128.store(pc, finish(c01, pb + 16, epilogue), 16);
+  v128.store(pc + oBytes, finish(c10, pb, epilogue)); v128.store(pc + oBytes, finish(c11, pb + 16, epilogue), 16);
+  v128.store(pc + 2 * oBytes, finish(c20, pb, epilogue)); v128.store(pc + 2 * oBytes, finish(c21, pb + 16, epilogue), 16);
+  v128.store(pc + 3 * oBytes, finish(c30, pb, epilogue)); v128.store(pc + 3 * oBytes, finish(c31, pb + 16, epilogue), 16);
 }
 
 /**
@@ -1125,7 +1190,7 @@ function convTile4x8(
  */
 function convTile4x8Inside(
   p0: usize, d1: usize, d2: usize, d3: usize, filter: usize, yt: usize, o: i32,
-  channelBytes: usize, oBytes: usize, kh: i32, kw: i32, rowStep: usize, colStep: usize,
+  channelBytes: usize, oBytes: usize, kh: i32, kw: i32, rowStep: usize, colStep: usize, bias: usize, epilogue: i32,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -1164,16 +1229,17 @@ function convTile4x8Inside(
     }
   }
   const pc = yt + (<usize>o << 2);
-  v128.store(pc, c00); v128.store(pc, c01, 16);
-  v128.store(pc + oBytes, c10); v128.store(pc + oBytes, c11, 16);
-  v128.store(pc + 2 * oBytes, c20); v128.store(pc + 2 * oBytes, c21, 16);
-  v128.store(pc + 3 * oBytes, c30); v128.store(pc + 3 * oBytes, c31, 16);
+  const pb = bias + (<usize>o << 2);
+  v128.store(pc, finish(c00, pb, epilogue)); v128.store(pc, finish(c01, pb + 16, epilogue), 16);
+  v128.store(pc + oBytes, finish(c10, pb, epilogue)); v128.store(pc + oBytes, finish(c11, pb + 16, epilogue), 16);
+  v128.store(pc + 2 * oBytes, finish(c20, pb, epilogue)); v128.store(pc + 2 * oBytes, finish(c21, pb + 16, epilogue), 16);
+  v128.store(pc + 3 * oBytes, finish(c30, pb, epilogue)); v128.store(pc + 3 * oBytes, finish(c31, pb + 16, epilogue), 16);
 }
 
 /** One output position × 8 output channels. */
 function convTile1x8(
   xn: usize, zeros: usize, filter: usize, yt: usize, o: i32, r: i32, q: i32,
-  height: i32, width: i32, channels: i32, outChannels: i32, kh: i32, kw: i32, dh: i32, dw: i32,
+  height: i32, width: i32, channels: i32, outChannels: i32, kh: i32, kw: i32, dh: i32, dw: i32, bias: usize, epilogue: i32,
 ): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   const oBytes = <usize>outChannels * 4;
@@ -1195,14 +1261,15 @@ function convTile1x8(
     }
   }
   const pc = yt + (<usize>o << 2);
-  v128.store(pc, c0);
-  v128.store(pc, c1, 16);
+  const pb = bias + (<usize>o << 2);
+  v128.store(pc, finish(c0, pb, epilogue));
+  v128.store(pc, finish(c1, pb + 16, epilogue), 16);
 }
 
 /** One output value, in scalar arithmetic. */
 function convPoint(
   xn: usize, zeros: usize, filter: usize, yt: usize, o: i32, r: i32, q: i32,
-  height: i32, width: i32, channels: i32, outChannels: i32, kh: i32, kw: i32, dh: i32, dw: i32,
+  height: i32, width: i32, channels: i32, outChannels: i32, kh: i32, kw: i32, dh: i32, dw: i32, bias: usize, epilogue: i32,
 ): void {
   const oBytes = <usize>outChannels * 4;
   let pw = filter + (<usize>o << 2);
@@ -1220,6 +1287,8 @@ function convPoint(
       }
     }
   }
+  if ((epilogue & EPILOGUE_BIAS) != 0) sum += load<f32>(bias + (<usize>o << 2));
+  if ((epilogue & EPILOGUE_RELU) != 0) sum = Mathf.max(0, sum);
   store<f32>(yt + (<usize>o << 2), sum);
 }
 

@@ -141,9 +141,18 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
     },
     {
       name: "conv2d",
-      buffers: [n * h * w * c, 3 * 3 * c * o, n * oh * ow * o, c],
-      call: (k, [x, filter, y, zeros]) =>
-        k.conv2d(x.offset, filter.offset, y.offset, zeros.offset, n, h, w, c, oh, ow, o, 3, 3, 2, 2, 1, 1, 1, 1, x.bytes, filter.bytes, y.bytes, zeros.bytes),
+      buffers: [n * h * w * c, 3 * 3 * c * o, n * oh * ow * o, c, o],
+      // with its bias and ReLU epilogue, so that the bias buffer is checked too
+      call: (k, [x, filter, y, zeros, bias]) =>
+        k.conv2d(
+          x.offset, filter.offset, y.offset, zeros.offset, bias.offset, n, h, w, c, oh, ow, o, 3, 3, 2, 2, 1, 1, 1, 1, 3,
+          x.bytes, filter.bytes, y.bytes, zeros.bytes, bias.bytes,
+        ),
+    },
+    {
+      name: "biasActivation",
+      buffers: [h * c, c],
+      call: (k, [y, bias]) => k.biasActivation(y.offset, bias.offset, h, c, 3, y.bytes, bias.bytes),
     },
     {
       name: "conv2dFilterGrad",

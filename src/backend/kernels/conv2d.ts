@@ -18,7 +18,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core
 import { convGeometry, type PadAttr } from "./geometry";
 import { kernelPool, runInParts, worthSplitting } from "./kernel-pool";
 import { composed, type WasmBackendLike } from "./scope";
-import { runChecked, simdKernels } from "./simd";
+import { epilogueOf, runChecked, simdKernels } from "./simd";
 
 interface Conv2DAttrs {
   strides: number | [number, number];
@@ -39,12 +39,35 @@ function isNewFilter(filter: TensorInfo): boolean {
 }
 
 export function directConv2DConfig(original: KernelConfig): KernelConfig {
+  return directConfig(original, "Conv2D");
+}
+
+/**
+ * FusedConv2D the same way, its bias and ReLU applied to each image's outputs while they are in cache
+ * (the kernel's epilogue): the bits of Conv2D, Add and Relu one after another. A bias that is not one value
+ * per output channel, another activation, PReLU weights, and the cases Conv2D hands on go to the original.
+ */
+export function directFusedConv2DConfig(original: KernelConfig): KernelConfig {
+  return directConfig(original, "FusedConv2D");
+}
+
+interface FusedConv2DAttrs extends Conv2DAttrs {
+  activation?: string;
+}
+
+function directConfig(original: KernelConfig, kernelName: "Conv2D" | "FusedConv2D"): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
-    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-    const attrs = args.attrs as unknown as Conv2DAttrs;
+    const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const attrs = args.attrs as unknown as FusedConv2DAttrs;
+    const activation = kernelName === "FusedConv2D" ? (attrs.activation ?? "linear") : "linear";
     const channelsLast = attrs.dataFormat === undefined || attrs.dataFormat === "NHWC" || attrs.dataFormat === "channelsLast";
     const kernels = simdKernels(args.backend as unknown as WasmBackendLike);
-    if (!kernels || !channelsLast || x.dtype !== "float32" || filter.dtype !== "float32" || !isNewFilter(filter)) return original.kernelFunc(args);
+    const outChannels = filter.shape[3];
+    const epilogueFits =
+      (activation === "linear" || activation === "relu") &&
+      preluActivationWeights === undefined &&
+      (bias === undefined || (bias.dtype === "float32" && tf.util.sizeFromShape(bias.shape) === outChannels && bias.shape[bias.shape.length - 1] === outChannels));
+    if (!kernels || !channelsLast || !epilogueFits || x.dtype !== "float32" || filter.dtype !== "float32" || !isNewFilter(filter)) return original.kernelFunc(args);
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filter.shape as [number, number, number, number],
@@ -54,6 +77,7 @@ export function directConv2DConfig(original: KernelConfig): KernelConfig {
       attrs.dimRoundingMode,
     );
     const g = convGeometry(info);
+    const epilogue = epilogueOf(bias !== undefined, activation);
     return composed(args.backend, (scope) => {
       const zeros = scope.tensor([g.c], "float32", new Float32Array(g.c));
       const y = scope.output(info.outShape, "float32");
@@ -61,18 +85,20 @@ export function directConv2DConfig(original: KernelConfig): KernelConfig {
       const xImage = g.h * g.w * g.c * 4;
       const yImage = g.oh * g.ow * o * 4;
       const pool = worthSplitting(g.n * g.oh * g.ow * o * g.kh * g.kw * g.c) ? kernelPool(scope.backend) : undefined;
-      runChecked(scope.backend, "Conv2D", [["x", x], ["filter", filter], ["y", y], ["zeros", zeros]], [], (input, weights, output, zero) => {
-        const geometry = [g.h, g.w, g.c, g.oh, g.ow, o, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left];
-        const whole = [input.offset, weights.offset, output.offset, zero.offset, g.n, ...geometry, input.bytes, weights.bytes, output.bytes, zero.bytes];
+      // without a bias, the zeros stand in for its buffer (the kernel reads a bias only when it adds one)
+      const buffers: Array<[string, TensorInfo]> = [["x", x], ["filter", filter], ["y", y], ["zeros", zeros], ["bias", bias ?? zeros]];
+      runChecked(scope.backend, kernelName, buffers, [], (input, weights, output, zero, shift) => {
+        const geometry = [g.h, g.w, g.c, g.oh, g.ow, o, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left, epilogue];
+        const whole = [input.offset, weights.offset, output.offset, zero.offset, shift.offset, g.n, ...geometry, input.bytes, weights.bytes, output.bytes, zero.bytes, shift.bytes];
         const splittable = input.bytes >= g.n * xImage && output.bytes >= g.n * yImage;
         // a part: its images of x and y
         return runInParts(kernels, splittable ? pool : undefined, "conv2d", whole, g.n, (start, images) => [
-          input.offset + start * xImage, weights.offset, output.offset + start * yImage, zero.offset, images, ...geometry,
-          images * xImage, weights.bytes, images * yImage, zero.bytes,
+          input.offset + start * xImage, weights.offset, output.offset + start * yImage, zero.offset, shift.offset, images, ...geometry,
+          images * xImage, weights.bytes, images * yImage, zero.bytes, shift.bytes,
         ]);
       });
       return y;
     });
   };
-  return { kernelName: "Conv2D", backendName: "wasm", setupFunc: original.setupFunc, kernelFunc };
+  return { kernelName, backendName: "wasm", setupFunc: original.setupFunc, kernelFunc };
 }

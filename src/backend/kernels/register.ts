@@ -21,14 +21,15 @@ import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
 import { biasAddConfig } from "./bias-add";
 import { cpuClipConfig } from "./clip";
-import { CLAMPED_FUSED_KERNELS, nanKeepingFusedConfig, relu6Config } from "./relu-clamp";
+import { CLAMPED_FUSED_KERNELS, nanKeepingFusedConfig, relu6Config, reluConfig } from "./relu-clamp";
 import { nanKeepingMaxMinConfig } from "./max-min";
-import { directConv2DConfig } from "./conv2d";
+import { directConv2DConfig, directFusedConv2DConfig } from "./conv2d";
 import { directAvgPoolConfig, directMaxPoolConfig } from "./pools";
 import { reluGradConfig, reluGradientConfig } from "./relu-grad";
 import { lossKernelConfigs } from "./cross-entropy";
 import { softmaxGradConfig, softmaxGradientConfig } from "./softmax-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
+import { installTapeFusion } from "./tape-fusion";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
 export const missingWasmKernels: readonly KernelConfig[] = [
@@ -56,7 +57,8 @@ let registered = false;
  * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). It runs the
  * dtypes that some of its kernels get wrong (OneHot to float32 among them) on cpu (dtype-fallback.ts),
  * computes its resize gradients where they are wrong (resize-grad.ts), keeps NaN where XNNPACK lost it
- * (clip.ts, relu-clamp.ts, max-min.ts, pools.ts), slices without first copying the
+ * (clip.ts, relu-clamp.ts, max-min.ts, pools.ts), runs a layer's bias and relu inside its product under a
+ * gradient tape too (tape-fusion.ts), slices without first copying the
  * whole input out of the heap (slice.ts), and gives its forward convolutions and
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
  * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
@@ -78,8 +80,16 @@ export function registerWasmTrainingKernels(): void {
   // wrappers of the backend's own kernels: each handles its case and hands every other to the original
   const wrappers: Array<[string, (original: KernelConfig) => KernelConfig]> = [
     // beneath the explicit padding (wrapped next), so that it receives tfjs's checked explicit paddings
+    // FusedConv2D: XNNPACK's NaN-losing relu clamped first, so that the direct kernel, which applies its
+    // relu itself, hands the cases it does not take to a kernel that keeps NaN
     ...(simdKernelsAvailable()
-      ? ([["Conv2D", directConv2DConfig], ["MaxPool", directMaxPoolConfig], ["AvgPool", directAvgPoolConfig]] as Array<[string, (original: KernelConfig) => KernelConfig]>)
+      ? ([
+          ["Conv2D", directConv2DConfig],
+          ["FusedConv2D", nanKeepingFusedConfig],
+          ["FusedConv2D", directFusedConv2DConfig],
+          ["MaxPool", directMaxPoolConfig],
+          ["AvgPool", directAvgPoolConfig],
+        ] as Array<[string, (original: KernelConfig) => KernelConfig]>)
       : []),
     ["Identity", sharingIdentityConfig],
     ["Cast", sharingCastConfig],
@@ -94,8 +104,8 @@ export function registerWasmTrainingKernels(): void {
     ...EXPLICIT_PADDING_KERNELS.map((name): [string, (original: KernelConfig) => KernelConfig] => [name, explicitPaddingConfig]),
   ];
   if (simdKernelsAvailable()) {
-    wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig], ["ClipByValue", cpuClipConfig], ["Relu6", relu6Config]);
-    for (const name of CLAMPED_FUSED_KERNELS) wrappers.push([name, nanKeepingFusedConfig]);
+    wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig], ["ClipByValue", cpuClipConfig], ["Relu", reluConfig], ["Relu6", relu6Config]);
+    for (const name of CLAMPED_FUSED_KERNELS) if (name !== "FusedConv2D") wrappers.push([name, nanKeepingFusedConfig]);
     wrappers.push(["Maximum", nanKeepingMaxMinConfig], ["Minimum", nanKeepingMaxMinConfig]);
   }
   for (const [name, needsCpu] of CPU_DTYPE_CASES) wrappers.push([name, (original) => cpuForDtypesConfig(original, needsCpu)]);
@@ -111,6 +121,7 @@ export function registerWasmTrainingKernels(): void {
     tf.registerGradient(reluGradientConfig);
     tf.registerGradient(softmaxGradientConfig);
     provideInPlaceArithmetic("wasm", wasmInPlaceArithmetic);
+    installTapeFusion();
   }
   registered = true;
 }

@@ -5,8 +5,10 @@
  * `Relu6`, in `_FusedMatMul` and `FusedDepthwiseConv2D` with relu or relu6, and in `FusedConv2D` with relu6
  * (the fused kernels are what tfjs-layers runs for a Dense or convolution layer with a relu activation
  * outside a gradient tape: predict, evaluate, validation). A diverged model then predicted finite numbers on
- * wasm where cpu gives NaN. Here Relu6 is one SIMD pass
- * (assembly/index.ts `reluClamp`), and a fused kernel with relu or relu6 runs the original with a linear
+ * wasm where cpu gives NaN. Its own `Relu` kept a NaN whose sign bit is clear and turned one whose sign bit
+ * is set into 0 — and ∞ − ∞ in a product gives that NaN on x86 (tf.tensor([NaN]) gives the other, which is
+ * why a probe with literal NaN inputs missed it). Here Relu and Relu6 are one SIMD pass
+ * (assembly/index.ts `reluClamp`: wasm's f32x4.max keeps every NaN), and a fused kernel with relu or relu6 runs the original with a linear
  * activation (its product and bias keep NaN) and then that pass over its own output, in place. Other
  * activations and dtypes go to the original kernel unchanged.
  */
@@ -29,15 +31,23 @@ function clampInto(backend: WasmBackendLike, kernel: string, x: TensorInfo, out:
 }
 
 export function relu6Config(original: KernelConfig): KernelConfig {
+  return clampConfig(original, "Relu6");
+}
+
+export function reluConfig(original: KernelConfig): KernelConfig {
+  return clampConfig(original, "Relu");
+}
+
+function clampConfig(original: KernelConfig, kernelName: "Relu" | "Relu6"): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const x = args.inputs.x as TensorInfo;
     const backend = args.backend as unknown as WasmBackendLike;
     if (x.dtype !== "float32" || !simdKernels(backend)) return original.kernelFunc(args);
     const out = backend.makeOutput(x.shape.slice(), "float32");
-    clampInto(backend, "Relu6", x, out, true);
+    clampInto(backend, kernelName, x, out, kernelName === "Relu6");
     return out;
   };
-  return { kernelName: "Relu6", backendName: "wasm", setupFunc: original.setupFunc, kernelFunc };
+  return { kernelName, backendName: "wasm", setupFunc: original.setupFunc, kernelFunc };
 }
 
 export function nanKeepingFusedConfig(original: KernelConfig): KernelConfig {

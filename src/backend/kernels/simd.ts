@@ -65,11 +65,12 @@ export interface SimdKernels {
     outParamBytes: number, outMBytes: number, outVBytes: number, outVMaxBytes: number,
   ): number;
   conv2d(
-    x: number, filter: number, y: number, zeros: number,
+    x: number, filter: number, y: number, zeros: number, bias: number,
     batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
-    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
-    xBytes: number, filterBytes: number, yBytes: number, zerosBytes: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number, epilogue: Epilogue,
+    xBytes: number, filterBytes: number, yBytes: number, zerosBytes: number, biasBytes: number,
   ): number;
+  biasActivation(y: number, bias: number, rows: number, cols: number, mode: Epilogue, yBytes: number, biasBytes: number): number;
   reluGrad(dy: number, x: number, dx: number, n: number, dyBytes: number, xBytes: number, dxBytes: number): number;
   rowMaxShift(z: number, m: number, shifted: number, rows: number, cols: number, zBytes: number, mBytes: number, shiftedBytes: number): number;
   logSoftmaxPick(
@@ -96,6 +97,17 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
     xBytes: number, dyBytes: number, dWBytes: number,
   ): number;
+}
+
+/**
+ * What the products' epilogue does after them (assembly/index.ts EPILOGUE_*): 1 adds a bias [cols], 2
+ * applies ReLU, 3 both (the bias first), 0 nothing.
+ */
+export type Epilogue = 0 | 1 | 2 | 3;
+
+/** The epilogue of a fused product: its bias, if any, then its activation, linear or relu. */
+export function epilogueOf(hasBias: boolean, activation: "linear" | "relu"): Epilogue {
+  return ((hasBias ? 1 : 0) + (activation === "relu" ? 2 : 0)) as Epilogue;
 }
 
 /** The parts of the WebAssembly JS API used here (TypeScript declares it only in the DOM library). */
