@@ -903,17 +903,24 @@ export function biasActivation(y: usize, bias: usize, rows: i32, cols: i32, mode
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * C = A·B for row-major A [m, k], B [k, n], C [m, n], reading B in place (XNNPACK first packs B into its
+ * C = A·B for A [m, k], row-major B [k, n] and C [m, n], reading B in place (XNNPACK first packs B into its
  * own layout, which costs more than the product when B is new, as the weights are after every update).
  * Register tiles of 4 rows × 8 columns accumulate over k; a column block of B (k × 8) stays in cache while
- * every row tile passes over it.
+ * every row tile passes over it. A[r, i] is read at a + (r·aRowStride + i·aStep) floats: (k, 1) for a
+ * row-major A, (1, m) for the transpose of a row-major [k, m] (a dense layer's weight gradient xᵀ·dy, which
+ * the wasm backend's Transpose took longer to lay out than the product takes).
  */
-export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aBytes: usize, bBytes: usize, cBytes: usize): i32 {
-  if (m < 0 || k < 0 || n < 0) return BAD_GEOMETRY;
-  if (!fits(a, bytes4(<u64>m * k), aBytes)) return 1;
+export function matMul(
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aRowStride: i32, aStep: i32, aBytes: usize, bBytes: usize, cBytes: usize,
+): i32 {
+  if (m < 0 || k < 0 || n < 0 || aRowStride < 1 || aStep < 1) return BAD_GEOMETRY;
+  // A's last element read is at (m − 1)·aRowStride + (k − 1)·aStep
+  const aNeed: u64 = m == 0 || k == 0 ? 0 : bytes4(<u64>(m - 1) * aRowStride + <u64>(k - 1) * aStep + 1);
+  if (!fits(a, aNeed, aBytes)) return 1;
   if (!fits(b, bytes4(<u64>k * n), bBytes)) return 2;
   if (!fits(c, bytes4(<u64>m * n), cBytes)) return 3;
-  const aRow = <usize>k << 2;
+  const aRow = <usize>aRowStride << 2;
+  const aNext = <usize>aStep << 2;
   const bRow = <usize>n << 2;
   const m4 = m & ~3;
   const n8 = n & ~7;
@@ -940,7 +947,7 @@ export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aBy
         c21 = madd(a2, b1, c21);
         c30 = madd(a3, b0, c30);
         c31 = madd(a3, b1, c31);
-        pa += 4;
+        pa += aNext;
         pb += bRow;
       }
       const pc = c + (<usize>row * n + col) * 4;
@@ -957,7 +964,7 @@ export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aBy
         const a0 = v128.load32_splat(pa);
         c0 = madd(a0, v128.load(pb), c0);
         c1 = madd(a0, v128.load(pb, 16), c1);
-        pa += 4;
+        pa += aNext;
         pb += bRow;
       }
       const pc = c + (<usize>row * n + col) * 4;
@@ -965,14 +972,75 @@ export function matMul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aBy
       v128.store(pc, c1, 16);
     }
   }
-  for (let col = n8; col < n; col++) {
-    for (let row = 0; row < m; row++) {
+  let col = n8;
+  if (n - col >= 4) {
+    // a block of 4 columns: tiles of 4 rows × 4 columns, then single rows
+    const bColumn = b + (<usize>col << 2);
+    let row = 0;
+    for (; row < m4; row += 4) {
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let pa = a + <usize>row * aRow;
+      let pb = bColumn;
+      for (let i = 0; i < k; i++) {
+        const b0 = v128.load(pb);
+        c0 = madd(v128.load32_splat(pa), b0, c0);
+        c1 = madd(v128.load32_splat(pa + aRow), b0, c1);
+        c2 = madd(v128.load32_splat(pa + 2 * aRow), b0, c2);
+        c3 = madd(v128.load32_splat(pa + 3 * aRow), b0, c3);
+        pa += aNext;
+        pb += bRow;
+      }
+      const pc = c + (<usize>row * n + col) * 4;
+      v128.store(pc, c0);
+      v128.store(pc + bRow, c1);
+      v128.store(pc + 2 * bRow, c2);
+      v128.store(pc + 3 * bRow, c3);
+    }
+    for (; row < m; row++) {
+      let c0 = f32x4.splat(0);
+      let pa = a + <usize>row * aRow;
+      let pb = bColumn;
+      for (let i = 0; i < k; i++) {
+        c0 = madd(v128.load32_splat(pa), v128.load(pb), c0);
+        pa += aNext;
+        pb += bRow;
+      }
+      v128.store(c + (<usize>row * n + col) * 4, c0);
+    }
+    col += 4;
+  }
+  // the last 1–3 columns, in scalar arithmetic: 4 rows at a time, whose sums do not wait for each other
+  // (one sum at a time waited out every add's latency: the 2 leftover columns of a 10-class output layer
+  // took longer than its other 8)
+  for (; col < n; col++) {
+    const bColumn = b + (<usize>col << 2);
+    let row = 0;
+    for (; row < m4; row += 4) {
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      let pa = a + <usize>row * aRow;
+      let pb = bColumn;
+      for (let i = 0; i < k; i++) {
+        const v = load<f32>(pb);
+        s0 += load<f32>(pa) * v;
+        s1 += load<f32>(pa + aRow) * v;
+        s2 += load<f32>(pa + 2 * aRow) * v;
+        s3 += load<f32>(pa + 3 * aRow) * v;
+        pa += aNext;
+        pb += bRow;
+      }
+      const pc = c + (<usize>row * n + col) * 4;
+      store<f32>(pc, s0);
+      store<f32>(pc + bRow, s1);
+      store<f32>(pc + 2 * bRow, s2);
+      store<f32>(pc + 3 * bRow, s3);
+    }
+    for (; row < m; row++) {
       let sum: f32 = 0;
       let pa = a + <usize>row * aRow;
-      let pb = b + (<usize>col << 2);
+      let pb = bColumn;
       for (let i = 0; i < k; i++) {
         sum += load<f32>(pa) * load<f32>(pb);
-        pa += 4;
+        pa += aNext;
         pb += bRow;
       }
       store<f32>(c + (<usize>row * n + col) * 4, sum);

@@ -56,7 +56,9 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       buffers: [37, 37, 37],
       call: (k, [sum, grad, out]) => k.scaledAdd(sum.offset, grad.offset, out.offset, 37, 0.5, 1, sum.bytes, grad.bytes, out.bytes),
     },
-    { name: "matMul", buffers: [h * c, c * o, h * o], call: (k, [a, b, out]) => k.matMul(a.offset, b.offset, out.offset, h, c, o, a.bytes, b.bytes, out.bytes) },
+    { name: "matMul", buffers: [h * c, c * o, h * o], call: (k, [a, b, out]) => k.matMul(a.offset, b.offset, out.offset, h, c, o, c, 1, a.bytes, b.bytes, out.bytes) },
+    // A read as the transpose of a [c, h] matrix
+    { name: "matMul", buffers: [h * c, c * o, h * o], call: (k, [a, b, out]) => k.matMul(a.offset, b.offset, out.offset, h, c, o, 1, h, a.bytes, b.bytes, out.bytes) },
     {
       name: "addRowVector",
       buffers: [h * c, c, h * c],

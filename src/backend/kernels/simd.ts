@@ -51,7 +51,7 @@ export interface SimdKernels {
   sumRows(x: number, out: number, rows: number, cols: number, xBytes: number, outBytes: number): number;
   sumSquares(x: number, n: number, xBytes: number): number;
   scaledAdd(sum: number, grad: number, out: number, n: number, scale: number, hasSum: number, sumBytes: number, gradBytes: number, outBytes: number): number;
-  matMul(a: number, b: number, c: number, m: number, k: number, n: number, aBytes: number, bBytes: number, cBytes: number): number;
+  matMul(a: number, b: number, c: number, m: number, k: number, n: number, aRowStride: number, aStep: number, aBytes: number, bBytes: number, cBytes: number): number;
   addRowVector(x: number, bias: number, out: number, rows: number, cols: number, xBytes: number, biasBytes: number, outBytes: number): number;
   gather(
     x: number, indices: number, out: number, batch: number, outer: number, dim: number, perBatch: number, sliceBytes: number,
