@@ -94,6 +94,22 @@ export function maxPool(
         const wMin = max(0, col), wMax = min(width, col + fw);
         const corner = xn + <usize>hMin * rowStride + <usize>wMin * colStride;
         let c = 0;
+        if (hMax - hMin == 2 && wMax - wMin == 2) {
+          // a whole 2 × 2 window (the usual pool), unrolled: the same four comparisons in the same order
+          for (; c < c4; c += 4) {
+            const at = corner + (<usize>c << 2);
+            let best = minusInf;
+            let v = v128.load(at);
+            best = v128.bitselect(v, best, f32x4.gt(v, best));
+            v = v128.load(at + colStride);
+            best = v128.bitselect(v, best, f32x4.gt(v, best));
+            v = v128.load(at + rowStride);
+            best = v128.bitselect(v, best, f32x4.gt(v, best));
+            v = v128.load(at + rowStride + colStride);
+            best = v128.bitselect(v, best, f32x4.gt(v, best));
+            v128.store(out + (<usize>c << 2), best);
+          }
+        }
         for (; c < c4; c += 4) {
           let best = minusInf;
           let rowAt = corner + (<usize>c << 2);
@@ -1389,6 +1405,46 @@ export function reluGrad(dy: usize, x: usize, dx: usize, n: i32, dyBytes: usize,
     const v = load<f32>(x + i);
     const step: f32 = v != v ? v : v > 0 ? 1 : 0;
     store<f32>(dx + i, load<f32>(dy + i) * step);
+  }
+  return OK;
+}
+
+/**
+ * reluGrad over dy and x [rows, cols], and the column sums of dx, in one pass: db[c] = Σ_r dx[r, c], each
+ * summed from 0 in row order, as sumRows sums (so db has the bits of Sum over the leading axes of dx).
+ * The gradient of a layer's relu and of its bias, where the Sum would pass over dx again.
+ */
+export function reluGradColumnSums(
+  dy: usize, x: usize, dx: usize, db: usize, rows: i32, cols: i32, dyBytes: usize, xBytes: usize, dxBytes: usize, dbBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 0) return BAD_GEOMETRY;
+  const need = bytes4(<u64>rows * cols);
+  if (!fits(dy, need, dyBytes)) return 1;
+  if (!fits(x, need, xBytes)) return 2;
+  if (!fits(dx, need, dxBytes)) return 3;
+  if (!fits(db, bytes4(<u64>cols), dbBytes)) return 4;
+  const rowBytes = <usize>cols << 2;
+  const vectorBytes = <usize>(cols & ~3) << 2;
+  memory.fill(db, 0, rowBytes);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  for (let r = 0; r < rows; r++) {
+    const offset = <usize>r * rowBytes;
+    let c: usize = 0;
+    for (; c < vectorBytes; c += 16) {
+      const v = v128.load(x + offset + c);
+      const step = v128.bitselect(v, v128.bitselect(one, zero, f32x4.gt(v, zero)), f32x4.ne(v, v));
+      const g = f32x4.mul(v128.load(dy + offset + c), step);
+      v128.store(dx + offset + c, g);
+      v128.store(db + c, f32x4.add(v128.load(db + c), g));
+    }
+    for (; c < rowBytes; c += 4) {
+      const v = load<f32>(x + offset + c);
+      const step: f32 = v != v ? v : v > 0 ? 1 : 0;
+      const g = load<f32>(dy + offset + c) * step;
+      store<f32>(dx + offset + c, g);
+      store<f32>(db + c, load<f32>(db + c) + g);
+    }
   }
   return OK;
 }

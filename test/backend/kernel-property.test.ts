@@ -152,6 +152,11 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
         ),
     },
     {
+      name: "reluGradColumnSums",
+      buffers: [h * c, h * c, h * c, c],
+      call: (k, [dy, x, dx, db]) => k.reluGradColumnSums(dy.offset, x.offset, dx.offset, db.offset, h, c, dy.bytes, x.bytes, dx.bytes, db.bytes),
+    },
+    {
       name: "biasActivation",
       buffers: [h * c, c],
       call: (k, [y, bias]) => k.biasActivation(y.offset, bias.offset, h, c, 3, y.bytes, bias.bytes),

@@ -110,6 +110,8 @@ test("fused conv2d under a tape: the unfused ops' output and gradients, bit for 
     const b = run(unfused, operands, up, differentiate);
     assertSameBits(a.outputs, b.outputs, ["y", ...differentiate.map((i) => ["d/dx", "d/dfilter", "d/dbias"][i])], where);
     assert.ok(a.kernels.includes("FusedConv2D") && !a.kernels.includes("Relu") && !a.kernels.includes("Add"), `${where}: ran ${a.kernels.join(" ")}`);
+    // relu's gradient and the bias's in one pass
+    assert.equal(a.kernels.includes("StepwiseReluGradColumnSums"), activation === "relu", `${where}: ran ${a.kernels.join(" ")}`);
     assert.equal(a.kernels.includes("Conv2DBackpropInput"), differentiate.includes(0), `${where}: the input's gradient is computed exactly when it is asked for`);
   }
 });
@@ -140,6 +142,7 @@ test("fused matMul under a tape: the unfused ops' output and gradients, bit for 
     const b = run(unfused, operands, up, differentiate);
     assertSameBits(a.outputs, b.outputs, ["y", ...differentiate.map((i) => ["d/da", "d/db", "d/dbias"][i])], where);
     assert.ok(a.kernels.includes("_FusedMatMul") && !a.kernels.includes("Relu") && !a.kernels.includes("Add"), `${where}: ran ${a.kernels.join(" ")}`);
+    assert.equal(a.kernels.includes("StepwiseReluGradColumnSums"), activation === "relu", `${where}: ran ${a.kernels.join(" ")}`);
   }
 });
 

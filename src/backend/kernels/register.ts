@@ -25,7 +25,7 @@ import { CLAMPED_FUSED_KERNELS, nanKeepingFusedConfig, relu6Config, reluConfig }
 import { nanKeepingMaxMinConfig } from "./max-min";
 import { directConv2DConfig, directFusedConv2DConfig } from "./conv2d";
 import { directAvgPoolConfig, directMaxPoolConfig } from "./pools";
-import { reluGradConfig, reluGradientConfig } from "./relu-grad";
+import { reluGradColumnSumsConfig, reluGradConfig, reluGradientConfig } from "./relu-grad";
 import { lossKernelConfigs } from "./cross-entropy";
 import { softmaxGradConfig, softmaxGradientConfig } from "./softmax-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
@@ -46,7 +46,14 @@ export const replacedWasmKernels: readonly KernelConfig[] = [conv2DBackpropInput
  * Kernels it has, replaced by stepwise's SIMD kernels (assembly/index.ts), and stepwise's fused optimizer
  * step: registered where the runtime has wasm SIMD.
  */
-export const simdWasmKernels: readonly KernelConfig[] = [maxPoolGradConfig, adamStepConfig, reluGradConfig, softmaxGradConfig, ...lossKernelConfigs];
+export const simdWasmKernels: readonly KernelConfig[] = [
+  maxPoolGradConfig,
+  adamStepConfig,
+  reluGradConfig,
+  reluGradColumnSumsConfig,
+  softmaxGradConfig,
+  ...lossKernelConfigs,
+];
 
 let registered = false;
 

@@ -31,6 +31,35 @@ const reluGrad: KernelFunc = ({ inputs, backend }) => {
 
 export const reluGradConfig: KernelConfig = { kernelName: RELU_GRAD_KERNEL, backendName: "wasm", kernelFunc: reluGrad };
 
+/**
+ * dx = dy · step(x) and db = Σ dx over every axis but the last, in one pass (assembly/index.ts
+ * `reluGradColumnSums`): the gradients of a layer's relu and of its bias, with the bits of StepwiseReluGrad
+ * and of Sum over the leading axes (tape-fusion.ts).
+ */
+export const RELU_GRAD_COLUMN_SUMS_KERNEL = "StepwiseReluGradColumnSums";
+
+const reluGradColumnSums: KernelFunc = ({ inputs, backend }) => {
+  const wasm = backend as unknown as WasmBackendLike;
+  const kernels = simdKernels(wasm);
+  if (!kernels) throw new Error(`stepwise ${RELU_GRAD_COLUMN_SUMS_KERNEL}: this runtime lacks wasm SIMD`);
+  const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
+  if (dy.dtype !== "float32" || x.dtype !== "float32" || !tf.util.arraysEqual(dy.shape, x.shape) || x.shape.length === 0) {
+    throw new Error(
+      `stepwise ${RELU_GRAD_COLUMN_SUMS_KERNEL}: dy and x must be float32 tensors of one shape, of rank 1 or more, got ${dy.dtype} [${dy.shape}] and ${x.dtype} [${x.shape}]`,
+    );
+  }
+  const cols = x.shape[x.shape.length - 1];
+  const rows = cols === 0 ? 0 : tf.util.sizeFromShape(x.shape) / cols;
+  const dx = wasm.makeOutput(x.shape.slice(), "float32");
+  const db = wasm.makeOutput([cols], "float32");
+  runChecked(wasm, RELU_GRAD_COLUMN_SUMS_KERNEL, [["dy", dy], ["x", x], ["dx", dx], ["db", db]], [dx, db], (g, input, out, sums) =>
+    kernels.reluGradColumnSums(g.offset, input.offset, out.offset, sums.offset, rows, cols, g.bytes, input.bytes, out.bytes, sums.bytes),
+  );
+  return [dx, db];
+};
+
+export const reluGradColumnSumsConfig: KernelConfig = { kernelName: RELU_GRAD_COLUMN_SUMS_KERNEL, backendName: "wasm", kernelFunc: reluGradColumnSums };
+
 /** Relu's gradient: the fused kernel where the active backend has it (for float32), else tfjs-core's formula. */
 export const reluGradientConfig: GradConfig = {
   kernelName: "Relu",

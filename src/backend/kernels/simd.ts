@@ -72,6 +72,7 @@ export interface SimdKernels {
   ): number;
   biasActivation(y: number, bias: number, rows: number, cols: number, mode: Epilogue, yBytes: number, biasBytes: number): number;
   reluGrad(dy: number, x: number, dx: number, n: number, dyBytes: number, xBytes: number, dxBytes: number): number;
+  reluGradColumnSums(dy: number, x: number, dx: number, db: number, rows: number, cols: number, dyBytes: number, xBytes: number, dxBytes: number, dbBytes: number): number;
   rowMaxShift(z: number, m: number, shifted: number, rows: number, cols: number, zBytes: number, mBytes: number, shiftedBytes: number): number;
   logSoftmaxPick(
     z: number, m: number, l: number, classes: number, r: number, value: number, rows: number, cols: number,

@@ -17,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { GradConfig, NamedAttrMap } from "@tensorflow/tfjs-core";
+import { RELU_GRAD_COLUMN_SUMS_KERNEL } from "./relu-grad";
 import { simdKernelsAvailable } from "./simd";
 
 type FusedConv2DArgs = Parameters<typeof tf.fused.conv2d>[0];
@@ -116,19 +117,22 @@ function registeredGradient(kernelName: string): GradConfig {
 }
 
 /**
- * The gradient with respect to the activation's input: Relu's registered gradient, given the output y for
- * its input (y > 0 exactly where the input is, and y is NaN exactly where it is), or dy itself for linear.
+ * The gradients with respect to the activation's input, dz, and to a bias of one value per last-axis
+ * column. dz is Relu's registered gradient given the output y for its input (y > 0 exactly where the input
+ * is, and y is NaN exactly where it is), or dy itself for linear; the bias's is Add's, dz summed over every
+ * other axis. Where the backend has it, one kernel computes both for relu (its column sums are wasted on a
+ * layer without a bias, which the gradient cannot tell from its saved tensors).
  */
-function activationGradient(kernelName: string, dy: tf.Tensor, y: tf.Tensor, activation: unknown): tf.Tensor {
-  if (activation === "linear") return dy;
-  if (activation === "relu") return registeredGradient("Relu").gradFunc(dy, [y], {}).x() as tf.Tensor;
-  throw new Error(`stepwise: no gradient for ${kernelName} with the activation ${String(activation)} (linear and relu have one)`);
-}
-
-/** Add's gradient for a bias of one value per last-axis column: dz summed over every other axis, as Add's does. */
-function biasGradient(dz: tf.Tensor): tf.Tensor {
-  const columns = dz.shape[dz.shape.length - 1];
-  return tf.reshape(tf.sum(dz, [...Array(dz.rank - 1).keys()]), [columns]);
+function activationGradients(kernelName: string, dy: tf.Tensor, y: tf.Tensor, activation: unknown): { dz: tf.Tensor; bias: () => tf.Tensor } {
+  const columnSums = (dz: tf.Tensor) => () => tf.reshape(tf.sum(dz, [...Array(dz.rank - 1).keys()]), [dz.shape[dz.rank - 1]]);
+  if (activation === "linear") return { dz: dy, bias: columnSums(dy) };
+  if (activation !== "relu") throw new Error(`stepwise: no gradient for ${kernelName} with the activation ${String(activation)} (linear and relu have one)`);
+  if (dy.dtype === "float32" && y.dtype === "float32" && tf.getKernel(RELU_GRAD_COLUMN_SUMS_KERNEL, tf.getBackend())) {
+    const [dz, sums] = tf.engine().runKernel(RELU_GRAD_COLUMN_SUMS_KERNEL, { dy, x: y }) as tf.Tensor[];
+    return { dz, bias: () => sums };
+  }
+  const dz = registeredGradient("Relu").gradFunc(dy, [y], {}).x() as tf.Tensor;
+  return { dz, bias: columnSums(dz) };
 }
 
 export const fusedConv2DGradient: GradConfig = {
@@ -138,9 +142,9 @@ export const fusedConv2DGradient: GradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const [x, filter, y] = saved;
     // once, in the backward pass's scope: every input's gradient below starts from it
-    const dz = activationGradient("FusedConv2D", dy as tf.Tensor, y, attrs.activation);
+    const { dz, bias } = activationGradients("FusedConv2D", dy as tf.Tensor, y, attrs.activation);
     const conv = registeredGradient("Conv2D").gradFunc(dz, [x, filter], attrs);
-    const gradients: GradientMap = { x: conv.x as () => tf.Tensor, filter: conv.filter as () => tf.Tensor, bias: () => biasGradient(dz) };
+    const gradients: GradientMap = { x: conv.x as () => tf.Tensor, filter: conv.filter as () => tf.Tensor, bias };
     return gradients;
   },
 };
@@ -151,10 +155,9 @@ export const fusedMatMulGradient: GradConfig = {
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const [a, b, y] = saved;
-    const dz = activationGradient("_FusedMatMul", dy as tf.Tensor, y, attrs.activation);
+    const { dz, bias } = activationGradients("_FusedMatMul", dy as tf.Tensor, y, attrs.activation);
     const product = registeredGradient("BatchMatMul").gradFunc(dz, [a, b], attrs);
-    // the unfused path adds the bias to the product as a matrix [rows, columns]
-    const gradients: GradientMap = { a: product.a as () => tf.Tensor, b: product.b as () => tf.Tensor, bias: () => biasGradient(tf.reshape(dz, [-1, dz.shape[dz.rank - 1]])) };
+    const gradients: GradientMap = { a: product.a as () => tf.Tensor, b: product.b as () => tf.Tensor, bias };
     return gradients;
   },
 };
