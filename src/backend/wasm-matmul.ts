@@ -20,10 +20,12 @@
  *    SIMD kernel was as fast as XNNPACK or faster for every shape timed, small B included: the MLP's weight
  *    gradient [784×16]·[16×256] took 0.13 ms against 0.23, [784×64]·[64×256] 0.54 against 0.77,
  *    [4096×512]·[512×16] 1.39 against 1.99, [800×64]·[64×10] 0.055 against 0.054.
- * 3. _FusedMatMul (a Dense layer's product with its bias and activation) with a new B and a linear or relu
- *    activation takes the SIMD product too, then one in-place pass over it that adds the bias and clamps as
- *    Add and Relu do (assembly/index.ts `biasActivation`): XNNPACK packed the CNN's 800×10 weights at every
- *    step for this (0.12 ms, against ~0.03 for the product). Other activations go to XNNPACK.
+ * 3. _FusedMatMul (a Dense layer's product with its bias and activation) with a linear or relu activation
+ *    is the product above (the SIMD kernel for a new B, XNNPACK's BatchMatMul otherwise), then one in-place
+ *    pass over it that adds the bias and clamps as Add and Relu do (assembly/index.ts `biasActivation`), so
+ *    it has the bits of the three kernels run one after another and takes operands of any rank from 2 (the
+ *    backend's own takes rank 3 only). XNNPACK's fused kernel packed the CNN's 800×10 weights at every step
+ *    (0.12 ms, against ~0.03 for the product). Other activations go to XNNPACK's fused kernel.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
@@ -44,11 +46,15 @@ let installed = false;
 const simdProducts = new WeakMap<object, number>();
 const SIMD_PRODUCTS_PER_OPERAND = 8;
 
+/** The wasm backend's own BatchMatMul (XNNPACK), for products the SIMD kernel does not take. */
+let originalBatchMatMul: KernelFunc | undefined;
+
 export function installWasmMatMul(): void {
   if (installed) return;
   for (const kernelName of ["BatchMatMul", "_FusedMatMul"]) {
     const original = tf.getKernel(kernelName, "wasm");
     if (!original) continue;
+    if (kernelName === "BatchMatMul") originalBatchMatMul = original.kernelFunc;
     tf.unregisterKernel(kernelName, "wasm");
     const config: KernelConfig = {
       kernelName,
@@ -76,12 +82,21 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
   const inputs = { ...args.inputs } as Record<string, TensorInfo>;
   try {
     if (attrs.transposeB) inputs.b = swapLast(inputs.b);
+    const wasm = args.backend as unknown as WasmBackendLike;
+    const kernels = simdKernels(wasm);
     const epilogue = kernelName === "BatchMatMul" ? 0 : fusedEpilogue(inputs, args.attrs as unknown as FusedAttrs);
-    const kernels = epilogue !== undefined && takesSimdProduct(inputs.a, inputs.b) ? simdKernels(args.backend as unknown as WasmBackendLike) : undefined;
-    if (kernels) {
-      // the SIMD kernel reads a transposed A in place
-      const product = multiplyInPlace(kernels, args.backend as unknown as WasmBackendLike, inputs.a, inputs.b, attrs.transposeA);
-      if (epilogue) applyEpilogue(kernels, args.backend as unknown as WasmBackendLike, product, inputs.bias, epilogue);
+    if (kernels && epilogue !== undefined) {
+      let product: TensorInfo;
+      if (takesSimdProduct(inputs.a, inputs.b)) {
+        product = multiplyInPlace(kernels, wasm, inputs.a, inputs.b, attrs.transposeA); // reads a transposed A in place
+      } else {
+        // XNNPACK's product, whose packing of B the backend caches (a _FusedMatMul's too: its own fused kernel
+        // takes only batches of rank 3, and its relu lost NaN)
+        if (attrs.transposeA) inputs.a = swapLast(inputs.a);
+        const plainProduct = { ...args, inputs: { a: inputs.a, b: inputs.b }, attrs: { transposeA: false, transposeB: false } };
+        product = originalBatchMatMul!(plainProduct) as TensorInfo;
+      }
+      if (epilogue) applyEpilogue(kernels, wasm, product, inputs.bias, epilogue);
       return product;
     }
     if (attrs.transposeA) inputs.a = swapLast(inputs.a);

@@ -93,21 +93,15 @@ function runFusedConv2D(args: FusedConv2DArgs): tf.Tensor4D {
   return tf.engine().runKernel("FusedConv2D", inputs, attrs as unknown as NamedAttrMap) as tf.Tensor4D;
 }
 
-/** As tfjs-core's fused matMul: the operands as batches of one, the product reshaped back to a matrix. */
+/**
+ * The matrices as they are: stepwise's _FusedMatMul on wasm takes rank 2 (tfjs-core's op reshapes them to
+ * batches of one, two Reshape nodes more on the tape, and a third for the product), as BatchMatMul does.
+ */
 function runFusedMatMul(args: FusedMatMulArgs): tf.Tensor2D {
   const { a, b, bias } = args as { a: tf.Tensor2D; b: tf.Tensor2D; bias?: tf.Tensor1D | null };
-  const transposeA = args.transposeA ?? false;
-  const transposeB = args.transposeB ?? false;
-  const rows = transposeA ? a.shape[1] : a.shape[0];
-  const columns = transposeB ? b.shape[0] : b.shape[1];
-  return tf.tidy(() => {
-    const a3 = tf.reshape(a, [1, ...a.shape]);
-    const b3 = tf.reshape(b, [1, ...b.shape]);
-    const inputs: tf.NamedTensorMap = bias ? { a: a3, b: b3, bias } : { a: a3, b: b3 };
-    const attrs = { transposeA, transposeB, activation: args.activation ?? "linear" };
-    const product = tf.engine().runKernel("_FusedMatMul", inputs, attrs as unknown as NamedAttrMap) as tf.Tensor3D;
-    return tf.reshape(product, [rows, columns]);
-  });
+  const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
+  const attrs = { transposeA: args.transposeA ?? false, transposeB: args.transposeB ?? false, activation: args.activation ?? "linear" };
+  return tf.engine().runKernel("_FusedMatMul", inputs, attrs as unknown as NamedAttrMap) as tf.Tensor2D;
 }
 
 function registeredGradient(kernelName: string): GradConfig {
