@@ -31,11 +31,8 @@ interface Operand {
 
 type Op = (inputs: tf.Tensor[]) => tf.Tensor;
 
-/**
- * The op's output and its gradients with respect to `differentiate` (indices into inputs) of Σ up·y, with
- * every input a new tensor (so that each run meets new weights, as training does), and the kernels it ran.
- */
-function run(op: Op, operands: Operand[], up: Operand, differentiate: number[]): { outputs: Float32Array[]; kernels: string[] } {
+/** What `compute` returns, and the names of the kernels the engine ran meanwhile, in order. */
+function withKernelLog<T>(compute: () => T): { result: T; kernels: string[] } {
   const kernels: string[] = [];
   const engine = tf.engine();
   const runKernel = engine.runKernel.bind(engine);
@@ -44,7 +41,19 @@ function run(op: Op, operands: Operand[], up: Operand, differentiate: number[]):
     return (runKernel as (...args: unknown[]) => unknown)(name, ...rest);
   }) as typeof engine.runKernel;
   try {
-    const outputs = tf.tidy(() => {
+    return { result: compute(), kernels };
+  } finally {
+    engine.runKernel = runKernel;
+  }
+}
+
+/**
+ * The op's output and its gradients with respect to `differentiate` (indices into inputs) of Σ up·y, with
+ * every input a new tensor (so that each run meets new weights, as training does), and the kernels it ran.
+ */
+function run(op: Op, operands: Operand[], up: Operand, differentiate: number[]): { outputs: Float32Array[]; kernels: string[] } {
+  const { result: outputs, kernels } = withKernelLog(() =>
+    tf.tidy(() => {
       const inputs = operands.map((o) => tf.tensor(o.values, o.shape));
       const weights = tf.tensor(up.values, up.shape);
       let y: tf.Tensor | undefined;
@@ -55,13 +64,11 @@ function run(op: Op, operands: Operand[], up: Operand, differentiate: number[]):
       };
       const { grads } = tf.valueAndGrads(loss)(differentiate.map((i) => inputs[i]));
       return [y!, ...grads];
-    });
-    const result = outputs.map((t) => Float32Array.from(t.dataSync()));
-    tf.dispose(outputs);
-    return { outputs: result, kernels };
-  } finally {
-    engine.runKernel = runKernel;
-  }
+    }),
+  );
+  const values = outputs.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose(outputs);
+  return { outputs: values, kernels };
 }
 
 function assertSameBits(actual: Float32Array[], expected: Float32Array[], labels: string[], where: string): void {
@@ -171,17 +178,8 @@ test("what the fused kernels do not take goes to tfjs-core's op: other activatio
   assert.ok(!onCpu.kernels.includes("FusedConv2D") && onCpu.kernels.includes("Relu"), `cpu ran ${onCpu.kernels.join(" ")}`);
 
   await tf.setBackend("wasm");
-  const kernels: string[] = [];
-  const engine = tf.engine();
-  const runKernel = engine.runKernel.bind(engine);
-  engine.runKernel = ((name: string, ...rest: unknown[]) => {
-    kernels.push(name);
-    return (runKernel as (...args: unknown[]) => unknown)(name, ...rest);
-  }) as typeof engine.runKernel;
-  try {
-    tf.tidy(() => tf.fused.conv2d({ x: tf.tensor4d(x.values, [2, 9, 9, 3]), filter: tf.tensor4d(filter.values, [3, 3, 3, 4]), strides: 1, pad: "valid", bias: tf.tensor1d(bias.values), activation: "relu" }));
-  } finally {
-    engine.runKernel = runKernel;
-  }
+  const inputs = [tf.tensor4d(x.values, [2, 9, 9, 3]), tf.tensor4d(filter.values, [3, 3, 3, 4]), tf.tensor1d(bias.values)];
+  const { kernels } = withKernelLog(() => tf.tidy(() => tf.fused.conv2d({ x: inputs[0] as tf.Tensor4D, filter: inputs[1] as tf.Tensor4D, strides: 1, pad: "valid", bias: inputs[2], activation: "relu" })));
+  tf.dispose(inputs);
   assert.deepEqual(kernels, ["FusedConv2D"], "outside a tape: tfjs-core's fused op, one kernel");
 });

@@ -129,29 +129,25 @@ function activationGradients(kernelName: string, dy: tf.Tensor, y: tf.Tensor, ac
   return { dz, bias: columnSums(dz) };
 }
 
-export const fusedConv2DGradient: GradConfig = {
-  kernelName: "FusedConv2D",
-  inputsToSave: ["x", "filter"],
-  outputsToSave: [true],
-  gradFunc: (dy, saved, attrs) => {
-    const [x, filter, y] = saved;
-    // once, in the backward pass's scope: every input's gradient below starts from it
-    const { dz, bias } = activationGradients("FusedConv2D", dy as tf.Tensor, y, attrs.activation);
-    const conv = registeredGradient("Conv2D").gradFunc(dz, [x, filter], attrs);
-    const gradients: GradientMap = { x: conv.x as () => tf.Tensor, filter: conv.filter as () => tf.Tensor, bias };
-    return gradients;
-  },
-};
+/**
+ * The gradient of the fused product `kernelName`: the activation's and the bias's (activationGradients),
+ * then the registered gradient of the plain `product` kernel over the two inputs `names`, given dz.
+ */
+function fusedProductGradient(kernelName: string, product: string, names: [string, string]): GradConfig {
+  return {
+    kernelName,
+    inputsToSave: names,
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [first, second, y] = saved;
+      // once, in the backward pass's scope: every input's gradient starts from dz
+      const { dz, bias } = activationGradients(kernelName, dy as tf.Tensor, y, attrs.activation);
+      const gradients = registeredGradient(product).gradFunc(dz, [first, second], attrs);
+      const map: GradientMap = { [names[0]]: gradients[names[0]] as () => tf.Tensor, [names[1]]: gradients[names[1]] as () => tf.Tensor, bias };
+      return map;
+    },
+  };
+}
 
-export const fusedMatMulGradient: GradConfig = {
-  kernelName: "_FusedMatMul",
-  inputsToSave: ["a", "b"],
-  outputsToSave: [true],
-  gradFunc: (dy, saved, attrs) => {
-    const [a, b, y] = saved;
-    const { dz, bias } = activationGradients("_FusedMatMul", dy as tf.Tensor, y, attrs.activation);
-    const product = registeredGradient("BatchMatMul").gradFunc(dz, [a, b], attrs);
-    const gradients: GradientMap = { a: product.a as () => tf.Tensor, b: product.b as () => tf.Tensor, bias };
-    return gradients;
-  },
-};
+export const fusedConv2DGradient = fusedProductGradient("FusedConv2D", "Conv2D", ["x", "filter"]);
+export const fusedMatMulGradient = fusedProductGradient("_FusedMatMul", "BatchMatMul", ["a", "b"]);
