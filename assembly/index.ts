@@ -866,6 +866,66 @@ export function addRowVector(x: usize, bias: usize, out: usize, rows: i32, cols:
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Transpose
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * out[b, c, r] = x[b, r, c] for `batch` matrices x [rows, cols] of 4-byte elements (their bits moved, NaN
+ * payloads kept): 4 × 4 blocks through registers (four loads, eight shuffles, four stores), taken in tiles
+ * of 32 × 32 so that the strided stores of a tile stay in cache; the edges one element at a time. The wasm
+ * backend's own Transpose computes every element's index in a generic loop (~2 GB/s here).
+ */
+export function transposeMatrices(x: usize, out: usize, batch: i32, rows: i32, cols: i32, xBytes: usize, outBytes: usize): i32 {
+  if (batch < 0 || rows < 0 || cols < 0) return BAD_GEOMETRY;
+  const all = bytes4(<u64>batch * rows * cols);
+  if (!fits(x, all, xBytes)) return 1;
+  if (!fits(out, all, outBytes)) return 2;
+  const rowBytes = <usize>cols << 2;
+  const outRowBytes = <usize>rows << 2;
+  const matrix = <usize>rows * rowBytes;
+  const r4 = rows & ~3;
+  const c4 = cols & ~3;
+  for (let b = 0; b < batch; b++) {
+    const xb = x + <usize>b * matrix;
+    const ob = out + <usize>b * matrix;
+    for (let r0 = 0; r0 < r4; r0 += 32) {
+      const r1 = min(r0 + 32, r4);
+      for (let c0 = 0; c0 < c4; c0 += 32) {
+        const c1 = min(c0 + 32, c4);
+        for (let r = r0; r < r1; r += 4) {
+          const from = xb + <usize>r * rowBytes;
+          const to = ob + (<usize>r << 2);
+          for (let c = c0; c < c1; c += 4) {
+            const p = from + (<usize>c << 2);
+            const a = v128.load(p);
+            const bv = v128.load(p + rowBytes);
+            const cv = v128.load(p + 2 * rowBytes);
+            const d = v128.load(p + 3 * rowBytes);
+            const t0 = v128.shuffle<f32>(a, bv, 0, 4, 1, 5);
+            const t1 = v128.shuffle<f32>(a, bv, 2, 6, 3, 7);
+            const t2 = v128.shuffle<f32>(cv, d, 0, 4, 1, 5);
+            const t3 = v128.shuffle<f32>(cv, d, 2, 6, 3, 7);
+            const q = to + <usize>c * outRowBytes;
+            v128.store(q, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+            v128.store(q + outRowBytes, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+            v128.store(q + 2 * outRowBytes, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+            v128.store(q + 3 * outRowBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+          }
+        }
+      }
+    }
+    // the last cols % 4 columns of the first r4 rows, then the last rows % 4 rows whole
+    for (let r = 0; r < r4; r++) {
+      for (let c = c4; c < cols; c++) store<u32>(ob + (<usize>c * rows + r) * 4, load<u32>(xb + (<usize>r * cols + c) * 4));
+    }
+    for (let r = r4; r < rows; r++) {
+      for (let c = 0; c < cols; c++) store<u32>(ob + (<usize>c * rows + r) * 4, load<u32>(xb + (<usize>r * cols + c) * 4));
+    }
+  }
+  return OK;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Bias and activation epilogue
 // ---------------------------------------------------------------------------------------------------------
 

@@ -157,6 +157,11 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       call: (k, [dy, x, dx, db]) => k.reluGradColumnSums(dy.offset, x.offset, dx.offset, db.offset, h, c, dy.bytes, x.bytes, dx.bytes, db.bytes),
     },
     {
+      name: "transposeMatrices",
+      buffers: [2 * h * c, 2 * h * c],
+      call: (k, [x, out]) => k.transposeMatrices(x.offset, out.offset, 2, h, c, x.bytes, out.bytes),
+    },
+    {
       name: "biasActivation",
       buffers: [h * c, c],
       call: (k, [y, bias]) => k.biasActivation(y.offset, bias.offset, h, c, 3, y.bytes, bias.bytes),

@@ -30,6 +30,7 @@ import { lossKernelConfigs } from "./cross-entropy";
 import { softmaxGradConfig, softmaxGradientConfig } from "./softmax-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 import { installTapeFusion } from "./tape-fusion";
+import { matrixTransposeConfig } from "./transpose";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
 export const missingWasmKernels: readonly KernelConfig[] = [
@@ -64,7 +65,7 @@ let registered = false;
  * Identity and same-dtype Cast with buffer sharing (forward.ts; also fixes its Cast to bool). It runs the
  * dtypes that some of its kernels get wrong (OneHot to float32 among them) on cpu (dtype-fallback.ts),
  * computes its resize gradients where they are wrong (resize-grad.ts), keeps NaN where XNNPACK lost it
- * (clip.ts, relu-clamp.ts, max-min.ts, pools.ts), runs a layer's bias and relu inside its product under a
+ * (clip.ts, relu-clamp.ts, max-min.ts, pools.ts), transposes matrices in SIMD blocks (transpose.ts), runs a layer's bias and relu inside its product under a
  * gradient tape too (tape-fusion.ts), slices without first copying the
  * whole input out of the heap (slice.ts), and gives its forward convolutions and
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
@@ -113,7 +114,7 @@ export function registerWasmTrainingKernels(): void {
   if (simdKernelsAvailable()) {
     wrappers.push(["Sum", leadingSumConfig], ["GatherV2", sliceGatherConfig], ["Add", biasAddConfig], ["ClipByValue", cpuClipConfig], ["Relu", reluConfig], ["Relu6", relu6Config]);
     for (const name of CLAMPED_FUSED_KERNELS) if (name !== "FusedConv2D") wrappers.push([name, nanKeepingFusedConfig]);
-    wrappers.push(["Maximum", nanKeepingMaxMinConfig], ["Minimum", nanKeepingMaxMinConfig]);
+    wrappers.push(["Maximum", nanKeepingMaxMinConfig], ["Minimum", nanKeepingMaxMinConfig], ["Transpose", matrixTransposeConfig]);
   }
   for (const [name, needsCpu] of CPU_DTYPE_CASES) wrappers.push([name, (original) => cpuForDtypesConfig(original, needsCpu)]);
   for (const [name, wrap] of wrappers) {

@@ -71,6 +71,7 @@ export interface SimdKernels {
     xBytes: number, filterBytes: number, yBytes: number, zerosBytes: number, biasBytes: number,
   ): number;
   biasActivation(y: number, bias: number, rows: number, cols: number, mode: Epilogue, yBytes: number, biasBytes: number): number;
+  transposeMatrices(x: number, out: number, batch: number, rows: number, cols: number, xBytes: number, outBytes: number): number;
   reluGrad(dy: number, x: number, dx: number, n: number, dyBytes: number, xBytes: number, dxBytes: number): number;
   reluGradColumnSums(dy: number, x: number, dx: number, db: number, rows: number, cols: number, dyBytes: number, xBytes: number, dxBytes: number, dbBytes: number): number;
   rowMaxShift(z: number, m: number, shifted: number, rows: number, cols: number, zBytes: number, mBytes: number, shiftedBytes: number): number;
