@@ -43,9 +43,9 @@ export function directConv2DConfig(original: KernelConfig): KernelConfig {
 }
 
 /**
- * FusedConv2D the same way, its bias and ReLU applied to each image's outputs while they are in cache
- * (the kernel's epilogue): the bits of Conv2D, Add and Relu one after another. A bias that is not one value
- * per output channel, another activation, PReLU weights, and the cases Conv2D hands on go to the original.
+ * FusedConv2D the same way, its bias and ReLU applied as the kernel stores each register tile (its
+ * epilogue): the bits of Conv2D, Add and Relu one after another. A bias that is not one value per output
+ * channel, another activation, PReLU weights, and the cases Conv2D hands on go to the original.
  */
 export function directFusedConv2DConfig(original: KernelConfig): KernelConfig {
   return directConfig(original, "FusedConv2D");
