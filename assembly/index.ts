@@ -929,8 +929,7 @@ export function transposeMatrices(x: usize, out: usize, batch: i32, rows: i32, c
 // Bias and activation epilogue
 // ---------------------------------------------------------------------------------------------------------
 
-/** What an epilogue does to a product's rows: nothing, + bias, max(0, ·), or both (bias first). */
-const EPILOGUE_NONE: i32 = 0;
+/** What an epilogue does to a product's rows, as bits: + bias, max(0, ·), both (bias first); 0 is nothing. */
 const EPILOGUE_BIAS: i32 = 1;
 const EPILOGUE_RELU: i32 = 2;
 const EPILOGUE_BIAS_RELU: i32 = 3;
