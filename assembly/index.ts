@@ -22,30 +22,7 @@
  * write into a neighbouring tensor.
  */
 
-const OK: i32 = 0;
-const BAD_GEOMETRY: i32 = -1;
-
-/** Whether `need` bytes fit in the buffer at `ptr` of `capacity` bytes, and that buffer in the memory. */
-// @ts-ignore: decorator
-@inline
-function fits(ptr: usize, need: u64, capacity: usize): bool {
-  return need <= <u64>capacity && <u64>ptr + <u64>capacity <= (<u64>memory.size() << 16);
-}
-
-/** a·b + c, lane-wise: fused where the build has relaxed SIMD. */
-// @ts-ignore: decorator
-@inline
-function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
-
-/** The byte size of `count` float32 or int32 elements, in 64 bits (no wrap-around). */
-// @ts-ignore: decorator
-@inline
-function bytes4(count: u64): u64 {
-  return count << 2;
-}
+import { BAD_GEOMETRY, bytes4, EPILOGUE_BIAS, EPILOGUE_BIAS_RELU, EPILOGUE_RELU, finish, fits, madd, OK, pixel } from "./common";
 
 // ---------------------------------------------------------------------------------------------------------
 // Max pool
@@ -929,11 +906,6 @@ export function transposeMatrices(x: usize, out: usize, batch: i32, rows: i32, c
 // Bias and activation epilogue
 // ---------------------------------------------------------------------------------------------------------
 
-/** What an epilogue does to a product's rows, as bits: + bias, max(0, ·), both (bias first); 0 is nothing. */
-const EPILOGUE_BIAS: i32 = 1;
-const EPILOGUE_RELU: i32 = 2;
-const EPILOGUE_BIAS_RELU: i32 = 3;
-
 /**
  * y[r, c] = max(0, y[r, c] + bias[c]) in place, or either half alone, as `mode` says: the f32 sum of an
  * Add of a row vector (addRowVector), then Relu as the wasm backend computes it, max(+0, v), which keeps
@@ -1244,23 +1216,6 @@ export function conv2d(
 @inline
 function reachesInside(row: i32, col: i32, height: i32, width: i32, kh: i32, kw: i32, dh: i32, dw: i32): bool {
   return row >= 0 && row + (kh - 1) * dh < height && col >= 0 && col + (kw - 1) * dw < width;
-}
-
-/** A tile's 4 output channels at `bias` as the epilogue leaves them: + bias, then max(+0, ·), as asked. */
-// @ts-ignore: decorator
-@inline
-function finish(v: v128, bias: usize, epilogue: i32): v128 {
-  if ((epilogue & EPILOGUE_BIAS) != 0) v = f32x4.add(v, v128.load(bias));
-  if ((epilogue & EPILOGUE_RELU) != 0) v = f32x4.max(f32x4.splat(0), v);
-  return v;
-}
-
-/** The address of pixel (row, col)'s channels, or `zeros` when it lies outside the image. */
-// @ts-ignore: decorator
-@inline
-function pixel(xn: usize, zeros: usize, row: i32, col: i32, height: i32, width: i32, channels: i32): usize {
-  const outside = <u32>row >= <u32>height || <u32>col >= <u32>width;
-  return outside ? zeros : xn + (<usize>row * width + col) * channels * 4;
 }
 
 // @ts-ignore: decorator
@@ -1599,3 +1554,4 @@ export function maxMin(a: usize, b: usize, out: usize, n: i32, aStep: i32, bStep
 
 export * from "./step";
 export * from "./losses";
+export * from "./winograd";

@@ -9,7 +9,9 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmTrainingKernels, startWasm } from "../../src/backend";
+import { convGeometry } from "../../src/backend/kernels/geometry";
 import { kernelPool, splitRange, worthSplitting } from "../../src/backend/kernels/kernel-pool";
+import { winogradTile } from "../../src/backend/kernels/winograd";
 import type { WasmBackendLike } from "../../src/backend/kernels/scope";
 import { assertAllClose, normals, onCpuAndWasm, seeded } from "./helpers";
 
@@ -56,6 +58,27 @@ describe("kernels split between 2 threads equal cpu", () => {
       if (runs > 0) split++;
     }
     assert.ok(split >= CASES / 2, `only ${split} of ${CASES} cases ran kernels on the pool`);
+  });
+
+  test("the Winograd convolution, images split with scratch of their own: the reference CNN's second layer and its input gradient's convolution at batch 64", async () => {
+    const random = seeded(SEED + 3);
+    const layers: Array<{ x: [number, number, number, number]; filter: [number, number, number, number]; pad: "valid" | number }> = [
+      { x: [64, 13, 13, 16], filter: [3, 3, 16, 32], pad: "valid" },
+      { x: [64, 11, 11, 32], filter: [3, 3, 32, 16], pad: 2 },
+    ];
+    for (const { x, filter, pad } of layers) {
+      const info = tf.backend_util.computeConv2DInfo(x, filter, 1, 1, pad);
+      assert.equal(winogradTile(convGeometry(info), filter[3]), 4, `x [${x}] takes Winograd`);
+      const xs = normals(random, tf.util.sizeFromShape(x));
+      const fs = normals(random, tf.util.sizeFromShape(filter));
+      const bs = normals(random, filter[3]);
+      const before = poolRuns();
+      const results = await onCpuAndWasm(() =>
+        tf.fused.conv2d({ x: tf.tensor4d(xs, x), filter: tf.tensor4d(fs, filter), strides: 1, pad, bias: tf.tensor1d(bs), activation: "relu" }),
+      );
+      assertAllClose(results, 2e-4, `Winograd x [${x}], pad ${pad}`);
+      assert.ok(poolRuns() > before, `x [${x}]: the convolution ran on the pool`);
+    }
   });
 
   test("a product with new weights, rows split in 4-row blocks: 61×784 · 784×256", async () => {

@@ -166,6 +166,24 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       buffers: [h * c, c],
       call: (k, [y, bias]) => k.biasActivation(y.offset, bias.offset, h, c, 3, y.bytes, bias.bytes),
     },
+    // Winograd's kernels take input channels in fours and output channels in eights, and stride 1
+    ...([2, 4] as const).flatMap((tile): GuardedCall[] => [
+      {
+        name: "winogradFilter",
+        buffers: [9 * 8 * 16, (tile + 2) ** 2 * 8 * 16],
+        call: (k, [filter, u]) => k.winogradFilter(filter.offset, u.offset, tile, 8, 16, filter.bytes, u.bytes),
+      },
+      {
+        name: "conv2dWinograd",
+        buffers: [n * h * w * 8, 9 * 8 * 16, (tile + 2) ** 2 * 8 * 16, n * (h - 1) * (w - 1) * 16, 8, 16, 180 * 8 + 1340],
+        // padding 1 above and to the left, none after: tiles that read outside x on both sides
+        call: (k, [x, filter, u, y, zeros, bias, scratch]) =>
+          k.conv2dWinograd(
+            x.offset, filter.offset, u.offset, y.offset, zeros.offset, bias.offset, scratch.offset, tile, n, h, w, 8, h - 1, w - 1, 16, 1, 1, 3,
+            x.bytes, filter.bytes, u.bytes, y.bytes, zeros.bytes, bias.bytes, scratch.bytes,
+          ),
+      },
+    ]),
     {
       name: "conv2dFilterGrad",
       buffers: [n * h * w * c, n * oh * ow * o, 3 * 3 * c * o],
@@ -180,7 +198,7 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
     assert.ok(kernels, "the SIMD kernels load on this runtime");
     for (const { name, buffers, call } of calls) {
       // gather's indices must be valid (zeros are) and conv2d's padding buffer zeros; every other buffer starts at a known pattern
-      const zeroFilled = (i: number) => (name === "gather" && i === 1) || (name === "conv2d" && i === 3);
+      const zeroFilled = (i: number) => (name === "gather" && i === 1) || (name === "conv2d" && i === 3) || (name === "conv2dWinograd" && i === 4);
       const tensors = buffers.map((size, i) => tf.tensor1d(Float32Array.from({ length: size }, (_, j) => (zeroFilled(i) ? 0 : j % 7))));
       const heap = (shrink: number) =>
         tensors.map((t, i) => {

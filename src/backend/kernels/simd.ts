@@ -70,6 +70,13 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number, epilogue: Epilogue,
     xBytes: number, filterBytes: number, yBytes: number, zerosBytes: number, biasBytes: number,
   ): number;
+  winogradFilter(filter: number, u: number, tile: number, channels: number, outChannels: number, filterBytes: number, uBytes: number): number;
+  conv2dWinograd(
+    x: number, filter: number, u: number, y: number, zeros: number, bias: number, scratch: number, tile: number,
+    batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
+    top: number, left: number, epilogue: Epilogue,
+    xBytes: number, filterBytes: number, uBytes: number, yBytes: number, zerosBytes: number, biasBytes: number, scratchBytes: number,
+  ): number;
   biasActivation(y: number, bias: number, rows: number, cols: number, mode: Epilogue, yBytes: number, biasBytes: number): number;
   transposeMatrices(x: number, out: number, batch: number, rows: number, cols: number, xBytes: number, outBytes: number): number;
   reluGrad(dy: number, x: number, dx: number, n: number, dyBytes: number, xBytes: number, dxBytes: number): number;

@@ -1,0 +1,490 @@
+/**
+ * The 3 × 3, stride-1 convolution by Winograd's minimal filtering F(m × m, 3 × 3), m = 2 or 4 (Lavin and
+ * Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each (m + 2) × (m + 2) input tile d
+ * gives an m × m output tile
+ *
+ *   Y = Aᵀ [ Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B) ] A,
+ *
+ * (m + 2)² multiplications per (tile, input channel, output channel) where the direct sum takes 9·m²:
+ * 2.25 × fewer for m = 2, 4 × for m = 4, for the additions of the transforms. The products are (m + 2)²
+ * small matrix products, one per position ξ of the transformed tile: M[ξ][tile][o] = Σ_c V[ξ][tile][c] ·
+ * U[ξ][c][o], with V = Bᵀ d B the transformed input and U = G g Gᵀ the transformed filter (winogradFilter,
+ * once per call).
+ *
+ * Four tiles at a time (consecutive in the batch's row-major tile order): their input is transformed into
+ * scratch, then for each 8 output channels the products run in register tiles of 4 tiles × 8 channels (as
+ * index.ts conv2d's 4 positions × 8 channels), and the output transform, bias and ReLU follow while the
+ * block's sums are still in cache. Nothing is written but scratch and y.
+ *
+ * Non-finite values: a NaN or ±∞ in a transform reaches every output of its tile, where the direct sum
+ * gives it only to the outputs whose window holds it (and ∞ − ∞ makes NaN of an ∞). So every output that
+ * comes out non-finite is computed again directly (`directPoint`, index.ts convPoint's sum). An output
+ * that the direct sum makes NaN or ±∞ is non-finite here too (a non-finite value in its window stays
+ * non-finite through the transforms' sums and products), so the outputs that are not finite are exactly
+ * the direct sum's, and the finite ones are within the rounding of the transforms.
+ */
+
+import { BAD_GEOMETRY, bytes4, EPILOGUE_BIAS, EPILOGUE_BIAS_RELU, EPILOGUE_RELU, finish, fits, madd, OK, pixel } from "./common";
+
+/** Tiles transformed and multiplied together (the register tile's rows). */
+const BLOCK: i32 = 4;
+
+/** Whether `tile` (m) is one this file implements. */
+// @ts-ignore: decorator
+@inline
+function knownTile(tile: i32): bool {
+  return tile == 2 || tile == 4;
+}
+
+/**
+ * u[ξ][c][o] = (G g Gᵀ)[ξ] for each (c, o) of a [3, 3, c, o] filter g, ξ = (m + 2)·row + column, four
+ * output channels at a time (outChannels a multiple of 4). For m = 2, G = [[1, 0, 0], [½, ½, ½],
+ * [½, −½, ½], [0, 0, 1]]; for m = 4, G = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1/24, 1/12, ⅙],
+ * [1/24, −1/12, ⅙], [0, 0, 1]].
+ */
+export function winogradFilter(filter: usize, u: usize, tile: i32, channels: i32, outChannels: i32, filterBytes: usize, uBytes: usize): i32 {
+  if (!knownTile(tile) || channels < 0 || outChannels < 0 || (outChannels & 3) != 0) return BAD_GEOMETRY;
+  const points = tile + 2;
+  if (!fits(filter, bytes4(<u64>9 * channels * outChannels), filterBytes)) return 1;
+  if (!fits(u, bytes4(<u64>points * points * channels * outChannels), uBytes)) return 2;
+  const tap = <usize>channels * outChannels * 4; // from one (i, j) of g, or one ξ of u, to the next
+  for (let c = 0; c < channels; c++) {
+    for (let o = 0; o < outChannels; o += 4) {
+      const at = (<usize>c * outChannels + o) << 2;
+      // G g: `points` rows of three, stored in u's rows, columns 0–2 for now
+      for (let j = 0; j < 3; j++) {
+        const g = filter + at + <usize>j * tap;
+        expandThree(v128.load(g), v128.load(g + 3 * tap), v128.load(g + 6 * tap), u + at + <usize>j * tap, <usize>points * tap, tile);
+      }
+      // (G g) Gᵀ: each row's three values into `points`, in place (expandThree reads all three first)
+      for (let r = 0; r < points; r++) {
+        const row = u + at + <usize>(points * r) * tap;
+        expandThree(v128.load(row), v128.load(row + tap), v128.load(row + 2 * tap), row, tap, tile);
+      }
+    }
+  }
+  return OK;
+}
+
+/** G·[g0, g1, g2] for 4 lanes, stored `step` bytes apart from `out`. */
+// @ts-ignore: decorator
+@inline
+function expandThree(g0: v128, g1: v128, g2: v128, out: usize, step: usize, tile: i32): void {
+  if (tile == 2) {
+    const half = f32x4.splat(0.5);
+    v128.store(out, g0);
+    v128.store(out + step, f32x4.mul(f32x4.add(f32x4.add(g0, g1), g2), half));
+    v128.store(out + 2 * step, f32x4.mul(f32x4.add(f32x4.sub(g0, g1), g2), half));
+    v128.store(out + 3 * step, g2);
+    return;
+  }
+  const sum = f32x4.add(g0, g2);
+  const sixth = f32x4.splat(-1.0 / 6);
+  const far = f32x4.add(f32x4.mul(g0, f32x4.splat(1.0 / 24)), f32x4.mul(g2, f32x4.splat(1.0 / 6)));
+  const near = f32x4.mul(g1, f32x4.splat(1.0 / 12));
+  v128.store(out, f32x4.mul(g0, f32x4.splat(0.25)));
+  v128.store(out + step, f32x4.mul(f32x4.add(sum, g1), sixth));
+  v128.store(out + 2 * step, f32x4.mul(f32x4.sub(sum, g1), sixth));
+  v128.store(out + 3 * step, f32x4.add(far, near));
+  v128.store(out + 4 * step, f32x4.sub(far, near));
+  v128.store(out + 5 * step, g2);
+}
+
+/** The floats of scratch conv2dWinograd needs for `channels` input channels (either tile). */
+// @ts-ignore: decorator
+@inline
+function scratchFloats(channels: i32): u64 {
+  // the column pass (36 × c), the block's transformed input (36 × BLOCK × c), its sums for 8 channels
+  // (36 × BLOCK × 8), the output transform's passes (4 × 6 × 4 and 4 × 4 × 4), the block's tiles' corners
+  // (3 × BLOCK), the Tile being stored (9 words, 16 reserved)
+  return <u64>36 * channels + <u64>36 * BLOCK * channels + 36 * BLOCK * 8 + 160 + 3 * BLOCK + 16;
+}
+
+/**
+ * y[n, p, q, o] = Σ_{i, j, c} x[n, p + i − top, q + j − left, c] · filter[i, j, c, o] for a 3 × 3 filter,
+ * stride 1, no dilation, by F(tile × tile, 3 × 3); positions outside x read zero (`zeros`: at least
+ * `channels` zero floats). `u` is winogradFilter(filter, tile), `scratch` holds 180·channels + 1340 floats
+ * of this call's own. `epilogue` as in index.ts conv2d. Input channels a multiple of 4, output channels
+ * of 8; BAD_GEOMETRY otherwise.
+ */
+export function conv2dWinograd(
+  x: usize, filter: usize, u: usize, y: usize, zeros: usize, bias: usize, scratch: usize, tile: i32,
+  batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32, top: i32, left: i32, epilogue: i32,
+  xBytes: usize, filterBytes: usize, uBytes: usize, yBytes: usize, zerosBytes: usize, biasBytes: usize, scratchBytes: usize,
+): i32 {
+  if (!knownTile(tile) || batch < 0 || height < 0 || width < 0 || outHeight < 0 || outWidth < 0) return BAD_GEOMETRY;
+  if (channels < 4 || (channels & 3) != 0 || outChannels < 8 || (outChannels & 7) != 0) return BAD_GEOMETRY;
+  if (epilogue < 0 || epilogue > EPILOGUE_BIAS_RELU) return BAD_GEOMETRY;
+  const points = tile + 2;
+  const positions = points * points;
+  if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
+  if (!fits(filter, bytes4(<u64>9 * channels * outChannels), filterBytes)) return 2;
+  if (!fits(u, bytes4(<u64>positions * channels * outChannels), uBytes)) return 3;
+  if (!fits(y, bytes4(<u64>batch * outHeight * outWidth * outChannels), yBytes)) return 4;
+  if (!fits(zeros, bytes4(<u64>channels), zerosBytes)) return 5;
+  if ((epilogue & EPILOGUE_BIAS) != 0 && !fits(bias, bytes4(<u64>outChannels), biasBytes)) return 6;
+  if (!fits(scratch, bytes4(scratchFloats(channels)), scratchBytes)) return 7;
+  for (let c = 0; c < channels; c++) if (load<u32>(zeros + (<usize>c << 2)) != 0) return BAD_GEOMETRY; // +0.0 only
+  const tilesWide = (outWidth + tile - 1) / tile;
+  const perImage = <u64>((outHeight + tile - 1) / tile) * tilesWide;
+  if (<u64>batch * perImage > <u64>i32.MAX_VALUE) return BAD_GEOMETRY;
+  const tiles = batch * <i32>perImage;
+  const columns = scratch; // [36][channels]
+  const transformed = columns + (<usize>36 * channels << 2); // [positions][BLOCK][channels]
+  const sums = transformed + (<usize>36 * BLOCK * channels << 2); // [positions][BLOCK][8]
+  const rows = sums + (<usize>36 * BLOCK * 8 << 2); // [4][6] vectors
+  const corners = rows + 160 * 4; // [BLOCK][image, row, column] of each tile's first output
+  // the tile whose outputs are being stored, in scratch too (a view, not an allocation)
+  const out = changetype<Tile>(corners + <usize>BLOCK * 12);
+  out.zeros = zeros;
+  out.filter = filter;
+  out.y = y;
+  out.bias = bias;
+  const xImage = <usize>height * width * channels * 4;
+  const xiStep = <usize>BLOCK * channels << 2; // from V[ξ] to V[ξ + 1]
+  // the next tile's image and first output, stepped along the tiles (no division per tile)
+  let n = 0, p = 0, q = 0;
+  for (let first = 0; first < tiles; first += BLOCK) {
+    const count = min(BLOCK, tiles - first);
+    for (let k = 0; k < BLOCK; k++) {
+      const at = transformed + (<usize>k * channels << 2);
+      if (k < count) {
+        const corner = corners + <usize>k * 12;
+        store<i32>(corner, n);
+        store<i32>(corner, p, 4);
+        store<i32>(corner, q, 8);
+        if (tile == 2) transformInput2(x + <usize>n * xImage, zeros, columns, at, xiStep, p - top, q - left, height, width, channels);
+        else transformInput4(x + <usize>n * xImage, zeros, columns, at, xiStep, p - top, q - left, height, width, channels);
+        q += tile;
+        if (q >= outWidth) {
+          q = 0;
+          p += tile;
+          if (p >= outHeight) { p = 0; n++; }
+        }
+      } else {
+        for (let xi = 0; xi < positions; xi++) memory.fill(at + <usize>xi * xiStep, 0, <usize>channels << 2);
+      }
+    }
+    for (let o = 0; o < outChannels; o += 8) {
+      for (let xi = 0; xi < positions; xi++) {
+        multiplyBlock(transformed + <usize>xi * xiStep, u + ((<usize>xi * channels * outChannels + o) << 2), sums + (<usize>xi * BLOCK * 8 << 2), channels, outChannels);
+      }
+      for (let k = 0; k < count; k++) {
+        const corner = corners + <usize>k * 12;
+        const image = load<i32>(corner);
+        for (let h = 0; h < 8; h += 4) {
+          const m = sums + (<usize>(k * 8 + h) << 2);
+          out.xn = x + <usize>image * xImage;
+          out.n = image;
+          out.p = load<i32>(corner, 4);
+          out.q = load<i32>(corner, 8);
+          out.o = o + h;
+          if (tile == 2) transformOutput2(m, out, top, left, height, width, channels, outHeight, outWidth, outChannels, epilogue);
+          else transformOutput4(m, rows, out, top, left, height, width, channels, outHeight, outWidth, outChannels, epilogue);
+        }
+      }
+    }
+  }
+  return OK;
+}
+
+/**
+ * Where a tile's outputs go and what computes one again: its image in x, zeros, the filter, y, the bias,
+ * its image index and first output (n, p, q), and its first output channel o. Only ever a view of
+ * scratch (changetype), never allocated.
+ */
+// @ts-ignore: decorator
+@unmanaged
+class Tile {
+  xn: usize;
+  zeros: usize;
+  filter: usize;
+  y: usize;
+  bias: usize;
+  n: i32;
+  p: i32;
+  q: i32;
+  o: i32;
+}
+
+/**
+ * V = Bᵀ d B of the 4 × 4 input tile whose corner is (row, col), for every channel, into out[ξ][c] (ξ
+ * `xiStep` bytes apart); Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]. The column pass
+ * (Bᵀ d) goes through `columns`.
+ */
+function transformInput2(xn: usize, zeros: usize, columns: usize, out: usize, xiStep: usize, row: i32, col: i32, height: i32, width: i32, channels: i32): void {
+  const channelBytes = <usize>channels << 2;
+  for (let s = 0; s < 4; s++) {
+    const p0 = pixel(xn, zeros, row, col + s, height, width, channels);
+    const p1 = pixel(xn, zeros, row + 1, col + s, height, width, channels);
+    const p2 = pixel(xn, zeros, row + 2, col + s, height, width, channels);
+    const p3 = pixel(xn, zeros, row + 3, col + s, height, width, channels);
+    const t = columns + <usize>s * channelBytes;
+    for (let c: usize = 0; c < channelBytes; c += 16) {
+      const d0 = v128.load(p0 + c), d1 = v128.load(p1 + c), d2 = v128.load(p2 + c), d3 = v128.load(p3 + c);
+      v128.store(t + c, f32x4.sub(d0, d2));
+      v128.store(t + 4 * channelBytes + c, f32x4.add(d1, d2));
+      v128.store(t + 8 * channelBytes + c, f32x4.sub(d2, d1));
+      v128.store(t + 12 * channelBytes + c, f32x4.sub(d1, d3));
+    }
+  }
+  for (let r = 0; r < 4; r++) {
+    const t = columns + <usize>(4 * r) * channelBytes;
+    const v = out + <usize>(4 * r) * xiStep;
+    for (let c: usize = 0; c < channelBytes; c += 16) {
+      const b0 = v128.load(t + c), b1 = v128.load(t + channelBytes + c), b2 = v128.load(t + 2 * channelBytes + c), b3 = v128.load(t + 3 * channelBytes + c);
+      v128.store(v + c, f32x4.sub(b0, b2));
+      v128.store(v + xiStep + c, f32x4.add(b1, b2));
+      v128.store(v + 2 * xiStep + c, f32x4.sub(b2, b1));
+      v128.store(v + 3 * xiStep + c, f32x4.sub(b1, b3));
+    }
+  }
+}
+
+/**
+ * Bᵀ·[d0 … d5] for 4 lanes, stored `step` bytes apart from `out`, for m = 4: Bᵀ = [[4, 0, −5, 0, 1, 0],
+ * [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0], [0, −2, −1, 2, 1, 0], [0, 2, −1, −2, 1, 0],
+ * [0, 4, 0, −5, 0, 1]].
+ */
+// @ts-ignore: decorator
+@inline
+function combineSix(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, out: usize, step: usize): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  const a = f32x4.sub(d4, f32x4.mul(four, d2)); // d4 − 4 d2
+  const b = f32x4.sub(d3, f32x4.mul(four, d1)); // d3 − 4 d1
+  const c = f32x4.sub(d4, d2);
+  const e = f32x4.mul(two, f32x4.sub(d3, d1));
+  v128.store(out, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+  v128.store(out + step, f32x4.add(a, b));
+  v128.store(out + 2 * step, f32x4.sub(a, b));
+  v128.store(out + 3 * step, f32x4.add(c, e));
+  v128.store(out + 4 * step, f32x4.sub(c, e));
+  v128.store(out + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+}
+
+/** V = Bᵀ d B of the 6 × 6 input tile whose corner is (row, col), as transformInput2 for m = 4. */
+function transformInput4(xn: usize, zeros: usize, columns: usize, out: usize, xiStep: usize, row: i32, col: i32, height: i32, width: i32, channels: i32): void {
+  const channelBytes = <usize>channels << 2;
+  for (let s = 0; s < 6; s++) {
+    const p0 = pixel(xn, zeros, row, col + s, height, width, channels);
+    const p1 = pixel(xn, zeros, row + 1, col + s, height, width, channels);
+    const p2 = pixel(xn, zeros, row + 2, col + s, height, width, channels);
+    const p3 = pixel(xn, zeros, row + 3, col + s, height, width, channels);
+    const p4 = pixel(xn, zeros, row + 4, col + s, height, width, channels);
+    const p5 = pixel(xn, zeros, row + 5, col + s, height, width, channels);
+    const t = columns + <usize>s * channelBytes;
+    for (let c: usize = 0; c < channelBytes; c += 16) {
+      combineSix(v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c), v128.load(p5 + c), t + c, 6 * channelBytes);
+    }
+  }
+  for (let r = 0; r < 6; r++) {
+    const t = columns + <usize>(6 * r) * channelBytes;
+    const v = out + <usize>(6 * r) * xiStep;
+    for (let c: usize = 0; c < channelBytes; c += 16) {
+      combineSix(
+        v128.load(t + c), v128.load(t + channelBytes + c), v128.load(t + 2 * channelBytes + c),
+        v128.load(t + 3 * channelBytes + c), v128.load(t + 4 * channelBytes + c), v128.load(t + 5 * channelBytes + c),
+        v + c, xiStep,
+      );
+    }
+  }
+}
+
+/** sums[k][0..8] = Σ_c v[k][c] · u[c][0..8] for the block's 4 tiles k: one register tile. */
+// @ts-ignore: decorator
+@inline
+function multiplyBlock(v: usize, u: usize, sums: usize, channels: i32, outChannels: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const row = <usize>channels << 2;
+  const uStep = <usize>outChannels << 2;
+  let pu = u;
+  for (let c: usize = 0; c < row; c += 4) {
+    const b0 = v128.load(pu);
+    const b1 = v128.load(pu, 16);
+    const a0 = v128.load32_splat(v + c);
+    const a1 = v128.load32_splat(v + row + c);
+    const a2 = v128.load32_splat(v + 2 * row + c);
+    const a3 = v128.load32_splat(v + 3 * row + c);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
+    pu += uStep;
+  }
+  v128.store(sums, c00); v128.store(sums, c01, 16);
+  v128.store(sums, c10, 32); v128.store(sums, c11, 48);
+  v128.store(sums, c20, 64); v128.store(sums, c21, 80);
+  v128.store(sums, c30, 96); v128.store(sums, c31, 112);
+}
+
+/** Whether all 4 lanes are finite. */
+// @ts-ignore: decorator
+@inline
+function finite(v: v128): v128 {
+  return f32x4.lt(f32x4.abs(v), f32x4.splat(Infinity));
+}
+
+/**
+ * Y = Aᵀ M A for 4 output channels of one 2 × 2 tile (M[ξ] at m + ξ·BLOCK·8·4), Aᵀ = [[1, 1, 1, 0],
+ * [0, 1, −1, −1]]; then the epilogue, and each output that lies inside y is stored (or computed again).
+ */
+function transformOutput2(
+  m: usize, tile: Tile, top: i32, left: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32, epilogue: i32,
+): void {
+  const step = <usize>BLOCK * 8 * 4;
+  // Aᵀ M: two rows of four, a column at a time
+  let a = v128.load(m), b = v128.load(m + 4 * step), c = v128.load(m + 8 * step), d = v128.load(m + 12 * step);
+  const s0 = f32x4.add(f32x4.add(a, b), c), t0 = f32x4.sub(f32x4.sub(b, c), d);
+  a = v128.load(m + step); b = v128.load(m + 5 * step); c = v128.load(m + 9 * step); d = v128.load(m + 13 * step);
+  const s1 = f32x4.add(f32x4.add(a, b), c), t1 = f32x4.sub(f32x4.sub(b, c), d);
+  a = v128.load(m + 2 * step); b = v128.load(m + 6 * step); c = v128.load(m + 10 * step); d = v128.load(m + 14 * step);
+  const s2 = f32x4.add(f32x4.add(a, b), c), t2 = f32x4.sub(f32x4.sub(b, c), d);
+  a = v128.load(m + 3 * step); b = v128.load(m + 7 * step); c = v128.load(m + 11 * step); d = v128.load(m + 15 * step);
+  const s3 = f32x4.add(f32x4.add(a, b), c), t3 = f32x4.sub(f32x4.sub(b, c), d);
+  // (Aᵀ M) A
+  const y00 = f32x4.add(f32x4.add(s0, s1), s2), y01 = f32x4.sub(f32x4.sub(s1, s2), s3);
+  const y10 = f32x4.add(f32x4.add(t0, t1), t2), y11 = f32x4.sub(f32x4.sub(t1, t2), t3);
+  const oBytes = <usize>outChannels << 2;
+  const rowBytes = <usize>outWidth * oBytes;
+  const at = tile.y + ((<usize>tile.n * outHeight + tile.p) * outWidth + tile.q) * oBytes + (<usize>tile.o << 2);
+  const pb = tile.bias + (<usize>tile.o << 2);
+  const inside = tile.p + 1 < outHeight && tile.q + 1 < outWidth;
+  if (inside && i32x4.all_true(v128.and(v128.and(finite(y00), finite(y01)), v128.and(finite(y10), finite(y11))))) {
+    // the common case: the whole tile inside y, every value finite
+    v128.store(at, finish(y00, pb, epilogue));
+    v128.store(at + oBytes, finish(y01, pb, epilogue));
+    v128.store(at + rowBytes, finish(y10, pb, epilogue));
+    v128.store(at + rowBytes + oBytes, finish(y11, pb, epilogue));
+    return;
+  }
+  store4(y00, at, tile, 0, 0, top, left, height, width, channels, outHeight, outWidth, outChannels, epilogue);
+  store4(y01, at + oBytes, tile, 0, 1, top, left, height, width, channels, outHeight, outWidth, outChannels, epilogue);
+  store4(y10, at + rowBytes, tile, 1, 0, top, left, height, width, channels, outHeight, outWidth, outChannels, epilogue);
+  store4(y11, at + rowBytes + oBytes, tile, 1, 1, top, left, height, width, channels, outHeight, outWidth, outChannels, epilogue);
+}
+
+/**
+ * Aᵀ·[m0 … m5] for 4 lanes, m = 4: Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0],
+ * [0, 1, −1, 8, −8, 1]], stored `step` bytes apart from `out`.
+ */
+// @ts-ignore: decorator
+@inline
+function reduceSix(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize, step: usize): void {
+  const plus = f32x4.add(m1, m2), minus = f32x4.sub(m1, m2);
+  const plus2 = f32x4.add(m3, m4), minus2 = f32x4.sub(m3, m4);
+  v128.store(out, f32x4.add(f32x4.add(m0, plus), plus2));
+  v128.store(out + step, f32x4.add(minus, f32x4.mul(f32x4.splat(2), minus2)));
+  v128.store(out + 2 * step, f32x4.add(plus, f32x4.mul(f32x4.splat(4), plus2)));
+  v128.store(out + 3 * step, f32x4.add(f32x4.add(minus, f32x4.mul(f32x4.splat(8), minus2)), m5));
+}
+
+/**
+ * Y = Aᵀ M A for 4 output channels of one 4 × 4 tile, as transformOutput2 for m = 4; the row pass (Aᵀ M,
+ * 4 × 6) goes through `rows`, the column pass is stored into `rows` too, over the row pass's first 16.
+ */
+function transformOutput4(
+  m: usize, rows: usize, tile: Tile, top: i32, left: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32, epilogue: i32,
+): void {
+  const step = <usize>BLOCK * 8 * 4;
+  // Aᵀ M: for each of the 6 columns j, M[0..5][j] into rows[0..3][j]
+  for (let j = 0; j < 6; j++) {
+    const col = m + <usize>j * step;
+    reduceSix(
+      v128.load(col), v128.load(col + 6 * step), v128.load(col + 12 * step),
+      v128.load(col + 18 * step), v128.load(col + 24 * step), v128.load(col + 30 * step),
+      rows + (<usize>j << 4), 6 * 16,
+    );
+  }
+  // (Aᵀ M) A: each of the 4 rows' 6 values into 4 outputs; a tile inside y is stored as it goes (and its
+  // outputs computed again below if one was not finite), a tile on y's edge through `outputs`
+  const oBytes = <usize>outChannels << 2;
+  const rowBytes = <usize>outWidth * oBytes;
+  const at = tile.y + ((<usize>tile.n * outHeight + tile.p) * outWidth + tile.q) * oBytes + (<usize>tile.o << 2);
+  const pb = tile.bias + (<usize>tile.o << 2);
+  const outputs = rows + 24 * 16;
+  if (tile.p + 3 < outHeight && tile.q + 3 < outWidth) {
+    // Σ y·0 is 0 when every y is finite, NaN when one is not (∞·0 and NaN·0 are NaN)
+    const zero = f32x4.splat(0);
+    let poison = zero;
+    const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
+    for (let r = 0; r < 4; r++) {
+      const row = rows + <usize>(6 * r) * 16;
+      const m1 = v128.load(row, 16), m2 = v128.load(row, 32), m3 = v128.load(row, 48), m4 = v128.load(row, 64);
+      const plus = f32x4.add(m1, m2), minus = f32x4.sub(m1, m2);
+      const plus2 = f32x4.add(m3, m4), minus2 = f32x4.sub(m3, m4);
+      const y0 = f32x4.add(f32x4.add(v128.load(row), plus), plus2);
+      const y1 = f32x4.add(minus, f32x4.mul(two, minus2));
+      const y2 = f32x4.add(plus, f32x4.mul(four, plus2));
+      const y3 = f32x4.add(f32x4.add(minus, f32x4.mul(eight, minus2)), v128.load(row, 80));
+      poison = madd(y3, zero, madd(y2, zero, madd(y1, zero, madd(y0, zero, poison))));
+      const to = at + <usize>r * rowBytes;
+      v128.store(to, finish(y0, pb, epilogue));
+      v128.store(to + oBytes, finish(y1, pb, epilogue));
+      v128.store(to + 2 * oBytes, finish(y2, pb, epilogue));
+      v128.store(to + 3 * oBytes, finish(y3, pb, epilogue));
+    }
+    if (i32x4.all_true(f32x4.eq(poison, poison))) return;
+  }
+  for (let r = 0; r < 4; r++) {
+    const row = rows + <usize>(6 * r) * 16;
+    reduceSix(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80), outputs + (<usize>(4 * r) << 4), 16);
+  }
+  for (let r = 0; r < 4; r++) {
+    for (let s = 0; s < 4; s++) {
+      store4(v128.load(outputs + (<usize>(4 * r + s) << 4)), at + <usize>r * rowBytes + <usize>s * oBytes, tile, r, s, top, left, height, width, channels, outHeight, outWidth, outChannels, epilogue);
+    }
+  }
+}
+
+/**
+ * Output (p + r, q + s) of a tile, 4 channels from its o, at `at` (nothing when it lies outside y): stored
+ * with the epilogue when all 4 are finite, else computed directly.
+ */
+function store4(
+  v: v128, at: usize, tile: Tile, r: i32, s: i32, top: i32, left: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32, epilogue: i32,
+): void {
+  const p = tile.p + r, q = tile.q + s;
+  if (p >= outHeight || q >= outWidth) return;
+  if (i32x4.all_true(finite(v))) {
+    v128.store(at, finish(v, tile.bias + (<usize>tile.o << 2), epilogue));
+    return;
+  }
+  for (let lane = 0; lane < 4; lane++) {
+    const value = directPoint(tile.xn, tile.zeros, tile.filter, tile.bias, p - top, q - left, tile.o + lane, height, width, channels, outChannels, epilogue);
+    store<f32>(at + (<usize>lane << 2), value);
+  }
+}
+
+/**
+ * One output channel at one position by the direct sum, in scalar arithmetic in (i, j, c) order, skipping
+ * the taps that fall outside x (as index.ts convPoint), then the epilogue.
+ */
+function directPoint(
+  xn: usize, zeros: usize, filter: usize, bias: usize, row: i32, col: i32, o: i32,
+  height: i32, width: i32, channels: i32, outChannels: i32, epilogue: i32,
+): f32 {
+  const oBytes = <usize>outChannels << 2;
+  let pw = filter + (<usize>o << 2);
+  let sum: f32 = 0;
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      const px = pixel(xn, zeros, row + i, col + j, height, width, channels);
+      if (px == zeros) {
+        pw += <usize>channels * oBytes;
+        continue;
+      }
+      for (let c = 0; c < channels; c++) {
+        sum += load<f32>(px + (<usize>c << 2)) * load<f32>(pw);
+        pw += oBytes;
+      }
+    }
+  }
+  if ((epilogue & EPILOGUE_BIAS) != 0) sum += load<f32>(bias + (<usize>o << 2));
+  if ((epilogue & EPILOGUE_RELU) != 0) sum = Mathf.max(0, sum);
+  return sum;
+}

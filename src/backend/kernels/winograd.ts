@@ -1,0 +1,91 @@
+/**
+ * The 3 × 3, stride-1 convolutions of conv2d.ts by Winograd's F(m × m, 3 × 3), m = 2 or 4
+ * (assembly/winograd.ts): (m + 2)² multiplications per m² outputs, input channel and output channel where
+ * the direct sum takes 9·m², for the additions of the transforms. It takes layers whose input channels are
+ * a multiple of 4 and output channels of 8 (the kernel's vectors and register tile), when the cost model
+ * below says it is faster than the direct kernel.
+ *
+ * The filter is transformed once per call into U [(m + 2)², c, o]; on tfjs's threaded build the images
+ * are split between the threads as for the direct kernel, each part with scratch of its own.
+ */
+import type { TensorInfo } from "@tensorflow/tfjs-core";
+import type { ConvGeometry } from "./geometry";
+import { kernelPool, runInParts, worthSplitting } from "./kernel-pool";
+import type { KernelScope } from "./scope";
+import { runChecked, type Epilogue, type SimdKernels } from "./simd";
+
+export type WinogradTile = 2 | 4;
+
+/**
+ * Relative cost of one tile of F(m × m, 3 × 3) with c input and o output channels, in multiply-adds: the
+ * products, (m + 2)²·c·o, plus the input transform (per input channel) and the output transform (per
+ * output channel). The transforms' weights were measured on the reference CNN's second layer, the kernel
+ * timed with each of its three parts switched off in turn (one process, both kernels in alternation; AMD
+ * EPYC, Node 20): for m = 4 they cost as much as ≈ 300 multiply-adds per input channel and ≈ 530 per
+ * output channel, for m = 2 ≈ 95 and ≈ 120.
+ */
+function tileCost(m: WinogradTile, c: number, o: number): number {
+  return m === 4 ? 36 * c * o + 300 * c + 530 * o : 16 * c * o + 95 * c + 120 * o;
+}
+
+/**
+ * The Winograd tile that computes this convolution fastest, or undefined when the direct kernel does
+ * (another geometry, channel counts the kernel does not take, or too few channels for the transforms
+ * to pay: the direct sum costs 9·c·o multiply-adds per output). Ties and near-ties go to the direct
+ * kernel, whose rounding is that of cpu's order of summation.
+ */
+export function winogradTile(g: ConvGeometry, outChannels: number): WinogradTile | undefined {
+  const fits = g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.c % 4 === 0 && outChannels % 8 === 0;
+  if (!fits) return undefined;
+  const tiles = (m: number) => Math.ceil(g.oh / m) * Math.ceil(g.ow / m);
+  const direct = g.oh * g.ow * 9 * g.c * outChannels;
+  const costs = ([2, 4] as const).map((m) => [m, tiles(m) * tileCost(m, g.c, outChannels)] as const);
+  const [best, cost] = costs[0][1] <= costs[1][1] ? costs[0] : costs[1];
+  return cost < 0.85 * direct ? best : undefined;
+}
+
+/** Scratch floats one call (or one part) of conv2dWinograd needs (assembly/winograd.ts `scratchFloats`). */
+function scratchFloats(channels: number): number {
+  return 180 * channels + 1340;
+}
+
+/** y = conv2d(x, filter) + bias, activated as `epilogue` says, into y (NHWC), by conv2dWinograd. */
+export function convolveWinograd(
+  kernels: SimdKernels,
+  scope: KernelScope,
+  kernelName: string,
+  inputs: { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; zeros: TensorInfo },
+  y: TensorInfo,
+  g: ConvGeometry,
+  outChannels: number,
+  tile: WinogradTile,
+  epilogue: Epilogue,
+): void {
+  const pool = worthSplitting(g.n * g.oh * g.ow * outChannels * 4 * g.c) ? kernelPool(scope.backend) : undefined;
+  const parts = pool ? Math.min(pool.threads, g.n) : 1;
+  const points = (tile + 2) ** 2;
+  const u = scope.output([points, g.c, outChannels], "float32");
+  const partScratch = scratchFloats(g.c) * 4;
+  const scratch = scope.output([parts, scratchFloats(g.c)], "float32");
+  runChecked(scope.backend, kernelName, [["filter", inputs.filter], ["U", u]], [], (filter, transformed) =>
+    kernels.winogradFilter(filter.offset, transformed.offset, tile, g.c, outChannels, filter.bytes, transformed.bytes),
+  );
+  const buffers: Array<[string, TensorInfo]> = [
+    ["x", inputs.x], ["filter", inputs.filter], ["U", u], ["y", y], ["zeros", inputs.zeros], ["bias", inputs.bias ?? inputs.zeros], ["scratch", scratch],
+  ];
+  const xImage = g.h * g.w * g.c * 4;
+  const yImage = g.oh * g.ow * outChannels * 4;
+  runChecked(scope.backend, kernelName, buffers, [], (input, filter, transformed, output, zero, shift, space) => {
+    const geometry = [g.h, g.w, g.c, g.oh, g.ow, outChannels, g.top, g.left, epilogue];
+    const whole = [input.offset, filter.offset, transformed.offset, output.offset, zero.offset, shift.offset, space.offset, tile, g.n, ...geometry,
+      input.bytes, filter.bytes, transformed.bytes, output.bytes, zero.bytes, shift.bytes, partScratch];
+    const splittable = input.bytes >= g.n * xImage && output.bytes >= g.n * yImage && space.bytes >= parts * partScratch;
+    let part = 0;
+    // a part: its images of x and y, and its own scratch
+    return runInParts(kernels, splittable ? pool : undefined, "conv2dWinograd", whole, g.n, (start, images) => [
+      input.offset + start * xImage, filter.offset, transformed.offset, output.offset + start * yImage, zero.offset, shift.offset,
+      space.offset + part++ * partScratch, tile, images, ...geometry,
+      images * xImage, filter.bytes, transformed.bytes, images * yImage, zero.bytes, shift.bytes, partScratch,
+    ]);
+  });
+}
