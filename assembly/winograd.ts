@@ -94,16 +94,16 @@ function expandThree(g0: v128, g1: v128, g2: v128, out: usize, step: usize, tile
 // @ts-ignore: decorator
 @inline
 function scratchFloats(channels: i32): u64 {
-  // the column pass (36 × c), the block's transformed input (36 × BLOCK × c), its sums for 8 channels
-  // (36 × BLOCK × 8), the output transform's passes (4 × 6 × 4 and 4 × 4 × 4), the block's tiles' corners
-  // (3 × BLOCK), the Tile being stored (9 words, 16 reserved)
-  return <u64>36 * channels + <u64>36 * BLOCK * channels + 36 * BLOCK * 8 + 160 + 3 * BLOCK + 16;
+  // the column pass (36 × c), the block's transformed input (36 × (BLOCK × c + 16)), its sums for 8
+  // channels (36 × BLOCK × 8), the output transform's passes (4 × 6 × 4 and 4 × 4 × 4), the block's tiles'
+  // corners (3 × BLOCK), the Tile being stored (9 words, 16 reserved)
+  return <u64>36 * channels + <u64>36 * (BLOCK * channels + 16) + 36 * BLOCK * 8 + 160 + 3 * BLOCK + 16;
 }
 
 /**
  * y[n, p, q, o] = Σ_{i, j, c} x[n, p + i − top, q + j − left, c] · filter[i, j, c, o] for a 3 × 3 filter,
  * stride 1, no dilation, by F(tile × tile, 3 × 3); positions outside x read zero (`zeros`: at least
- * `channels` zero floats). `u` is winogradFilter(filter, tile), `scratch` holds 180·channels + 1340 floats
+ * `channels` zero floats). `u` is winogradFilter(filter, tile), `scratch` holds 180·channels + 1916 floats
  * of this call's own. `epilogue` as in index.ts conv2d. Input channels a multiple of 4, output channels
  * of 8; BAD_GEOMETRY otherwise.
  */
@@ -129,9 +129,12 @@ export function conv2dWinograd(
   const perImage = <u64>((outHeight + tile - 1) / tile) * tilesWide;
   if (<u64>batch * perImage > <u64>i32.MAX_VALUE) return BAD_GEOMETRY;
   const tiles = batch * <i32>perImage;
+  // the block's transformed input, [positions][BLOCK][channels], each ξ a cache line further than its
+  // values (as conv2dFilterGradWinograd's, so that a tile's stores do not crowd one set of the L1 cache)
+  const xiStep = <usize>(BLOCK * channels + 16) << 2; // from V[ξ] to V[ξ + 1]
   const columns = scratch; // [36][channels]
-  const transformed = columns + (<usize>36 * channels << 2); // [positions][BLOCK][channels]
-  const sums = transformed + (<usize>36 * BLOCK * channels << 2); // [positions][BLOCK][8]
+  const transformed = columns + (<usize>36 * channels << 2);
+  const sums = transformed + 36 * xiStep; // [positions][BLOCK][8]
   const rows = sums + (<usize>36 * BLOCK * 8 << 2); // [4][6] vectors
   const corners = rows + 160 * 4; // [BLOCK][image, row, column] of each tile's first output
   // the tile whose outputs are being stored, in scratch too (a view, not an allocation)
@@ -141,7 +144,6 @@ export function conv2dWinograd(
   out.y = y;
   out.bias = bias;
   const xImage = <usize>height * width * channels * 4;
-  const xiStep = <usize>BLOCK * channels << 2; // from V[ξ] to V[ξ + 1]
   // the next tile's image and first output, stepped along the tiles (no division per tile)
   let n = 0, p = 0, q = 0;
   for (let first = 0; first < tiles; first += BLOCK) {
@@ -486,5 +488,298 @@ function directPoint(
   }
   if ((epilogue & EPILOGUE_BIAS) != 0) sum += load<f32>(bias + (<usize>o << 2));
   if ((epilogue & EPILOGUE_RELU) != 0) sum = Mathf.max(0, sum);
+  return sum;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The filter gradient
+// ---------------------------------------------------------------------------------------------------------
+
+/** Tiles whose transforms are held at once by the filter gradient (its products' depth per pass). */
+const TILES_PER_PASS: i32 = 32;
+
+/** The floats of scratch conv2dFilterGradWinograd needs. */
+// @ts-ignore: decorator
+@inline
+function filterScratchFloats(channels: i32, outChannels: i32): u64 {
+  // the sums M (36 × c × o), a pass's transformed x (36 × (TILES_PER_PASS × c + 16)) and dy (36 ×
+  // (TILES_PER_PASS × o + 16)), the input transform's column pass (36 × c), dy's (6 × 4 × 4), zeros for
+  // x's padding (c)
+  return <u64>36 * channels * outChannels + <u64>36 * (TILES_PER_PASS * (channels + outChannels) + 32) + <u64>37 * channels + 96;
+}
+
+/**
+ * dW[i, j, c, o] = Σ_{n, p, q} x[n, p + i − top, q + j − left, c] · dy[n, p, q, o] for a 3 × 3 filter,
+ * stride 1, no dilation (positions outside x contribute nothing), by the transpose of F(tile × tile,
+ * 3 × 3): for every forward tile, its input tile d and its dy tile D,
+ *
+ *   dW[·, ·, c, o] = Gᵀ [ Σ_tiles (Bᵀ d_c B) ⊙ (A D_o Aᵀ) ] G,
+ *
+ * the sum over tiles being (tile + 2)² matrix products [c × tiles]·[tiles × o], whose depth is the batch's
+ * tile count. The tiles' transforms are made TILES_PER_PASS at a time into scratch; the sums M [ξ][c][o]
+ * accumulate in scratch and are transformed into dW once at the end. An entry of dW that comes out
+ * non-finite is computed again by the direct sum (`directFilterPoint`), as conv2dWinograd does its
+ * outputs. `scratch` holds 36·c·o + 1152·(c + o + 1) + 37·c + 96 floats of this call's own. Input channels a
+ * multiple of 4, output channels of 8; BAD_GEOMETRY otherwise.
+ */
+export function conv2dFilterGradWinograd(
+  x: usize, dy: usize, dW: usize, scratch: usize, tile: i32,
+  batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32, top: i32, left: i32,
+  xBytes: usize, dyBytes: usize, dWBytes: usize, scratchBytes: usize,
+): i32 {
+  if (!knownTile(tile) || batch < 0 || height < 0 || width < 0 || outHeight < 0 || outWidth < 0) return BAD_GEOMETRY;
+  if (channels < 4 || (channels & 3) != 0 || outChannels < 8 || (outChannels & 7) != 0) return BAD_GEOMETRY;
+  const points = tile + 2;
+  const positions = points * points;
+  if (!fits(x, bytes4(<u64>batch * height * width * channels), xBytes)) return 1;
+  if (!fits(dy, bytes4(<u64>batch * outHeight * outWidth * outChannels), dyBytes)) return 2;
+  if (!fits(dW, bytes4(<u64>9 * channels * outChannels), dWBytes)) return 3;
+  if (!fits(scratch, bytes4(filterScratchFloats(channels, outChannels)), scratchBytes)) return 4;
+  const tilesWide = (outWidth + tile - 1) / tile;
+  const perImage = <u64>((outHeight + tile - 1) / tile) * tilesWide;
+  if (<u64>batch * perImage > <u64>i32.MAX_VALUE) return BAD_GEOMETRY;
+  const tiles = batch * <i32>perImage;
+  // a pass's transforms of x and dy, [positions][TILES_PER_PASS][c or o], each ξ a cache line (16 floats)
+  // further than its values: with ξ a power of two apart (4 KiB for the reference CNN's dy), the 36
+  // stores of a tile's transform would all fall into one set of the L1 cache and evict one another
+  const xStep = <usize>(TILES_PER_PASS * channels + 16) << 2; // from xs[ξ] to xs[ξ + 1]
+  const dyStep = <usize>(TILES_PER_PASS * outChannels + 16) << 2;
+  const sums = scratch; // [positions][c][o]
+  const xs = sums + (<usize>36 * channels * outChannels << 2);
+  const dys = xs + 36 * xStep;
+  const columns = dys + 36 * dyStep; // [36][c]
+  const dyColumns = columns + (<usize>36 * channels << 2); // [6][4] vectors
+  const zeros = dyColumns + 96 * 4; // [c]
+  memory.fill(zeros, 0, <usize>channels << 2);
+  memory.fill(sums, 0, <usize>positions * channels * outChannels << 2);
+  const xImage = <usize>height * width * channels * 4;
+  const dyImage = <usize>outHeight * outWidth * outChannels * 4;
+  let n = 0, p = 0, q = 0;
+  for (let first = 0; first < tiles; first += TILES_PER_PASS) {
+    const count = min(TILES_PER_PASS, tiles - first);
+    for (let k = 0; k < count; k++) {
+      const xn = x + <usize>n * xImage;
+      const dyn = dy + <usize>n * dyImage;
+      const xAt = xs + (<usize>k * channels << 2);
+      const dyAt = dys + (<usize>k * outChannels << 2);
+      if (tile == 2) {
+        transformInput2(xn, zeros, columns, xAt, xStep, p - top, q - left, height, width, channels);
+        transformGradient2(dyn, dyAt, dyStep, p, q, outHeight, outWidth, outChannels);
+      } else {
+        transformInput4(xn, zeros, columns, xAt, xStep, p - top, q - left, height, width, channels);
+        transformGradient4(dyn, dyColumns, dyAt, dyStep, p, q, outHeight, outWidth, outChannels);
+      }
+      q += tile;
+      if (q >= outWidth) {
+        q = 0;
+        p += tile;
+        if (p >= outHeight) { p = 0; n++; }
+      }
+    }
+    for (let xi = 0; xi < positions; xi++) {
+      const v = xs + <usize>xi * xStep;
+      const z = dys + <usize>xi * dyStep;
+      const m = sums + (<usize>xi * channels * outChannels << 2);
+      for (let c = 0; c < channels; c += 4) {
+        for (let o = 0; o < outChannels; o += 8) accumulateBlock(v + (<usize>c << 2), z + (<usize>o << 2), m + ((<usize>c * outChannels + o) << 2), count, channels, outChannels);
+      }
+    }
+  }
+  for (let c = 0; c < channels; c++) {
+    for (let o = 0; o < outChannels; o += 4) {
+      contractFilter(sums + ((<usize>c * outChannels + o) << 2), <usize>channels * outChannels << 2, dW + ((<usize>c * outChannels + o) << 2), <usize>channels * outChannels << 2, tile);
+      // an entry that is not finite: the direct sum's value
+      for (let t = 0; t < 9; t++) {
+        const at = dW + ((<usize>(t * channels + c) * outChannels + o) << 2);
+        if (i32x4.all_true(finite(v128.load(at)))) continue;
+        for (let lane = 0; lane < 4; lane++) {
+          const value = directFilterPoint(x, dy, t / 3 - top, t % 3 - left, c, o + lane, batch, height, width, channels, outHeight, outWidth, outChannels);
+          store<f32>(at + (<usize>lane << 2), value);
+        }
+      }
+    }
+  }
+  return OK;
+}
+
+/** m[c..c+4][o..o+8] += Σ_k v[k][c..c+4] · z[k][o..o+8] over `count` tiles: one register tile. */
+// @ts-ignore: decorator
+@inline
+function accumulateBlock(v: usize, z: usize, m: usize, count: i32, channels: i32, outChannels: i32): void {
+  const row = <usize>outChannels << 2;
+  let c00 = v128.load(m), c01 = v128.load(m, 16);
+  let c10 = v128.load(m + row), c11 = v128.load(m + row, 16);
+  let c20 = v128.load(m + 2 * row), c21 = v128.load(m + 2 * row, 16);
+  let c30 = v128.load(m + 3 * row), c31 = v128.load(m + 3 * row, 16);
+  const vStep = <usize>channels << 2;
+  let pv = v, pz = z;
+  for (let k = 0; k < count; k++) {
+    const b0 = v128.load(pz);
+    const b1 = v128.load(pz, 16);
+    const a0 = v128.load32_splat(pv);
+    const a1 = v128.load32_splat(pv, 4);
+    const a2 = v128.load32_splat(pv, 8);
+    const a3 = v128.load32_splat(pv, 12);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
+    pv += vStep;
+    pz += row;
+  }
+  v128.store(m, c00); v128.store(m, c01, 16);
+  v128.store(m + row, c10); v128.store(m + row, c11, 16);
+  v128.store(m + 2 * row, c20); v128.store(m + 2 * row, c21, 16);
+  v128.store(m + 3 * row, c30); v128.store(m + 3 * row, c31, 16);
+}
+
+/** dy[p + a, q + b]'s 4 channels at `at` + o, or zeros where (p + a, q + b) lies outside dy. */
+// @ts-ignore: decorator
+@inline
+function gradientAt(dyn: usize, p: i32, q: i32, outHeight: i32, outWidth: i32, oBytes: usize, o: usize): v128 {
+  return p < outHeight && q < outWidth ? v128.load(dyn + (<usize>p * outWidth + q) * oBytes + o) : f32x4.splat(0);
+}
+
+/**
+ * Z = A D Aᵀ of the 2 × 2 dy tile at (p, q) for every output channel, into out[ξ][o] (ξ `xiStep` bytes
+ * apart); A = [[1, 0], [1, 1], [1, −1], [0, −1]].
+ */
+function transformGradient2(dyn: usize, out: usize, xiStep: usize, p: i32, q: i32, outHeight: i32, outWidth: i32, outChannels: i32): void {
+  const oBytes = <usize>outChannels << 2;
+  for (let o: usize = 0; o < oBytes; o += 16) {
+    const d00 = gradientAt(dyn, p, q, outHeight, outWidth, oBytes, o), d01 = gradientAt(dyn, p, q + 1, outHeight, outWidth, oBytes, o);
+    const d10 = gradientAt(dyn, p + 1, q, outHeight, outWidth, oBytes, o), d11 = gradientAt(dyn, p + 1, q + 1, outHeight, outWidth, oBytes, o);
+    // A D: four rows of two
+    const r10 = f32x4.add(d00, d10), r11 = f32x4.add(d01, d11);
+    const r20 = f32x4.sub(d00, d10), r21 = f32x4.sub(d01, d11);
+    expandTwo(d00, d01, out + o, xiStep);
+    expandTwo(r10, r11, out + o + 4 * xiStep, xiStep);
+    expandTwo(r20, r21, out + o + 8 * xiStep, xiStep);
+    expandTwo(f32x4.neg(d10), f32x4.neg(d11), out + o + 12 * xiStep, xiStep);
+  }
+}
+
+/** A·[e0, e1] for 4 lanes, four values `step` bytes apart from `out`. */
+// @ts-ignore: decorator
+@inline
+function expandTwo(e0: v128, e1: v128, out: usize, step: usize): void {
+  v128.store(out, e0);
+  v128.store(out + step, f32x4.add(e0, e1));
+  v128.store(out + 2 * step, f32x4.sub(e0, e1));
+  v128.store(out + 3 * step, f32x4.neg(e1));
+}
+
+/**
+ * A·[e0 … e3] for 4 lanes, m = 4: A = Aᵀᵀ, Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0],
+ * [0, 1, −1, 8, −8, 1]]; six values `step` bytes apart from `out`.
+ */
+// @ts-ignore: decorator
+@inline
+function expandFour(e0: v128, e1: v128, e2: v128, e3: v128, out: usize, step: usize): void {
+  const even = f32x4.add(e0, e2), odd = f32x4.add(e1, e3);
+  const even4 = f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2)), odd8 = f32x4.add(f32x4.mul(f32x4.splat(2), e1), f32x4.mul(f32x4.splat(8), e3));
+  v128.store(out, e0);
+  v128.store(out + step, f32x4.add(even, odd));
+  v128.store(out + 2 * step, f32x4.sub(even, odd));
+  v128.store(out + 3 * step, f32x4.add(even4, odd8));
+  v128.store(out + 4 * step, f32x4.sub(even4, odd8));
+  v128.store(out + 5 * step, e3);
+}
+
+/** Z = A D Aᵀ of the 4 × 4 dy tile at (p, q), as transformGradient2 for m = 4; the column pass goes through `temp`. */
+function transformGradient4(dyn: usize, temp: usize, out: usize, xiStep: usize, p: i32, q: i32, outHeight: i32, outWidth: i32, outChannels: i32): void {
+  const oBytes = <usize>outChannels << 2;
+  for (let o: usize = 0; o < oBytes; o += 16) {
+    // A D: for each of the 4 columns b, 4 values into 6 rows of temp[·][b]
+    for (let b = 0; b < 4; b++) {
+      expandFour(
+        gradientAt(dyn, p, q + b, outHeight, outWidth, oBytes, o), gradientAt(dyn, p + 1, q + b, outHeight, outWidth, oBytes, o),
+        gradientAt(dyn, p + 2, q + b, outHeight, outWidth, oBytes, o), gradientAt(dyn, p + 3, q + b, outHeight, outWidth, oBytes, o),
+        temp + (<usize>b << 4), 64,
+      );
+    }
+    // (A D) Aᵀ: each of the 6 rows' 4 values into 6
+    for (let r = 0; r < 6; r++) {
+      const row = temp + (<usize>r << 6);
+      expandFour(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), out + o + <usize>(6 * r) * xiStep, xiStep);
+    }
+  }
+}
+
+/**
+ * dW[·, ·, c, o..o+4] = Gᵀ M G from M[ξ][c][o..o+4] (ξ `mStep` bytes apart) into the 9 taps of dW (`tap`
+ * bytes apart), a row of the result at a time: row r of Gᵀ M (`points` values), then its 3 values times G.
+ */
+function contractFilter(m: usize, mStep: usize, dW: usize, tap: usize, tile: i32): void {
+  const points = tile + 2;
+  for (let r = 0; r < 3; r++) {
+    const step = <usize>points * mStep;
+    const r0 = contractOne(m, step, r, tile), r1 = contractOne(m + mStep, step, r, tile);
+    const r2 = contractOne(m + 2 * mStep, step, r, tile), r3 = contractOne(m + 3 * mStep, step, r, tile);
+    const row = dW + <usize>(3 * r) * tap;
+    if (tile == 2) {
+      const half = f32x4.splat(0.5);
+      const plus = f32x4.mul(f32x4.add(r1, r2), half);
+      v128.store(row, f32x4.add(r0, plus));
+      v128.store(row + tap, f32x4.mul(f32x4.sub(r1, r2), half));
+      v128.store(row + 2 * tap, f32x4.add(plus, r3));
+    } else {
+      const r4 = contractOne(m + 4 * mStep, step, r, tile), r5 = contractOne(m + 5 * mStep, step, r, tile);
+      const sixth = f32x4.splat(1.0 / 6);
+      const plus = f32x4.mul(f32x4.add(r1, r2), sixth), minus = f32x4.mul(f32x4.sub(r2, r1), sixth);
+      const plus2 = f32x4.add(r3, r4), minus2 = f32x4.sub(r3, r4);
+      v128.store(row, f32x4.sub(f32x4.add(f32x4.mul(r0, f32x4.splat(0.25)), f32x4.mul(plus2, f32x4.splat(1.0 / 24))), plus));
+      v128.store(row + tap, f32x4.add(minus, f32x4.mul(minus2, f32x4.splat(1.0 / 12))));
+      v128.store(row + 2 * tap, f32x4.add(f32x4.sub(f32x4.mul(plus2, sixth), plus), r5));
+    }
+  }
+}
+
+/**
+ * Row r of Gᵀ·[m0 … m(tile + 1)] for 4 lanes, m_k at column + k·step (G as in winogradFilter): for m = 2,
+ * Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]]; for m = 4, [[¼, −⅙, −⅙, 1/24, 1/24, 0],
+ * [0, −⅙, ⅙, 1/12, −1/12, 0], [0, −⅙, −⅙, ⅙, ⅙, 1]].
+ */
+// @ts-ignore: decorator
+@inline
+function contractOne(column: usize, step: usize, r: i32, tile: i32): v128 {
+  if (tile == 2) {
+    const m1 = v128.load(column + step), m2 = v128.load(column + 2 * step);
+    const half = f32x4.splat(0.5);
+    if (r == 0) return f32x4.add(v128.load(column), f32x4.mul(f32x4.add(m1, m2), half));
+    if (r == 1) return f32x4.mul(f32x4.sub(m1, m2), half);
+    return f32x4.add(f32x4.mul(f32x4.add(m1, m2), half), v128.load(column + 3 * step));
+  }
+  const m1 = v128.load(column + step), m2 = v128.load(column + 2 * step), m3 = v128.load(column + 3 * step), m4 = v128.load(column + 4 * step);
+  const sixth = f32x4.splat(1.0 / 6);
+  const plus = f32x4.mul(f32x4.add(m1, m2), sixth);
+  const plus2 = f32x4.add(m3, m4);
+  if (r == 0) return f32x4.sub(f32x4.add(f32x4.mul(v128.load(column), f32x4.splat(0.25)), f32x4.mul(plus2, f32x4.splat(1.0 / 24))), plus);
+  if (r == 1) return f32x4.add(f32x4.mul(f32x4.sub(m2, m1), sixth), f32x4.mul(f32x4.sub(m3, m4), f32x4.splat(1.0 / 12)));
+  return f32x4.add(f32x4.sub(f32x4.mul(plus2, sixth), plus), v128.load(column + 5 * step));
+}
+
+/**
+ * One entry of dW by the direct sum over (n, p, q), in scalar arithmetic, over the outputs whose input
+ * position (p + row, q + col) lies inside x (row = i − top, col = j − left).
+ */
+function directFilterPoint(
+  x: usize, dy: usize, row: i32, col: i32, c: i32, o: i32,
+  batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32,
+): f32 {
+  let sum: f32 = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let p = max(0, -row); p < min(outHeight, height - row); p++) {
+      for (let q = max(0, -col); q < min(outWidth, width - col); q++) {
+        const xv = load<f32>(x + ((((<usize>n * height + p + row) * width + q + col) * channels + c) << 2));
+        const dv = load<f32>(dy + ((((<usize>n * outHeight + p) * outWidth + q) * outChannels + o) << 2));
+        sum += xv * dv;
+      }
+    }
+  }
   return sum;
 }

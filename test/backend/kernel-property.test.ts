@@ -17,6 +17,7 @@ import { setUpWasm } from "./helpers";
 import { describeKernelSpace } from "./kernel-space-suite";
 import { KERNEL_BUILDS, runChecked, simdKernels, useKernelBuild, type HeapBuffer, type SimdKernels } from "../../src/backend/kernels/simd";
 import type { WasmBackendLike } from "../../src/backend/kernels/scope";
+import { filterScratchFloats } from "../../src/backend/kernels/winograd";
 
 const SEED = 20261201;
 const CASES = 2000;
@@ -175,13 +176,19 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       },
       {
         name: "conv2dWinograd",
-        buffers: [n * h * w * 8, 9 * 8 * 16, (tile + 2) ** 2 * 8 * 16, n * (h - 1) * (w - 1) * 16, 8, 16, 180 * 8 + 1340],
+        buffers: [n * h * w * 8, 9 * 8 * 16, (tile + 2) ** 2 * 8 * 16, n * (h - 1) * (w - 1) * 16, 8, 16, 180 * 8 + 1916],
         // padding 1 above and to the left, none after: tiles that read outside x on both sides
         call: (k, [x, filter, u, y, zeros, bias, scratch]) =>
           k.conv2dWinograd(
             x.offset, filter.offset, u.offset, y.offset, zeros.offset, bias.offset, scratch.offset, tile, n, h, w, 8, h - 1, w - 1, 16, 1, 1, 3,
             x.bytes, filter.bytes, u.bytes, y.bytes, zeros.bytes, bias.bytes, scratch.bytes,
           ),
+      },
+      {
+        name: "conv2dFilterGradWinograd",
+        buffers: [n * h * w * 8, n * (h - 1) * (w - 1) * 16, 9 * 8 * 16, filterScratchFloats(8, 16)],
+        call: (k, [x, dy, dW, scratch]) =>
+          k.conv2dFilterGradWinograd(x.offset, dy.offset, dW.offset, scratch.offset, tile, n, h, w, 8, h - 1, w - 1, 16, 1, 1, x.bytes, dy.bytes, dW.bytes, scratch.bytes),
       },
     ]),
     {

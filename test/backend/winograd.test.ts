@@ -18,7 +18,7 @@ import { HeapCanary, RELATIVE_TOLERANCE } from "./kernel-property";
 import { convGeometry } from "../../src/backend/kernels/geometry";
 import { KERNEL_BUILDS, heapBuffer, simdKernels, useKernelBuild, type KernelBuild } from "../../src/backend/kernels/simd";
 import type { WasmBackendLike } from "../../src/backend/kernels/scope";
-import { winogradTile } from "../../src/backend/kernels/winograd";
+import { filterScratchFloats, winogradTile } from "../../src/backend/kernels/winograd";
 import type { Rng } from "../../src/data";
 
 before(setUpWasm);
@@ -98,7 +98,7 @@ function runWinograd(g: Geometry, values: { x: Float32Array; filter: Float32Arra
       tf.fill([g.n * oh * ow * g.o], 12345),
       tf.zeros([g.c]),
       tf.tensor1d(values.bias),
-      tf.fill([180 * g.c + 1340], Number.NaN), // scratch holds anything
+      tf.fill([180 * g.c + 1916], Number.NaN), // scratch holds anything
     ];
     const [x, filter, u, y, zeros, bias, scratch] = tensors.map((t) => heapBuffer(backend, t));
     assert.equal(kernels.winogradFilter(filter.offset, u.offset, g.tile, g.c, g.o, filter.bytes, u.bytes), 0, "winogradFilter ran");
@@ -172,6 +172,72 @@ for (const build of KERNEL_BUILDS) {
       }
       assert.ok(nonFinite > 1000, `only ${nonFinite} non-finite outputs were drawn`);
     });
+  });
+}
+
+/** cpu's filter gradient of conv2d with explicit padding: Conv2DBackpropFilter(x, dy). */
+function filterReference(g: Geometry, x: Float32Array, dy: Float32Array): Promise<Float32Array[]> {
+  const [top, bottom, left, right] = g.pads;
+  const [oh, ow] = [g.h + top + bottom - 2, g.w + left + right - 2];
+  return valuesOn("cpu", () => {
+    const xt = tf.tensor4d(x, [g.n, g.h, g.w, g.c]);
+    const dyt = tf.tensor4d(dy, [g.n, oh, ow, g.o]);
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    // the gradient of Σ conv2d(x, f)·dy with respect to f is Conv2DBackpropFilter(x, dy)
+    return tf.grad((f: tf.Tensor) => tf.conv2d(xt, f as tf.Tensor4D, 1, pad).mul(dyt).sum())(tf.zeros([3, 3, g.c, g.o]));
+  });
+}
+
+/** conv2dFilterGradWinograd on wasm, on the build in use. */
+function runFilterWinograd(g: Geometry, x: Float32Array, dy: Float32Array): Float32Array {
+  const backend = tf.engine().findBackend("wasm") as unknown as WasmBackendLike;
+  const kernels = simdKernels(backend)!;
+  const [top, bottom, left, right] = g.pads;
+  const [oh, ow] = [g.h + top + bottom - 2, g.w + left + right - 2];
+  return tf.tidy(() => {
+    const tensors = [tf.tensor1d(x), tf.tensor1d(dy), tf.fill([9 * g.c * g.o], 12345), tf.fill([filterScratchFloats(g.c, g.o)], Number.NaN)];
+    const [xb, dyb, dW, scratch] = tensors.map((t) => heapBuffer(backend, t));
+    const status = kernels.conv2dFilterGradWinograd(
+      xb.offset, dyb.offset, dW.offset, scratch.offset, g.tile, g.n, g.h, g.w, g.c, oh, ow, g.o, top, left,
+      xb.bytes, dyb.bytes, dW.bytes, scratch.bytes,
+    );
+    assert.equal(status, 0, "conv2dFilterGradWinograd ran");
+    return Float32Array.from(tensors[2].dataSync());
+  });
+}
+
+for (const build of KERNEL_BUILDS) {
+  test(`conv2dFilterGradWinograd (${build} build) equals cpu's filter gradient over 100 random geometries, a third with NaN, ±∞ and exact zeros`, async () => {
+    await tf.setBackend("wasm");
+    useKernelBuild(build as KernelBuild);
+    const canary = new HeapCanary();
+    const random = seeded(20261206);
+    let nonFinite = 0;
+    try {
+      for (let index = 0; index < 100; index++) {
+        const g = drawGeometry(random, index);
+        const [top, bottom, left, right] = g.pads;
+        const [oh, ow] = [g.h + top + bottom - 2, g.w + left + right - 2];
+        const x = normals(random, g.n * g.h * g.w * g.c);
+        const dy = normals(random, g.n * oh * ow * g.o);
+        if (index % 3 === 2) {
+          // a relu's gradient is exactly zero in places, and ∞ · 0 is NaN
+          for (let i = 0; i < dy.length; i++) if (random.int(3) === 0) dy[i] = 0;
+          const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+          for (let i = 0; i < x.length; i++) if (random.int(200) === 0) x[i] = special[random.int(3)];
+          if (random.int(2) === 0) dy[random.int(dy.length)] = special[random.int(3)];
+        }
+        const [expected] = await filterReference(g, x, dy);
+        nonFinite += expected.filter((v) => !Number.isFinite(v)).length;
+        await tf.setBackend("wasm");
+        compare(runFilterWinograd(g, x, dy), expected, describeCase(index, g));
+      }
+      assert.ok(nonFinite > 200, `only ${nonFinite} non-finite gradients were drawn`);
+      assert.equal(await canary.check(), undefined, "the wasm heap after the cases");
+    } finally {
+      canary.dispose();
+      useKernelBuild(KERNEL_BUILDS[0]);
+    }
   });
 }
 

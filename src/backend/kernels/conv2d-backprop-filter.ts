@@ -5,7 +5,8 @@
  *
  * Where the runtime has wasm SIMD (Node does), assembly/index.ts computes that sum directly, image by image
  * in register tiles, reading x and dy in place (bench/kernels.ts: several times faster than the
- * compositions below). Without SIMD it takes one of two formulations on the wasm backend's own kernels:
+ * compositions below); for a 3 × 3 window at stride 1 with channels enough, assembly/winograd.ts computes it
+ * by the transpose of Winograd's F(m × m, 3 × 3) (winograd.ts chooses). Without SIMD it takes one of two formulations on the wasm backend's own kernels:
  *
  * - im2col: unfold x into patches P ∈ R^{M × C·kh·kw} (M = N·oh·ow; see im2col.ts), then dW = Pᵀ · dy,
  *   one GEMM (P is transposed explicitly: the wasm backend's transposed-operand product is a scalar loop).
@@ -25,7 +26,8 @@ import { backpropConvInfo, convGeometry, readsNoInput, requireForwardOutputShape
 import { cropUnread, im2col } from "./im2col";
 import { composed, type KernelScope } from "./scope";
 import { kernelPool, runInParts, worthSplitting } from "./kernel-pool";
-import { heapBuffer, runChecked, simdKernels, type SimdKernels } from "./simd";
+import { heapBuffer, runChecked, simdKernels, type HeapBuffer, type SimdKernels } from "./simd";
+import { filterScratchFloats, winogradTile } from "./winograd";
 
 /** The most patch values (floats) materialised at once: 64 MiB. */
 export const PATCH_BUDGET = 1 << 24;
@@ -61,8 +63,9 @@ export function useIm2col(g: ConvGeometry): boolean {
 }
 
 /**
- * dW ∈ [kh, kw, c, o] by the SIMD kernel, from NHWC x and dy. On tfjs's threaded build a large batch is
- * split between the threads (kernel-pool.ts): each sums its images' contributions into a dW of its own,
+ * dW ∈ [kh, kw, c, o] by a SIMD kernel, from NHWC x and dy: the Winograd kernel where the cost model takes
+ * it (a 3 × 3 window at stride 1, winograd.ts), else the direct one. On tfjs's threaded build a large batch
+ * is split between the threads (kernel-pool.ts): each sums its images' contributions into a dW of its own,
  * and the partial sums are added, in thread order, into the first.
  */
 export function filterGradientSimd(kernels: SimdKernels, scope: KernelScope, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, outChannels: number): TensorInfo {
@@ -72,17 +75,29 @@ export function filterGradientSimd(kernels: SimdKernels, scope: KernelScope, x: 
   const xImage = g.h * g.w * g.c * 4;
   const dyImage = g.oh * g.ow * outChannels * 4;
   const pool = g.n > 1 && worthSplitting(g.n * g.oh * g.ow * outChannels * g.kh * g.kw * g.c) ? kernelPool(scope.backend) : undefined;
-  const partials = pool ? Array.from({ length: Math.min(pool.threads, g.n) - 1 }, () => scope.output(shape, "float32")) : [];
+  const parts = pool ? Math.min(pool.threads, g.n) : 1;
+  const partials = Array.from({ length: parts - 1 }, () => scope.output(shape, "float32"));
+  const tile = winogradTile(g, outChannels);
+  const scratchPart = tile ? filterScratchFloats(g.c, outChannels) * 4 : 0;
+  // Winograd's scratch, a part's own each; the direct kernel needs none (a float stands in)
+  const scratch = scope.output([tile ? parts * filterScratchFloats(g.c, outChannels) : 1], "float32");
   // dW and the partial sums belong to the scope, which releases them if the kernel refuses its geometry
-  runChecked(scope.backend, "Conv2DBackpropFilter", [["x", x], ["dy", dy], ["dW", dW]], [], (input, gradient, filter) => {
-    const geometry = [g.h, g.w, g.c, g.oh, g.ow, outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left];
-    const whole = [input.offset, gradient.offset, filter.offset, g.n, ...geometry, input.bytes, gradient.bytes, filter.bytes];
-    const splittable = input.bytes >= g.n * xImage && gradient.bytes >= g.n * dyImage && filter.bytes >= size * 4;
+  runChecked(scope.backend, "Conv2DBackpropFilter", [["x", x], ["dy", dy], ["dW", dW], ["scratch", scratch]], [], (input, gradient, filter, space) => {
+    const geometry = [g.h, g.w, g.c, g.oh, g.ow, outChannels];
+    const window = [g.kh, g.kw, g.sh, g.sw, g.dh, g.dw];
+    const kernel = tile ? "conv2dFilterGradWinograd" : "conv2dFilterGrad";
+    const args = (xAt: number, dyAt: number, target: HeapBuffer, scratchAt: number, images: number, xBytes: number, dyBytes: number) =>
+      tile
+        ? [xAt, dyAt, target.offset, scratchAt, tile, images, ...geometry, g.top, g.left, xBytes, dyBytes, target.bytes, scratchPart]
+        : [xAt, dyAt, target.offset, images, ...geometry, ...window, g.top, g.left, xBytes, dyBytes, target.bytes];
+    const whole = args(input.offset, gradient.offset, filter, space.offset, g.n, input.bytes, gradient.bytes);
+    const splittable = input.bytes >= g.n * xImage && gradient.bytes >= g.n * dyImage && filter.bytes >= size * 4 && space.bytes >= parts * scratchPart;
     let part = 0;
-    const status = runInParts(kernels, splittable ? pool : undefined, "conv2dFilterGrad", whole, g.n, (start, images) => {
+    const status = runInParts(kernels, splittable ? pool : undefined, kernel, whole, g.n, (start, images) => {
       const target = part === 0 ? filter : heapBuffer(scope.backend, partials[part - 1]);
+      const scratchAt = space.offset + part * scratchPart;
       part++;
-      return [input.offset + start * xImage, gradient.offset + start * dyImage, target.offset, images, ...geometry, images * xImage, images * dyImage, target.bytes];
+      return args(input.offset + start * xImage, gradient.offset + start * dyImage, target, scratchAt, images, images * xImage, images * dyImage);
     });
     for (let i = 1; status === 0 && i < part; i++) {
       const partial = heapBuffer(scope.backend, partials[i - 1]);

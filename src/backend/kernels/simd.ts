@@ -77,6 +77,11 @@ export interface SimdKernels {
     top: number, left: number, epilogue: Epilogue,
     xBytes: number, filterBytes: number, uBytes: number, yBytes: number, zerosBytes: number, biasBytes: number, scratchBytes: number,
   ): number;
+  conv2dFilterGradWinograd(
+    x: number, dy: number, dW: number, scratch: number, tile: number,
+    batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
+    top: number, left: number, xBytes: number, dyBytes: number, dWBytes: number, scratchBytes: number,
+  ): number;
   biasActivation(y: number, bias: number, rows: number, cols: number, mode: Epilogue, yBytes: number, biasBytes: number): number;
   transposeMatrices(x: number, out: number, batch: number, rows: number, cols: number, xBytes: number, outBytes: number): number;
   reluGrad(dy: number, x: number, dx: number, n: number, dyBytes: number, xBytes: number, dxBytes: number): number;

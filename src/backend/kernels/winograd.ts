@@ -18,14 +18,13 @@ export type WinogradTile = 2 | 4;
 
 /**
  * Relative cost of one tile of F(m × m, 3 × 3) with c input and o output channels, in multiply-adds: the
- * products, (m + 2)²·c·o, plus the input transform (per input channel) and the output transform (per
- * output channel). The transforms' weights were measured on the reference CNN's second layer, the kernel
- * timed with each of its three parts switched off in turn (one process, both kernels in alternation; AMD
- * EPYC, Node 20): for m = 4 they cost as much as ≈ 300 multiply-adds per input channel and ≈ 530 per
- * output channel, for m = 2 ≈ 95 and ≈ 120.
+ * products, (m + 2)²·c·o, plus the transforms, which grow with the channels on either side. Their weight
+ * (≈ 300 multiply-adds per channel for m = 4, ≈ 90 for m = 2) is fitted to the kernel's speed against the
+ * direct one, timed in alternation in one process (AMD EPYC, Node 20) on five layers: 4 to 64 channels,
+ * outputs of 4 × 4 to 14 × 14 (measured 0.9 to 1.9 × for m = 2, 1.03 to 1.98 × for m = 4).
  */
 function tileCost(m: WinogradTile, c: number, o: number): number {
-  return m === 4 ? 36 * c * o + 300 * c + 530 * o : 16 * c * o + 95 * c + 120 * o;
+  return m === 4 ? 36 * c * o + 300 * (c + o) : 16 * c * o + 90 * (c + o);
 }
 
 /**
@@ -46,7 +45,15 @@ export function winogradTile(g: ConvGeometry, outChannels: number): WinogradTile
 
 /** Scratch floats one call (or one part) of conv2dWinograd needs (assembly/winograd.ts `scratchFloats`). */
 function scratchFloats(channels: number): number {
-  return 180 * channels + 1340;
+  return 180 * channels + 1916;
+}
+
+/**
+ * Scratch floats one call (or one part) of conv2dFilterGradWinograd needs (assembly/winograd.ts
+ * `filterScratchFloats`): the sums of its (m + 2)² products, a pass's transforms, zeros.
+ */
+export function filterScratchFloats(channels: number, outChannels: number): number {
+  return 36 * channels * outChannels + 1152 * (channels + outChannels + 1) + 37 * channels + 96;
 }
 
 /** y = conv2d(x, filter) + bias, activated as `epilogue` says, into y (NHWC), by conv2dWinograd. */
