@@ -355,13 +355,18 @@ function transformOutput2(
   const rowBytes = <usize>outWidth * oBytes;
   const at = tile.y + ((<usize>tile.n * outHeight + tile.p) * outWidth + tile.q) * oBytes + (<usize>tile.o << 2);
   const pb = tile.bias + (<usize>tile.o << 2);
-  const inside = tile.p + 1 < outHeight && tile.q + 1 < outWidth;
-  if (inside && i32x4.all_true(v128.and(v128.and(finite(y00), finite(y01)), v128.and(finite(y10), finite(y11))))) {
-    // the common case: the whole tile inside y, every value finite
+  const right = tile.q + 1 < outWidth;
+  // Σ y·0 is 0 when every y is finite, NaN when one is not (∞·0 and NaN·0 are NaN)
+  const zero = f32x4.splat(0);
+  const poison = madd(y11, zero, madd(y10, zero, madd(y01, zero, f32x4.mul(y00, zero))));
+  if (i32x4.all_true(f32x4.eq(poison, poison))) {
+    // the common case: every value finite; the outputs inside y stored
     v128.store(at, finish(y00, pb, epilogue));
-    v128.store(at + oBytes, finish(y01, pb, epilogue));
-    v128.store(at + rowBytes, finish(y10, pb, epilogue));
-    v128.store(at + rowBytes + oBytes, finish(y11, pb, epilogue));
+    if (right) v128.store(at + oBytes, finish(y01, pb, epilogue));
+    if (tile.p + 1 < outHeight) {
+      v128.store(at + rowBytes, finish(y10, pb, epilogue));
+      if (right) v128.store(at + rowBytes + oBytes, finish(y11, pb, epilogue));
+    }
     return;
   }
   store4(y00, at, tile, 0, 0, top, left, height, width, channels, outHeight, outWidth, outChannels, epilogue);
@@ -402,36 +407,36 @@ function transformOutput4(
       rows + (<usize>j << 4), 6 * 16,
     );
   }
-  // (Aᵀ M) A: each of the 4 rows' 6 values into 4 outputs; a tile inside y is stored as it goes (and its
-  // outputs computed again below if one was not finite), a tile on y's edge through `outputs`
+  // (Aᵀ M) A: each of the 4 rows' 6 values into 4 outputs, those inside y stored as they come; where one
+  // of them is not finite, all are stored again through `outputs`, each finite or computed directly
   const oBytes = <usize>outChannels << 2;
   const rowBytes = <usize>outWidth * oBytes;
   const at = tile.y + ((<usize>tile.n * outHeight + tile.p) * outWidth + tile.q) * oBytes + (<usize>tile.o << 2);
   const pb = tile.bias + (<usize>tile.o << 2);
   const outputs = rows + 24 * 16;
-  if (tile.p + 3 < outHeight && tile.q + 3 < outWidth) {
-    // Σ y·0 is 0 when every y is finite, NaN when one is not (∞·0 and NaN·0 are NaN)
-    const zero = f32x4.splat(0);
-    let poison = zero;
-    const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
-    for (let r = 0; r < 4; r++) {
-      const row = rows + <usize>(6 * r) * 16;
-      const m1 = v128.load(row, 16), m2 = v128.load(row, 32), m3 = v128.load(row, 48), m4 = v128.load(row, 64);
-      const plus = f32x4.add(m1, m2), minus = f32x4.sub(m1, m2);
-      const plus2 = f32x4.add(m3, m4), minus2 = f32x4.sub(m3, m4);
-      const y0 = f32x4.add(f32x4.add(v128.load(row), plus), plus2);
-      const y1 = f32x4.add(minus, f32x4.mul(two, minus2));
-      const y2 = f32x4.add(plus, f32x4.mul(four, plus2));
-      const y3 = f32x4.add(f32x4.add(minus, f32x4.mul(eight, minus2)), v128.load(row, 80));
-      poison = madd(y3, zero, madd(y2, zero, madd(y1, zero, madd(y0, zero, poison))));
-      const to = at + <usize>r * rowBytes;
-      v128.store(to, finish(y0, pb, epilogue));
-      v128.store(to + oBytes, finish(y1, pb, epilogue));
-      v128.store(to + 2 * oBytes, finish(y2, pb, epilogue));
-      v128.store(to + 3 * oBytes, finish(y3, pb, epilogue));
-    }
-    if (i32x4.all_true(f32x4.eq(poison, poison))) return;
+  // the tile's rows and columns inside y (a tile on y's last row or column has fewer)
+  const rowsInside = min(4, outHeight - tile.p), columnsInside = min(4, outWidth - tile.q);
+  // Σ y·0 is 0 when every y is finite, NaN when one is not (∞·0 and NaN·0 are NaN)
+  const zero = f32x4.splat(0);
+  let poison = zero;
+  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
+  for (let r = 0; r < rowsInside; r++) {
+    const row = rows + <usize>(6 * r) * 16;
+    const m1 = v128.load(row, 16), m2 = v128.load(row, 32), m3 = v128.load(row, 48), m4 = v128.load(row, 64);
+    const plus = f32x4.add(m1, m2), minus = f32x4.sub(m1, m2);
+    const plus2 = f32x4.add(m3, m4), minus2 = f32x4.sub(m3, m4);
+    const y0 = f32x4.add(f32x4.add(v128.load(row), plus), plus2);
+    const y1 = f32x4.add(minus, f32x4.mul(two, minus2));
+    const y2 = f32x4.add(plus, f32x4.mul(four, plus2));
+    const y3 = f32x4.add(f32x4.add(minus, f32x4.mul(eight, minus2)), v128.load(row, 80));
+    poison = madd(y3, zero, madd(y2, zero, madd(y1, zero, madd(y0, zero, poison))));
+    const to = at + <usize>r * rowBytes;
+    v128.store(to, finish(y0, pb, epilogue));
+    if (columnsInside > 1) v128.store(to + oBytes, finish(y1, pb, epilogue));
+    if (columnsInside > 2) v128.store(to + 2 * oBytes, finish(y2, pb, epilogue));
+    if (columnsInside > 3) v128.store(to + 3 * oBytes, finish(y3, pb, epilogue));
   }
+  if (i32x4.all_true(f32x4.eq(poison, poison))) return;
   for (let r = 0; r < 4; r++) {
     const row = rows + <usize>(6 * r) * 16;
     reduceSix(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80), outputs + (<usize>(4 * r) << 4), 16);
