@@ -788,3 +788,188 @@ function directFilterPoint(
   }
   return sum;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// The input gradient
+// ---------------------------------------------------------------------------------------------------------
+
+/** The floats of scratch conv2dInputGradWinograd needs. */
+// @ts-ignore: decorator
+@inline
+function inputScratchFloats(channels: i32, outChannels: i32): u64 {
+  // a block's transformed dy (36 × (BLOCK × o + 16)), its products for 8 channels (36 × BLOCK × 8), dy's
+  // column pass (6 × 4 × 4), the input-side transform's passes (2 × 36 × 4)
+  return <u64>36 * (BLOCK * outChannels + 16) + 36 * BLOCK * 8 + 96 + 288;
+}
+
+/**
+ * dx[n, h, w, c] = Σ_{i, j, o} dy[n, h − i + top, w − j + left, o] · filter[i, j, c, o] for a 3 × 3 filter,
+ * stride 1, no dilation: the gradient of conv2dWinograd's convolution with respect to its input, by the
+ * transpose of F(tile × tile, 3 × 3). Each forward tile's dy tile D gives the (tile + 2)² input tile
+ *
+ *   dx_tile = B [ Σ_o (G g_o Gᵀ) ⊙ (A D_o Aᵀ) ] Bᵀ,
+ *
+ * added into dx where it lies inside x (neighbouring input tiles overlap by 2). So it takes the forward
+ * convolution's tiles (9 for an 11 × 11 dy at m = 4) where the padded convolution of conv2dWinograd
+ * takes those of x (16 for 13 × 13). `u` is winogradFilter of the filter with its channel axes swapped
+ * ([3, 3, o, c]: U[ξ][o][c]). Entries of dx that come out non-finite are computed again directly
+ * (`directInputPoint`), as conv2dWinograd does its outputs. `scratch` holds 144·o + 2112 floats of this
+ * call's own. Input channels (c) a multiple of 8, output channels (o) of 4; BAD_GEOMETRY otherwise.
+ */
+export function conv2dInputGradWinograd(
+  dy: usize, filter: usize, u: usize, dx: usize, scratch: usize, tile: i32,
+  batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32, top: i32, left: i32,
+  dyBytes: usize, filterBytes: usize, uBytes: usize, dxBytes: usize, scratchBytes: usize,
+): i32 {
+  if (!knownTile(tile) || batch < 0 || height < 0 || width < 0 || outHeight < 0 || outWidth < 0) return BAD_GEOMETRY;
+  if (channels < 8 || (channels & 7) != 0 || outChannels < 4 || (outChannels & 3) != 0) return BAD_GEOMETRY;
+  const points = tile + 2;
+  const positions = points * points;
+  if (!fits(dy, bytes4(<u64>batch * outHeight * outWidth * outChannels), dyBytes)) return 1;
+  if (!fits(filter, bytes4(<u64>9 * channels * outChannels), filterBytes)) return 2;
+  if (!fits(u, bytes4(<u64>positions * channels * outChannels), uBytes)) return 3;
+  if (!fits(dx, bytes4(<u64>batch * height * width * channels), dxBytes)) return 4;
+  if (!fits(scratch, bytes4(inputScratchFloats(channels, outChannels)), scratchBytes)) return 5;
+  const tilesWide = (outWidth + tile - 1) / tile;
+  const perImage = <u64>((outHeight + tile - 1) / tile) * tilesWide;
+  if (<u64>batch * perImage > <u64>i32.MAX_VALUE) return BAD_GEOMETRY;
+  const tiles = batch * <i32>perImage;
+  const zStep = <usize>(BLOCK * outChannels + 16) << 2; // from Z[ξ] to Z[ξ + 1], a cache line apart (see conv2dFilterGradWinograd)
+  const transformed = scratch; // [positions][BLOCK][o]
+  const sums = transformed + 36 * zStep; // [positions][BLOCK][8]
+  const dyColumns = sums + (<usize>36 * BLOCK * 8 << 2); // [6][4] vectors
+  const passes = dyColumns + 96 * 4; // [2][36] vectors
+  const xImage = <usize>height * width * channels * 4;
+  const dyImage = <usize>outHeight * outWidth * outChannels * 4;
+  memory.fill(dx, 0, <usize>batch * xImage);
+  let n = 0, p = 0, q = 0;
+  for (let first = 0; first < tiles; first += BLOCK) {
+    const count = min(BLOCK, tiles - first);
+    // the block's tiles' corners, to place their input tiles after the products
+    let n0 = n, p0 = p, q0 = q;
+    for (let k = 0; k < BLOCK; k++) {
+      const at = transformed + (<usize>k * outChannels << 2);
+      if (k < count) {
+        const dyn = dy + <usize>n * dyImage;
+        if (tile == 2) transformGradient2(dyn, at, zStep, p, q, outHeight, outWidth, outChannels);
+        else transformGradient4(dyn, dyColumns, at, zStep, p, q, outHeight, outWidth, outChannels);
+        q += tile;
+        if (q >= outWidth) {
+          q = 0;
+          p += tile;
+          if (p >= outHeight) { p = 0; n++; }
+        }
+      } else {
+        for (let xi = 0; xi < positions; xi++) memory.fill(at + <usize>xi * zStep, 0, <usize>outChannels << 2);
+      }
+    }
+    for (let c = 0; c < channels; c += 8) {
+      for (let xi = 0; xi < positions; xi++) {
+        multiplyBlock(transformed + <usize>xi * zStep, u + ((<usize>xi * channels * outChannels + c) << 2), sums + (<usize>xi * BLOCK * 8 << 2), outChannels, channels);
+      }
+      let tn = n0, tp = p0, tq = q0;
+      for (let k = 0; k < count; k++) {
+        for (let h = 0; h < 8; h += 4) {
+          scatterInput(sums + (<usize>(k * 8 + h) << 2), passes, dx + <usize>tn * xImage + (<usize>(c + h) << 2), tp - top, tq - left, height, width, channels, tile);
+        }
+        tq += tile;
+        if (tq >= outWidth) {
+          tq = 0;
+          tp += tile;
+          if (tp >= outHeight) { tp = 0; tn++; }
+        }
+      }
+    }
+  }
+  // the entries that are not finite: the direct sum's values
+  const total = <usize>batch * height * width * channels;
+  for (let at: usize = 0; at < total; at += 4) {
+    if (i32x4.all_true(finite(v128.load(dx + (at << 2))))) continue;
+    for (let lane: usize = 0; lane < 4; lane++) {
+      const index = <i32>(at + lane);
+      const c = index % channels, pixel = index / channels;
+      const w = pixel % width, rest = pixel / width;
+      const value = directInputPoint(dy, filter, rest / height, rest % height, w, c, top, left, channels, outHeight, outWidth, outChannels);
+      store<f32>(dx + ((at + lane) << 2), value);
+    }
+  }
+  return OK;
+}
+
+/**
+ * B·[p0 … p(tile + 1)] for 4 lanes, `tile + 2` values `step` bytes apart from `out` (B = (Bᵀ)ᵀ, Bᵀ as in
+ * transformInput2 and combineSix): for m = 2, B = [[1, 0, 0, 0], [0, 1, −1, 1], [−1, 1, 1, 0],
+ * [0, 0, 0, −1]]; for m = 4, B = [[4, 0, 0, 0, 0, 0], [0, −4, 4, −2, 2, 4], [−5, −4, −4, −1, −1, 0],
+ * [0, 1, −1, 2, −2, −5], [1, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 1]].
+ */
+// @ts-ignore: decorator
+@inline
+function spread(from: usize, fromStep: usize, out: usize, step: usize, tile: i32): void {
+  if (tile == 2) {
+    const p0 = v128.load(from), p1 = v128.load(from + fromStep), p2 = v128.load(from + 2 * fromStep), p3 = v128.load(from + 3 * fromStep);
+    v128.store(out, p0);
+    v128.store(out + step, f32x4.add(f32x4.sub(p1, p2), p3));
+    v128.store(out + 2 * step, f32x4.sub(f32x4.add(p1, p2), p0));
+    v128.store(out + 3 * step, f32x4.neg(p3));
+    return;
+  }
+  const p0 = v128.load(from), p1 = v128.load(from + fromStep), p2 = v128.load(from + 2 * fromStep);
+  const p3 = v128.load(from + 3 * fromStep), p4 = v128.load(from + 4 * fromStep), p5 = v128.load(from + 5 * fromStep);
+  const four = f32x4.splat(4), two = f32x4.splat(2), five = f32x4.splat(5);
+  const minus = f32x4.sub(p2, p1), minus2 = f32x4.sub(p4, p3);
+  const plus = f32x4.add(p1, p2), plus2 = f32x4.add(p3, p4);
+  v128.store(out, f32x4.mul(four, p0));
+  v128.store(out + step, f32x4.add(f32x4.add(f32x4.mul(four, minus), f32x4.mul(two, minus2)), f32x4.mul(four, p5)));
+  v128.store(out + 2 * step, f32x4.neg(f32x4.add(f32x4.add(f32x4.mul(five, p0), f32x4.mul(four, plus)), plus2)));
+  v128.store(out + 3 * step, f32x4.sub(f32x4.sub(f32x4.neg(minus), f32x4.mul(two, minus2)), f32x4.mul(five, p5)));
+  v128.store(out + 4 * step, f32x4.add(f32x4.add(p0, plus), plus2));
+  v128.store(out + 5 * step, p5);
+}
+
+/**
+ * X = B P Bᵀ for 4 input channels of one tile (P[ξ] at m + ξ·BLOCK·8·4), added into dx (the image's,
+ * at its channel) where X's (row, col) + (r, s) lies inside x. The passes go through `passes`.
+ */
+function scatterInput(m: usize, passes: usize, dxn: usize, row: i32, col: i32, height: i32, width: i32, channels: i32, tile: i32): void {
+  const points = tile + 2;
+  const step = <usize>BLOCK * 8 * 4;
+  const columns = passes; // [points][points] vectors: B P, row-major
+  const result = passes + 36 * 16;
+  // B P: for each column j, P[0..points][j] into rows 0..points of column j
+  for (let j = 0; j < points; j++) spread(m + <usize>j * step, <usize>points * step, columns + (<usize>j << 4), <usize>points << 4, tile);
+  // (B P) Bᵀ: each row's values into `points`
+  for (let r = 0; r < points; r++) spread(columns + (<usize>(points * r) << 4), 16, result + (<usize>(points * r) << 4), 16, tile);
+  const channelBytes = <usize>channels << 2;
+  for (let r = 0; r < points; r++) {
+    const h = row + r;
+    if (<u32>h >= <u32>height) continue;
+    for (let s = 0; s < points; s++) {
+      const w = col + s;
+      if (<u32>w >= <u32>width) continue;
+      const at = dxn + (<usize>h * width + w) * channelBytes;
+      v128.store(at, f32x4.add(v128.load(at), v128.load(result + (<usize>(points * r + s) << 4))));
+    }
+  }
+}
+
+/**
+ * One entry of dx by the direct sum over (i, j, o), in scalar arithmetic, over the taps whose output
+ * position (h − i + top, w − j + left) lies inside dy.
+ */
+function directInputPoint(
+  dy: usize, filter: usize, n: i32, h: i32, w: i32, c: i32, top: i32, left: i32, channels: i32, outHeight: i32, outWidth: i32, outChannels: i32,
+): f32 {
+  let sum: f32 = 0;
+  for (let i = 0; i < 3; i++) {
+    const p = h - i + top;
+    if (<u32>p >= <u32>outHeight) continue;
+    for (let j = 0; j < 3; j++) {
+      const q = w - j + left;
+      if (<u32>q >= <u32>outWidth) continue;
+      const g = dy + ((((<usize>n * outHeight + p) * outWidth + q) * outChannels) << 2);
+      const f = filter + ((((<usize>(i * 3 + j)) * channels + c) * outChannels) << 2);
+      for (let o = 0; o < outChannels; o++) sum += load<f32>(g + (<usize>o << 2)) * load<f32>(f + (<usize>o << 2));
+    }
+  }
+  return sum;
+}

@@ -60,7 +60,7 @@ describe("kernels split between 2 threads equal cpu", () => {
     assert.ok(split >= CASES / 2, `only ${split} of ${CASES} cases ran kernels on the pool`);
   });
 
-  test("the Winograd convolution and filter gradient, images split with scratch of their own: the reference CNN's second layer and its input gradient's convolution at batch 64", async () => {
+  test("the Winograd convolution and its gradients, images split with scratch of their own: the reference CNN's second layer and its input gradient's convolution at batch 64", async () => {
     const random = seeded(SEED + 3);
     const layers: Array<{ x: [number, number, number, number]; filter: [number, number, number, number]; pad: "valid" | number }> = [
       { x: [64, 13, 13, 16], filter: [3, 3, 16, 32], pad: "valid" },
@@ -76,9 +76,9 @@ describe("kernels split between 2 threads equal cpu", () => {
       const results = await onCpuAndWasm(() => {
         const [xt, ft] = [tf.tensor4d(xs, x), tf.tensor4d(fs, filter)];
         const y = tf.fused.conv2d({ x: xt, filter: ft, strides: 1, pad, bias: tf.tensor1d(bs), activation: "relu" });
-        // the filter's gradient for dy = y (Conv2DBackpropFilter, its Winograd kernel too)
-        const dW = tf.grad((f: tf.Tensor) => tf.conv2d(xt, f as tf.Tensor4D, 1, pad).mul(y).sum())(ft);
-        return [y, dW];
+        // the filter's and input's gradients for dy = y (Conv2DBackpropFilter and Conv2DBackpropInput, their Winograd kernels too)
+        const [dx, dW] = tf.grads((xv: tf.Tensor, f: tf.Tensor) => tf.conv2d(xv as tf.Tensor4D, f as tf.Tensor4D, 1, pad).mul(y).sum())([xt, ft]);
+        return [y, dW, dx];
       });
       assertAllClose(results, 2e-4, `Winograd x [${x}], pad ${pad}`);
       assert.ok(poolRuns() > before, `x [${x}]: the convolution ran on the pool`);

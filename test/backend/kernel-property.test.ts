@@ -190,6 +190,15 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
         call: (k, [x, dy, dW, scratch]) =>
           k.conv2dFilterGradWinograd(x.offset, dy.offset, dW.offset, scratch.offset, tile, n, h, w, 8, h - 1, w - 1, 16, 1, 1, x.bytes, dy.bytes, dW.bytes, scratch.bytes),
       },
+      {
+        name: "conv2dInputGradWinograd",
+        buffers: [n * (h - 1) * (w - 1) * 16, 9 * 8 * 16, (tile + 2) ** 2 * 8 * 16, n * h * w * 8, 144 * 16 + 2112],
+        call: (k, [dy, filter, u, dx, scratch]) =>
+          k.conv2dInputGradWinograd(
+            dy.offset, filter.offset, u.offset, dx.offset, scratch.offset, tile, n, h, w, 8, h - 1, w - 1, 16, 1, 1,
+            dy.bytes, filter.bytes, u.bytes, dx.bytes, scratch.bytes,
+          ),
+      },
     ]),
     {
       name: "conv2dFilterGrad",

@@ -7,6 +7,7 @@
  *   within the property test's tolerance;
  * - the same with NaN and ±∞ in the input and in the filter: every output that cpu makes NaN or ±∞ is
  *   the same here, the finite ones within the tolerance;
+ * - the filter and input gradients' kernels (Winograd's transpose) the same way;
  * - the ops that reach it (conv2d, its input gradient, the fused layer with bias and ReLU) where the cost
  *   model chooses it, and the cost model's choices on the reference CNN.
  */
@@ -18,7 +19,7 @@ import { HeapCanary, RELATIVE_TOLERANCE } from "./kernel-property";
 import { convGeometry } from "../../src/backend/kernels/geometry";
 import { KERNEL_BUILDS, heapBuffer, simdKernels, useKernelBuild, type KernelBuild } from "../../src/backend/kernels/simd";
 import type { WasmBackendLike } from "../../src/backend/kernels/scope";
-import { filterScratchFloats, winogradTile } from "../../src/backend/kernels/winograd";
+import { filterScratchFloats, inputGradientTile, winogradTile } from "../../src/backend/kernels/winograd";
 import type { Rng } from "../../src/data";
 
 before(setUpWasm);
@@ -241,12 +242,90 @@ for (const build of KERNEL_BUILDS) {
   });
 }
 
+/** cpu's input gradient of conv2d with explicit padding: Conv2DBackpropInput(dy, filter). */
+function inputReference(g: Geometry, dy: Float32Array, filter: Float32Array): Promise<Float32Array[]> {
+  const [top, bottom, left, right] = g.pads;
+  const [oh, ow] = [g.h + top + bottom - 2, g.w + left + right - 2];
+  return valuesOn("cpu", () => {
+    const ft = tf.tensor4d(filter, [3, 3, g.c, g.o]);
+    const dyt = tf.tensor4d(dy, [g.n, oh, ow, g.o]);
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    // the gradient of Σ conv2d(x, f)·dy with respect to x is Conv2DBackpropInput(dy, f)
+    return tf.grad((x: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, ft, 1, pad).mul(dyt).sum())(tf.zeros([g.n, g.h, g.w, g.c]));
+  });
+}
+
+/** conv2dInputGradWinograd on wasm, on the build in use (its filter transform from the filter with its channel axes swapped). */
+function runInputWinograd(g: Geometry, dy: Float32Array, filter: Float32Array): Float32Array {
+  const backend = tf.engine().findBackend("wasm") as unknown as WasmBackendLike;
+  const kernels = simdKernels(backend)!;
+  const [top, bottom, left, right] = g.pads;
+  const [oh, ow] = [g.h + top + bottom - 2, g.w + left + right - 2];
+  return tf.tidy(() => {
+    const swapped = tf.transpose(tf.tensor4d(filter, [3, 3, g.c, g.o]), [0, 1, 3, 2]);
+    const tensors = [
+      tf.tensor1d(dy),
+      tf.tensor1d(filter),
+      tf.zeros([(g.tile + 2) ** 2 * g.c * g.o]),
+      tf.fill([g.n * g.h * g.w * g.c], 12345),
+      tf.fill([144 * g.o + 2112], Number.NaN),
+      swapped,
+    ];
+    const [dyb, f, u, dx, scratch, w] = tensors.map((t) => heapBuffer(backend, t));
+    assert.equal(kernels.winogradFilter(w.offset, u.offset, g.tile, g.o, g.c, w.bytes, u.bytes), 0, "winogradFilter ran");
+    const status = kernels.conv2dInputGradWinograd(
+      dyb.offset, f.offset, u.offset, dx.offset, scratch.offset, g.tile, g.n, g.h, g.w, g.c, oh, ow, g.o, top, left,
+      dyb.bytes, f.bytes, u.bytes, dx.bytes, scratch.bytes,
+    );
+    assert.equal(status, 0, "conv2dInputGradWinograd ran");
+    return Float32Array.from(tensors[3].dataSync());
+  });
+}
+
+for (const build of KERNEL_BUILDS) {
+  test(`conv2dInputGradWinograd (${build} build) equals cpu's input gradient over 100 random geometries, a third with NaN and ±∞`, async () => {
+    await tf.setBackend("wasm");
+    useKernelBuild(build as KernelBuild);
+    const canary = new HeapCanary();
+    const random = seeded(20261207);
+    let nonFinite = 0;
+    try {
+      for (let index = 0; index < 100; index++) {
+        // its register tile runs over the input channels: those in eights, the output channels in fours
+        const drawn = drawGeometry(random, index);
+        const g = { ...drawn, c: 2 * drawn.c, o: drawn.o / 2 };
+        const [top, bottom, left, right] = g.pads;
+        const [oh, ow] = [g.h + top + bottom - 2, g.w + left + right - 2];
+        const dy = normals(random, g.n * oh * ow * g.o);
+        const filter = normals(random, 9 * g.c * g.o);
+        if (index % 3 === 2) {
+          const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+          for (let i = 0; i < dy.length; i++) if (random.int(100) === 0) dy[i] = special[random.int(3)];
+          if (random.int(2) === 0) filter[random.int(filter.length)] = special[random.int(3)];
+        }
+        const [expected] = await inputReference(g, dy, filter);
+        nonFinite += expected.filter((v) => !Number.isFinite(v)).length;
+        await tf.setBackend("wasm");
+        compare(runInputWinograd(g, dy, filter), expected, describeCase(index, g));
+      }
+      assert.ok(nonFinite > 200, `only ${nonFinite} non-finite gradients were drawn`);
+      assert.equal(await canary.check(), undefined, "the wasm heap after the cases");
+    } finally {
+      canary.dispose();
+      useKernelBuild(KERNEL_BUILDS[0]);
+    }
+  });
+}
+
 test("the cost model takes Winograd for the reference CNN's second layer and its input gradient, and not where it does not pay", () => {
   const geometry = (x: [number, number, number, number], filter: [number, number, number, number], strides: number, pad: "valid" | "same" | number) =>
     convGeometry(tf.backend_util.computeConv2DInfo(x, filter, strides, 1, pad));
   // the forward convolution, 13 × 13 × 16 → 11 × 11 × 32, and the input gradient's, 11 × 11 × 32 padded by 2 → 13 × 13 × 16
   assert.equal(winogradTile(geometry([64, 13, 13, 16], [3, 3, 16, 32], 1, "valid"), 32), 4);
   assert.equal(winogradTile(geometry([64, 11, 11, 32], [3, 3, 32, 16], 1, 2), 16), 4);
+  // the input gradient over the forward convolution's own tiles: 16 channels in eights, 32 in fours
+  assert.equal(inputGradientTile(geometry([64, 13, 13, 16], [3, 3, 16, 32], 1, "valid"), 32), 4);
+  assert.equal(inputGradientTile(geometry([64, 13, 13, 12], [3, 3, 12, 32], 1, "valid"), 32), undefined);
   // a 2 × 2 output is one 2 × 2 tile, where a 4 × 4 one would waste three quarters; a 1 × 1 output pays for neither
   assert.equal(winogradTile(geometry([8, 4, 4, 64], [3, 3, 64, 64], 1, "valid"), 64), 2);
   assert.equal(winogradTile(geometry([8, 3, 3, 64], [3, 3, 64, 64], 1, "valid"), 64), undefined);

@@ -5,7 +5,7 @@
 import type { MessagePort } from "node:worker_threads";
 
 /** The kernels a pool runs (their index is how a call names its kernel to a worker). */
-export const POOL_KERNELS = ["conv2d", "conv2dWinograd", "conv2dFilterGrad", "conv2dFilterGradWinograd", "matMul", "maxPool", "maxPoolGrad2x2", "avgPool"] as const;
+export const POOL_KERNELS = ["conv2d", "conv2dWinograd", "conv2dFilterGrad", "conv2dFilterGradWinograd", "conv2dInputGradWinograd", "matMul", "maxPool", "maxPoolGrad2x2", "avgPool"] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
 /** The layout of one worker's control block: Int32 slots, then float64 arguments. */

@@ -82,6 +82,11 @@ export interface SimdKernels {
     batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
     top: number, left: number, xBytes: number, dyBytes: number, dWBytes: number, scratchBytes: number,
   ): number;
+  conv2dInputGradWinograd(
+    dy: number, filter: number, u: number, dx: number, scratch: number, tile: number,
+    batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number, outChannels: number,
+    top: number, left: number, dyBytes: number, filterBytes: number, uBytes: number, dxBytes: number, scratchBytes: number,
+  ): number;
   biasActivation(y: number, bias: number, rows: number, cols: number, mode: Epilogue, yBytes: number, biasBytes: number): number;
   transposeMatrices(x: number, out: number, batch: number, rows: number, cols: number, xBytes: number, outBytes: number): number;
   reluGrad(dy: number, x: number, dx: number, n: number, dyBytes: number, xBytes: number, dxBytes: number): number;

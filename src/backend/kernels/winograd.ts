@@ -44,6 +44,17 @@ export function winogradTile(g: ConvGeometry, outChannels: number): WinogradTile
   return cost < 0.85 * direct ? best : undefined;
 }
 
+/**
+ * The Winograd tile for a convolution's input gradient (conv2dInputGradWinograd over the forward
+ * convolution's tiles), or undefined for the padded convolution of conv2d-backprop-input.ts. Its register
+ * tile runs over the input channels, so those are taken in eights and the output channels in fours.
+ */
+export function inputGradientTile(g: ConvGeometry, outChannels: number): WinogradTile | undefined {
+  if (g.c % 8 !== 0 || outChannels % 4 !== 0) return undefined;
+  // the same products and transforms as the forward convolution's, its channel roles swapped
+  return winogradTile({ ...g, c: outChannels }, g.c);
+}
+
 /** Scratch floats one call (or one part) of conv2dWinograd needs (assembly/winograd.ts `scratchFloats`). */
 function scratchFloats(channels: number): number {
   return 180 * channels + 1916;
@@ -55,6 +66,52 @@ function scratchFloats(channels: number): number {
  */
 export function filterScratchFloats(channels: number, outChannels: number): number {
   return 36 * channels * outChannels + 1152 * (channels + outChannels + 1) + 37 * channels + 96;
+}
+
+/** Scratch floats one call (or one part) of conv2dInputGradWinograd needs (assembly/winograd.ts `inputScratchFloats`). */
+function inputScratchFloats(outChannels: number): number {
+  return 144 * outChannels + 2112;
+}
+
+/**
+ * dx [n, h, w, c] = the input gradient of conv2d(x, filter) for dy, by conv2dInputGradWinograd: the
+ * filter's channel axes swapped and transformed once, then the images, split between the threads on
+ * tfjs's threaded build (each part its own images of dx and its own scratch).
+ */
+export function inputGradientWinograd(
+  kernels: SimdKernels,
+  scope: KernelScope,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  g: ConvGeometry,
+  outChannels: number,
+  tile: WinogradTile,
+): TensorInfo {
+  const dx = scope.output([g.n, g.h, g.w, g.c], "float32");
+  const pool = worthSplitting(g.n * g.oh * g.ow * outChannels * 4 * g.c) ? kernelPool(scope.backend) : undefined;
+  const parts = pool ? Math.min(pool.threads, g.n) : 1;
+  const swapped = scope.transpose(filter, [0, 1, 3, 2]); // [3, 3, o, c]
+  const u = scope.output([(tile + 2) ** 2, outChannels, g.c], "float32");
+  const partScratch = inputScratchFloats(outChannels) * 4;
+  const scratch = scope.output([parts, inputScratchFloats(outChannels)], "float32");
+  runChecked(scope.backend, "Conv2DBackpropInput", [["filter", swapped], ["U", u]], [dx], (w, transformed) =>
+    kernels.winogradFilter(w.offset, transformed.offset, tile, outChannels, g.c, w.bytes, transformed.bytes),
+  );
+  const dxImage = g.h * g.w * g.c * 4;
+  const dyImage = g.oh * g.ow * outChannels * 4;
+  const buffers: Array<[string, TensorInfo]> = [["dy", dy], ["filter", filter], ["U", u], ["dx", dx], ["scratch", scratch]];
+  runChecked(scope.backend, "Conv2DBackpropInput", buffers, [dx], (gradient, weights, transformed, output, space) => {
+    const geometry = [g.h, g.w, g.c, g.oh, g.ow, outChannels, g.top, g.left];
+    const whole = [gradient.offset, weights.offset, transformed.offset, output.offset, space.offset, tile, g.n, ...geometry,
+      gradient.bytes, weights.bytes, transformed.bytes, output.bytes, partScratch];
+    const splittable = gradient.bytes >= g.n * dyImage && output.bytes >= g.n * dxImage && space.bytes >= parts * partScratch;
+    let part = 0;
+    return runInParts(kernels, splittable ? pool : undefined, "conv2dInputGradWinograd", whole, g.n, (start, images) => [
+      gradient.offset + start * dyImage, weights.offset, transformed.offset, output.offset + start * dxImage, space.offset + part++ * partScratch,
+      tile, images, ...geometry, images * dyImage, weights.bytes, transformed.bytes, images * dxImage, partScratch,
+    ]);
+  });
+  return dx;
 }
 
 /** y = conv2d(x, filter) + bias, activated as `epilogue` says, into y (NHWC), by conv2dWinograd. */
