@@ -37,6 +37,20 @@ function knownTile(tile: i32): bool {
 }
 
 /**
+ * Where tile `index` of the batch (in row-major tile order, `perImage` tiles an image, `tilesWide` a row)
+ * has its first output: image, row and column, stored as 3 i32 at `corner` (the kernels place a tile's
+ * input and output by it).
+ */
+// @ts-ignore: decorator
+@inline
+function placeTile(index: i32, perImage: i32, tilesWide: i32, tile: i32, corner: usize): void {
+  const inImage = index % perImage;
+  store<i32>(corner, index / perImage);
+  store<i32>(corner, (inImage / tilesWide) * tile, 4);
+  store<i32>(corner, (inImage % tilesWide) * tile, 8);
+}
+
+/**
  * u[ξ][c][o] = (G g Gᵀ)[ξ] for each (c, o) of a [3, 3, c, o] filter g, ξ = (m + 2)·row + column, four
  * output channels at a time (outChannels a multiple of 4). For m = 2, G = [[1, 0, 0], [½, ½, ½],
  * [½, −½, ½], [0, 0, 1]]; for m = 4, G = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1/24, 1/12, ⅙],
@@ -144,33 +158,23 @@ export function conv2dWinograd(
   out.y = y;
   out.bias = bias;
   const xImage = <usize>height * width * channels * 4;
-  // the next tile's image and first output, stepped along the tiles (no division per tile)
-  let n = 0, p = 0, q = 0;
   for (let first = 0; first < tiles; first += BLOCK) {
     const count = min(BLOCK, tiles - first);
     for (let k = 0; k < BLOCK; k++) {
       const at = transformed + (<usize>k * channels << 2);
       if (k < count) {
         const corner = corners + <usize>k * 12;
-        store<i32>(corner, n);
-        store<i32>(corner, p, 4);
-        store<i32>(corner, q, 8);
-        if (tile == 2) transformInput2(x + <usize>n * xImage, zeros, columns, at, xiStep, p - top, q - left, height, width, channels);
-        else transformInput4(x + <usize>n * xImage, zeros, columns, at, xiStep, p - top, q - left, height, width, channels);
-        q += tile;
-        if (q >= outWidth) {
-          q = 0;
-          p += tile;
-          if (p >= outHeight) { p = 0; n++; }
-        }
+        placeTile(first + k, <i32>perImage, tilesWide, tile, corner);
+        const xn = x + <usize>load<i32>(corner) * xImage;
+        const row = load<i32>(corner, 4) - top, col = load<i32>(corner, 8) - left;
+        if (tile == 2) transformInput2(xn, zeros, columns, at, xiStep, row, col, height, width, channels);
+        else transformInput4(xn, zeros, columns, at, xiStep, row, col, height, width, channels);
       } else {
-        for (let xi = 0; xi < positions; xi++) memory.fill(at + <usize>xi * xiStep, 0, <usize>channels << 2);
+        clearTile(at, xiStep, positions, channels);
       }
     }
     for (let o = 0; o < outChannels; o += 8) {
-      for (let xi = 0; xi < positions; xi++) {
-        multiplyBlock(transformed + <usize>xi * xiStep, u + ((<usize>xi * channels * outChannels + o) << 2), sums + (<usize>xi * BLOCK * 8 << 2), channels, outChannels);
-      }
+      multiplyPositions(transformed, xiStep, u, o, channels, outChannels, positions, sums);
       for (let k = 0; k < count; k++) {
         const corner = corners + <usize>k * 12;
         const image = load<i32>(corner);
@@ -292,22 +296,49 @@ function transformInput4(xn: usize, zeros: usize, columns: usize, out: usize, xi
   }
 }
 
-/** sums[k][0..8] = Σ_c v[k][c] · u[c][0..8] for the block's 4 tiles k: one register tile. */
+/** Zeros for a block's missing tile (past the batch's last): its `count` values at each of the `positions` ξ. */
 // @ts-ignore: decorator
 @inline
-function multiplyBlock(v: usize, u: usize, sums: usize, channels: i32, outChannels: i32): void {
+function clearTile(at: usize, xiStep: usize, positions: i32, count: i32): void {
+  for (let xi = 0; xi < positions; xi++) memory.fill(at + <usize>xi * xiStep, 0, <usize>count << 2);
+}
+
+/**
+ * The block's products for 8 columns from `column`, at every ξ: sums[ξ][k][0..8] = Σ_d v[ξ][k][d] ·
+ * u[ξ][d][column..column+8], v's rows `depth` long (ξ `xiStep` bytes apart), u [positions][depth][width].
+ */
+// @ts-ignore: decorator
+@inline
+function multiplyPositions(v: usize, xiStep: usize, u: usize, column: i32, depth: i32, width: i32, positions: i32, sums: usize): void {
+  for (let xi = 0; xi < positions; xi++) {
+    multiplyBlock(v + <usize>xi * xiStep, u + ((<usize>xi * depth * width + column) << 2), sums + (<usize>xi * BLOCK * 8 << 2), depth, width);
+  }
+}
+
+/**
+ * One register tile of 4 rows × 8 columns: sums[r][0..8] (+)= Σ_k a[r][k] · b[k][0..8] over `depth` k, a[r][k]
+ * at a + r·aRow + k·aStep, b[k] at b + k·bStep, sums' rows sumsRow bytes apart, from zero or (accumulate)
+ * from what sums holds.
+ */
+// @ts-ignore: decorator
+@inline
+function productTile(a: usize, aRow: usize, aStep: usize, b: usize, bStep: usize, depth: i32, sums: usize, sumsRow: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const row = <usize>channels << 2;
-  const uStep = <usize>outChannels << 2;
-  let pu = u;
-  for (let c: usize = 0; c < row; c += 4) {
-    const b0 = v128.load(pu);
-    const b1 = v128.load(pu, 16);
-    const a0 = v128.load32_splat(v + c);
-    const a1 = v128.load32_splat(v + row + c);
-    const a2 = v128.load32_splat(v + 2 * row + c);
-    const a3 = v128.load32_splat(v + 3 * row + c);
+  if (accumulate) {
+    c00 = v128.load(sums); c01 = v128.load(sums, 16);
+    c10 = v128.load(sums + sumsRow); c11 = v128.load(sums + sumsRow, 16);
+    c20 = v128.load(sums + 2 * sumsRow); c21 = v128.load(sums + 2 * sumsRow, 16);
+    c30 = v128.load(sums + 3 * sumsRow); c31 = v128.load(sums + 3 * sumsRow, 16);
+  }
+  let pa = a, pb = b;
+  for (let k = 0; k < depth; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    const a1 = v128.load32_splat(pa + aRow);
+    const a2 = v128.load32_splat(pa + 2 * aRow);
+    const a3 = v128.load32_splat(pa + 3 * aRow);
     c00 = madd(a0, b0, c00);
     c01 = madd(a0, b1, c01);
     c10 = madd(a1, b0, c10);
@@ -316,12 +347,20 @@ function multiplyBlock(v: usize, u: usize, sums: usize, channels: i32, outChanne
     c21 = madd(a2, b1, c21);
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
-    pu += uStep;
+    pa += aStep;
+    pb += bStep;
   }
   v128.store(sums, c00); v128.store(sums, c01, 16);
-  v128.store(sums, c10, 32); v128.store(sums, c11, 48);
-  v128.store(sums, c20, 64); v128.store(sums, c21, 80);
-  v128.store(sums, c30, 96); v128.store(sums, c31, 112);
+  v128.store(sums + sumsRow, c10); v128.store(sums + sumsRow, c11, 16);
+  v128.store(sums + 2 * sumsRow, c20); v128.store(sums + 2 * sumsRow, c21, 16);
+  v128.store(sums + 3 * sumsRow, c30); v128.store(sums + 3 * sumsRow, c31, 16);
+}
+
+/** sums[k][0..8] = Σ_c v[k][c] · u[c][0..8] for the block's 4 tiles k (v's rows `channels` long, u's `outChannels`). */
+// @ts-ignore: decorator
+@inline
+function multiplyBlock(v: usize, u: usize, sums: usize, channels: i32, outChannels: i32): void {
+  productTile(v, <usize>channels << 2, 4, u, <usize>outChannels << 2, channels, sums, 32, false);
 }
 
 /** Whether all 4 lanes are finite. */
@@ -509,8 +548,8 @@ const TILES_PER_PASS: i32 = 32;
 function filterScratchFloats(channels: i32, outChannels: i32): u64 {
   // the sums M (36 × c × o), a pass's transformed x (36 × (TILES_PER_PASS × c + 16)) and dy (36 ×
   // (TILES_PER_PASS × o + 16)), the input transform's column pass (36 × c), dy's (6 × 4 × 4), zeros for
-  // x's padding (c)
-  return <u64>36 * channels * outChannels + <u64>36 * (TILES_PER_PASS * (channels + outChannels) + 32) + <u64>37 * channels + 96;
+  // x's padding (c), the tile's corner (3, 4 reserved)
+  return <u64>36 * channels * outChannels + <u64>36 * (TILES_PER_PASS * (channels + outChannels) + 32) + <u64>37 * channels + 100;
 }
 
 /**
@@ -524,7 +563,7 @@ function filterScratchFloats(channels: i32, outChannels: i32): u64 {
  * tile count. The tiles' transforms are made TILES_PER_PASS at a time into scratch; the sums M [ξ][c][o]
  * accumulate in scratch and are transformed into dW once at the end. An entry of dW that comes out
  * non-finite is computed again by the direct sum (`directFilterPoint`), as conv2dWinograd does its
- * outputs. `scratch` holds 36·c·o + 1152·(c + o + 1) + 37·c + 96 floats of this call's own. Input channels a
+ * outputs. `scratch` holds 36·c·o + 1152·(c + o + 1) + 37·c + 100 floats of this call's own. Input channels a
  * multiple of 4, output channels of 8; BAD_GEOMETRY otherwise.
  */
 export function conv2dFilterGradWinograd(
@@ -555,14 +594,16 @@ export function conv2dFilterGradWinograd(
   const columns = dys + 36 * dyStep; // [36][c]
   const dyColumns = columns + (<usize>36 * channels << 2); // [6][4] vectors
   const zeros = dyColumns + 96 * 4; // [c]
+  const corner = zeros + (<usize>channels << 2); // the tile being transformed: image, row, column
   memory.fill(zeros, 0, <usize>channels << 2);
   memory.fill(sums, 0, <usize>positions * channels * outChannels << 2);
   const xImage = <usize>height * width * channels * 4;
   const dyImage = <usize>outHeight * outWidth * outChannels * 4;
-  let n = 0, p = 0, q = 0;
   for (let first = 0; first < tiles; first += TILES_PER_PASS) {
     const count = min(TILES_PER_PASS, tiles - first);
     for (let k = 0; k < count; k++) {
+      placeTile(first + k, <i32>perImage, tilesWide, tile, corner);
+      const n = load<i32>(corner), p = load<i32>(corner, 4), q = load<i32>(corner, 8);
       const xn = x + <usize>n * xImage;
       const dyn = dy + <usize>n * dyImage;
       const xAt = xs + (<usize>k * channels << 2);
@@ -573,12 +614,6 @@ export function conv2dFilterGradWinograd(
       } else {
         transformInput4(xn, zeros, columns, xAt, xStep, p - top, q - left, height, width, channels);
         transformGradient4(dyn, dyColumns, dyAt, dyStep, p, q, outHeight, outWidth, outChannels);
-      }
-      q += tile;
-      if (q >= outWidth) {
-        q = 0;
-        p += tile;
-        if (p >= outHeight) { p = 0; n++; }
       }
     }
     for (let xi = 0; xi < positions; xi++) {
@@ -607,39 +642,11 @@ export function conv2dFilterGradWinograd(
   return OK;
 }
 
-/** m[c..c+4][o..o+8] += Σ_k v[k][c..c+4] · z[k][o..o+8] over `count` tiles: one register tile. */
+/** m[c..c+4][o..o+8] += Σ_k v[k][c..c+4] · z[k][o..o+8] over `count` tiles (v's rows `channels` long, z's and m's `outChannels`). */
 // @ts-ignore: decorator
 @inline
 function accumulateBlock(v: usize, z: usize, m: usize, count: i32, channels: i32, outChannels: i32): void {
-  const row = <usize>outChannels << 2;
-  let c00 = v128.load(m), c01 = v128.load(m, 16);
-  let c10 = v128.load(m + row), c11 = v128.load(m + row, 16);
-  let c20 = v128.load(m + 2 * row), c21 = v128.load(m + 2 * row, 16);
-  let c30 = v128.load(m + 3 * row), c31 = v128.load(m + 3 * row, 16);
-  const vStep = <usize>channels << 2;
-  let pv = v, pz = z;
-  for (let k = 0; k < count; k++) {
-    const b0 = v128.load(pz);
-    const b1 = v128.load(pz, 16);
-    const a0 = v128.load32_splat(pv);
-    const a1 = v128.load32_splat(pv, 4);
-    const a2 = v128.load32_splat(pv, 8);
-    const a3 = v128.load32_splat(pv, 12);
-    c00 = madd(a0, b0, c00);
-    c01 = madd(a0, b1, c01);
-    c10 = madd(a1, b0, c10);
-    c11 = madd(a1, b1, c11);
-    c20 = madd(a2, b0, c20);
-    c21 = madd(a2, b1, c21);
-    c30 = madd(a3, b0, c30);
-    c31 = madd(a3, b1, c31);
-    pv += vStep;
-    pz += row;
-  }
-  v128.store(m, c00); v128.store(m, c01, 16);
-  v128.store(m + row, c10); v128.store(m + row, c11, 16);
-  v128.store(m + 2 * row, c20); v128.store(m + 2 * row, c21, 16);
-  v128.store(m + 3 * row, c30); v128.store(m + 3 * row, c31, 16);
+  productTile(v, 4, <usize>channels << 2, z, <usize>outChannels << 2, count, m, <usize>outChannels << 2, true);
 }
 
 /** dy[p + a, q + b]'s 4 channels at `at` + o, or zeros where (p + a, q + b) lies outside dy. */
@@ -798,8 +805,9 @@ function directFilterPoint(
 @inline
 function inputScratchFloats(channels: i32, outChannels: i32): u64 {
   // a block's transformed dy (36 × (BLOCK × o + 16)), its products for 8 channels (36 × BLOCK × 8), dy's
-  // column pass (6 × 4 × 4), the input-side transform's passes (2 × 36 × 4)
-  return <u64>36 * (BLOCK * outChannels + 16) + 36 * BLOCK * 8 + 96 + 288;
+  // column pass (6 × 4 × 4), the input-side transform's passes (2 × 36 × 4), the block's tiles' corners
+  // (3 × BLOCK)
+  return <u64>36 * (BLOCK * outChannels + 16) + 36 * BLOCK * 8 + 96 + 288 + 3 * BLOCK;
 }
 
 /**
@@ -813,7 +821,7 @@ function inputScratchFloats(channels: i32, outChannels: i32): u64 {
  * convolution's tiles (9 for an 11 × 11 dy at m = 4) where the padded convolution of conv2dWinograd
  * takes those of x (16 for 13 × 13). `u` is winogradFilter of the filter with its channel axes swapped
  * ([3, 3, o, c]: U[ξ][o][c]). Entries of dx that come out non-finite are computed again directly
- * (`directInputPoint`), as conv2dWinograd does its outputs. `scratch` holds 144·o + 2112 floats of this
+ * (`directInputPoint`), as conv2dWinograd does its outputs. `scratch` holds 144·o + 2124 floats of this
  * call's own. Input channels (c) a multiple of 8, output channels (o) of 4; BAD_GEOMETRY otherwise.
  */
 export function conv2dInputGradWinograd(
@@ -839,44 +847,33 @@ export function conv2dInputGradWinograd(
   const sums = transformed + 36 * zStep; // [positions][BLOCK][8]
   const dyColumns = sums + (<usize>36 * BLOCK * 8 << 2); // [6][4] vectors
   const passes = dyColumns + 96 * 4; // [2][36] vectors
+  const corners = passes + 72 * 16; // [BLOCK][image, row, column] of each tile's first output
   const xImage = <usize>height * width * channels * 4;
   const dyImage = <usize>outHeight * outWidth * outChannels * 4;
   memory.fill(dx, 0, <usize>batch * xImage);
-  let n = 0, p = 0, q = 0;
   for (let first = 0; first < tiles; first += BLOCK) {
     const count = min(BLOCK, tiles - first);
-    // the block's tiles' corners, to place their input tiles after the products
-    let n0 = n, p0 = p, q0 = q;
     for (let k = 0; k < BLOCK; k++) {
       const at = transformed + (<usize>k * outChannels << 2);
       if (k < count) {
-        const dyn = dy + <usize>n * dyImage;
+        const corner = corners + <usize>k * 12;
+        placeTile(first + k, <i32>perImage, tilesWide, tile, corner);
+        const dyn = dy + <usize>load<i32>(corner) * dyImage;
+        const p = load<i32>(corner, 4), q = load<i32>(corner, 8);
         if (tile == 2) transformGradient2(dyn, at, zStep, p, q, outHeight, outWidth, outChannels);
         else transformGradient4(dyn, dyColumns, at, zStep, p, q, outHeight, outWidth, outChannels);
-        q += tile;
-        if (q >= outWidth) {
-          q = 0;
-          p += tile;
-          if (p >= outHeight) { p = 0; n++; }
-        }
       } else {
-        for (let xi = 0; xi < positions; xi++) memory.fill(at + <usize>xi * zStep, 0, <usize>outChannels << 2);
+        clearTile(at, zStep, positions, outChannels);
       }
     }
     for (let c = 0; c < channels; c += 8) {
-      for (let xi = 0; xi < positions; xi++) {
-        multiplyBlock(transformed + <usize>xi * zStep, u + ((<usize>xi * channels * outChannels + c) << 2), sums + (<usize>xi * BLOCK * 8 << 2), outChannels, channels);
-      }
-      let tn = n0, tp = p0, tq = q0;
+      multiplyPositions(transformed, zStep, u, c, outChannels, channels, positions, sums);
       for (let k = 0; k < count; k++) {
+        const corner = corners + <usize>k * 12;
+        const dxn = dx + <usize>load<i32>(corner) * xImage;
+        const row = load<i32>(corner, 4) - top, col = load<i32>(corner, 8) - left;
         for (let h = 0; h < 8; h += 4) {
-          scatterInput(sums + (<usize>(k * 8 + h) << 2), passes, dx + <usize>tn * xImage + (<usize>(c + h) << 2), tp - top, tq - left, height, width, channels, tile);
-        }
-        tq += tile;
-        if (tq >= outWidth) {
-          tq = 0;
-          tp += tile;
-          if (tp >= outHeight) { tp = 0; tn++; }
+          scatterInput(sums + (<usize>(k * 8 + h) << 2), passes, dxn + (<usize>(c + h) << 2), row, col, height, width, channels, tile);
         }
       }
     }

@@ -192,7 +192,7 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       },
       {
         name: "conv2dInputGradWinograd",
-        buffers: [n * (h - 1) * (w - 1) * 16, 9 * 8 * 16, (tile + 2) ** 2 * 8 * 16, n * h * w * 8, 144 * 16 + 2112],
+        buffers: [n * (h - 1) * (w - 1) * 16, 9 * 8 * 16, (tile + 2) ** 2 * 8 * 16, n * h * w * 8, 144 * 16 + 2124],
         call: (k, [dy, filter, u, dx, scratch]) =>
           k.conv2dInputGradWinograd(
             dy.offset, filter.offset, u.offset, dx.offset, scratch.offset, tile, n, h, w, 8, h - 1, w - 1, 16, 1, 1,

@@ -268,7 +268,7 @@ function runInputWinograd(g: Geometry, dy: Float32Array, filter: Float32Array): 
       tf.tensor1d(filter),
       tf.zeros([(g.tile + 2) ** 2 * g.c * g.o]),
       tf.fill([g.n * g.h * g.w * g.c], 12345),
-      tf.fill([144 * g.o + 2112], Number.NaN),
+      tf.fill([144 * g.o + 2124], Number.NaN),
       swapped,
     ];
     const [dyb, f, u, dx, scratch, w] = tensors.map((t) => heapBuffer(backend, t));

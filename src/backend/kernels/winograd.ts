@@ -65,12 +65,12 @@ function scratchFloats(channels: number): number {
  * `filterScratchFloats`): the sums of its (m + 2)² products, a pass's transforms, zeros.
  */
 export function filterScratchFloats(channels: number, outChannels: number): number {
-  return 36 * channels * outChannels + 1152 * (channels + outChannels + 1) + 37 * channels + 96;
+  return 36 * channels * outChannels + 1152 * (channels + outChannels + 1) + 37 * channels + 100;
 }
 
 /** Scratch floats one call (or one part) of conv2dInputGradWinograd needs (assembly/winograd.ts `inputScratchFloats`). */
 function inputScratchFloats(outChannels: number): number {
-  return 144 * outChannels + 2112;
+  return 144 * outChannels + 2124;
 }
 
 /**
