@@ -149,7 +149,7 @@ export function conv2dWinograd(
   const columns = scratch; // [36][channels]
   const transformed = columns + (<usize>36 * channels << 2);
   const sums = transformed + 36 * xiStep; // [positions][BLOCK][8]
-  const rows = sums + (<usize>36 * BLOCK * 8 << 2); // [4][6] vectors
+  const rows = sums + (<usize>36 * BLOCK * 8 << 2); // the output transform's passes: [4][6] vectors, then [4][4]
   const corners = rows + 160 * 4; // [BLOCK][image, row, column] of each tile's first output
   // the tile whose outputs are being stored, in scratch too (a view, not an allocation)
   const out = changetype<Tile>(corners + <usize>BLOCK * 12);
