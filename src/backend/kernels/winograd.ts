@@ -1,12 +1,13 @@
 /**
- * The 3 × 3, stride-1 convolutions of conv2d.ts by Winograd's F(m × m, 3 × 3), m = 2 or 4
- * (assembly/winograd.ts): (m + 2)² multiplications per m² outputs, input channel and output channel where
- * the direct sum takes 9·m², for the additions of the transforms. It takes layers whose input channels are
- * a multiple of 4 and output channels of 8 (the kernel's vectors and register tile), when the cost model
- * below says it is faster than the direct kernel.
+ * The 3 × 3, stride-1 convolutions of a training step by Winograd's F(m × m, 3 × 3), m = 2 or 4
+ * (assembly/winograd.ts): the forward convolution (conv2d.ts), and its input and filter gradients by the
+ * same algorithm transposed (conv2d-backprop-input.ts, conv2d-backprop-filter.ts). (m + 2)²
+ * multiplications per m² outputs, input channel and output channel where the direct sum takes 9·m², for
+ * the additions of the transforms. It takes layers whose channels fit the kernels' vectors and register
+ * tiles (in fours and eights), when the cost model below says it is faster than the direct kernel.
  *
- * The filter is transformed once per call into U [(m + 2)², c, o]; on tfjs's threaded build the images
- * are split between the threads as for the direct kernel, each part with scratch of its own.
+ * A filter is transformed once per call into U [(m + 2)², c, o]; on tfjs's threaded build the images are
+ * split between the threads as for the direct kernels, each part with scratch of its own.
  */
 import type { TensorInfo } from "@tensorflow/tfjs-core";
 import type { ConvGeometry } from "./geometry";
