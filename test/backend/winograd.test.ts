@@ -176,10 +176,49 @@ for (const build of KERNEL_BUILDS) {
   });
 }
 
+/** One case of a gradient kernel: its geometry, cpu's answer, and the kernel's on wasm. */
+interface GradientCase {
+  g: Geometry;
+  expected(): Promise<Float32Array[]>;
+  actual(): Float32Array;
+}
+
+/**
+ * `cases` cases of a gradient kernel, drawn by `draw`, on one build: each within the tolerance of cpu, at
+ * least `nonFiniteAtLeast` non-finite expected values among them, and the heap intact after.
+ */
+async function checkGradientCases(build: KernelBuild, seed: number, cases: number, nonFiniteAtLeast: number, draw: (random: Rng, index: number) => GradientCase): Promise<void> {
+  await tf.setBackend("wasm");
+  useKernelBuild(build);
+  const canary = new HeapCanary();
+  const random = seeded(seed);
+  let nonFinite = 0;
+  try {
+    for (let index = 0; index < cases; index++) {
+      const c = draw(random, index);
+      const [expected] = await c.expected();
+      nonFinite += expected.filter((v) => !Number.isFinite(v)).length;
+      await tf.setBackend("wasm");
+      compare(c.actual(), expected, describeCase(index, c.g));
+    }
+    assert.ok(nonFinite >= nonFiniteAtLeast, `only ${nonFinite} non-finite gradients were drawn`);
+    assert.equal(await canary.check(), undefined, "the wasm heap after the cases");
+  } finally {
+    canary.dispose();
+    useKernelBuild(KERNEL_BUILDS[0]);
+  }
+}
+
+/** dy's [oh, ow] for a geometry's padded 3 × 3 convolution. */
+function outputSides(g: Geometry): [number, number] {
+  const [top, bottom, left, right] = g.pads;
+  return [g.h + top + bottom - 2, g.w + left + right - 2];
+}
+
 /** cpu's filter gradient of conv2d with explicit padding: Conv2DBackpropFilter(x, dy). */
 function filterReference(g: Geometry, x: Float32Array, dy: Float32Array): Promise<Float32Array[]> {
   const [top, bottom, left, right] = g.pads;
-  const [oh, ow] = [g.h + top + bottom - 2, g.w + left + right - 2];
+  const [oh, ow] = outputSides(g);
   return valuesOn("cpu", () => {
     const xt = tf.tensor4d(x, [g.n, g.h, g.w, g.c]);
     const dyt = tf.tensor4d(dy, [g.n, oh, ow, g.o]);
@@ -208,38 +247,22 @@ function runFilterWinograd(g: Geometry, x: Float32Array, dy: Float32Array): Floa
 }
 
 for (const build of KERNEL_BUILDS) {
-  test(`conv2dFilterGradWinograd (${build} build) equals cpu's filter gradient over 100 random geometries, a third with NaN, ±∞ and exact zeros`, async () => {
-    await tf.setBackend("wasm");
-    useKernelBuild(build as KernelBuild);
-    const canary = new HeapCanary();
-    const random = seeded(20261206);
-    let nonFinite = 0;
-    try {
-      for (let index = 0; index < 100; index++) {
-        const g = drawGeometry(random, index);
-        const [top, bottom, left, right] = g.pads;
-        const [oh, ow] = [g.h + top + bottom - 2, g.w + left + right - 2];
-        const x = normals(random, g.n * g.h * g.w * g.c);
-        const dy = normals(random, g.n * oh * ow * g.o);
-        if (index % 3 === 2) {
-          // a relu's gradient is exactly zero in places, and ∞ · 0 is NaN
-          for (let i = 0; i < dy.length; i++) if (random.int(3) === 0) dy[i] = 0;
-          const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-          for (let i = 0; i < x.length; i++) if (random.int(200) === 0) x[i] = special[random.int(3)];
-          if (random.int(2) === 0) dy[random.int(dy.length)] = special[random.int(3)];
-        }
-        const [expected] = await filterReference(g, x, dy);
-        nonFinite += expected.filter((v) => !Number.isFinite(v)).length;
-        await tf.setBackend("wasm");
-        compare(runFilterWinograd(g, x, dy), expected, describeCase(index, g));
+  test(`conv2dFilterGradWinograd (${build} build) equals cpu's filter gradient over 100 random geometries, a third with NaN, ±∞ and exact zeros`, () =>
+    checkGradientCases(build, 20261206, 100, 200, (random, index) => {
+      const g = drawGeometry(random, index);
+      const [oh, ow] = outputSides(g);
+      const x = normals(random, g.n * g.h * g.w * g.c);
+      const dy = normals(random, g.n * oh * ow * g.o);
+      if (index % 3 === 2) {
+        // a relu's gradient is exactly zero in places, and ∞ · 0 is NaN
+        for (let i = 0; i < dy.length; i++) if (random.int(3) === 0) dy[i] = 0;
+        const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+        for (let i = 0; i < x.length; i++) if (random.int(200) === 0) x[i] = special[random.int(3)];
+        if (random.int(2) === 0) dy[random.int(dy.length)] = special[random.int(3)];
       }
-      assert.ok(nonFinite > 200, `only ${nonFinite} non-finite gradients were drawn`);
-      assert.equal(await canary.check(), undefined, "the wasm heap after the cases");
-    } finally {
-      canary.dispose();
-      useKernelBuild(KERNEL_BUILDS[0]);
-    }
-  });
+      return { g, expected: () => filterReference(g, x, dy), actual: () => runFilterWinograd(g, x, dy) };
+    }),
+  );
 }
 
 /** cpu's input gradient of conv2d with explicit padding: Conv2DBackpropInput(dy, filter). */
@@ -283,38 +306,22 @@ function runInputWinograd(g: Geometry, dy: Float32Array, filter: Float32Array): 
 }
 
 for (const build of KERNEL_BUILDS) {
-  test(`conv2dInputGradWinograd (${build} build) equals cpu's input gradient over 100 random geometries, a third with NaN and ±∞`, async () => {
-    await tf.setBackend("wasm");
-    useKernelBuild(build as KernelBuild);
-    const canary = new HeapCanary();
-    const random = seeded(20261207);
-    let nonFinite = 0;
-    try {
-      for (let index = 0; index < 100; index++) {
-        // its register tile runs over the input channels: those in eights, the output channels in fours
-        const drawn = drawGeometry(random, index);
-        const g = { ...drawn, c: 2 * drawn.c, o: drawn.o / 2 };
-        const [top, bottom, left, right] = g.pads;
-        const [oh, ow] = [g.h + top + bottom - 2, g.w + left + right - 2];
-        const dy = normals(random, g.n * oh * ow * g.o);
-        const filter = normals(random, 9 * g.c * g.o);
-        if (index % 3 === 2) {
-          const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-          for (let i = 0; i < dy.length; i++) if (random.int(100) === 0) dy[i] = special[random.int(3)];
-          if (random.int(2) === 0) filter[random.int(filter.length)] = special[random.int(3)];
-        }
-        const [expected] = await inputReference(g, dy, filter);
-        nonFinite += expected.filter((v) => !Number.isFinite(v)).length;
-        await tf.setBackend("wasm");
-        compare(runInputWinograd(g, dy, filter), expected, describeCase(index, g));
+  test(`conv2dInputGradWinograd (${build} build) equals cpu's input gradient over 100 random geometries, a third with NaN and ±∞`, () =>
+    checkGradientCases(build, 20261207, 100, 200, (random, index) => {
+      // its register tile runs over the input channels: those in eights, the output channels in fours
+      const drawn = drawGeometry(random, index);
+      const g = { ...drawn, c: 2 * drawn.c, o: drawn.o / 2 };
+      const [oh, ow] = outputSides(g);
+      const dy = normals(random, g.n * oh * ow * g.o);
+      const filter = normals(random, 9 * g.c * g.o);
+      if (index % 3 === 2) {
+        const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+        for (let i = 0; i < dy.length; i++) if (random.int(100) === 0) dy[i] = special[random.int(3)];
+        if (random.int(2) === 0) filter[random.int(filter.length)] = special[random.int(3)];
       }
-      assert.ok(nonFinite > 200, `only ${nonFinite} non-finite gradients were drawn`);
-      assert.equal(await canary.check(), undefined, "the wasm heap after the cases");
-    } finally {
-      canary.dispose();
-      useKernelBuild(KERNEL_BUILDS[0]);
-    }
-  });
+      return { g, expected: () => inputReference(g, dy, filter), actual: () => runInputWinograd(g, dy, filter) };
+    }),
+  );
 }
 
 test("the cost model takes Winograd for the reference CNN's second layer and its input gradient, and not where it does not pay", () => {
