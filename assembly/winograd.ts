@@ -62,22 +62,45 @@ export function winogradFilter(filter: usize, u: usize, tile: i32, channels: i32
   if (!fits(filter, bytes4(<u64>9 * channels * outChannels), filterBytes)) return 1;
   if (!fits(u, bytes4(<u64>points * points * channels * outChannels), uBytes)) return 2;
   const tap = <usize>channels * outChannels * 4; // from one (i, j) of g, or one ξ of u, to the next
+  // Row by row of u, one cache line (16 output channels) at a time: each of u's lines is written whole
+  // before the next. The (m + 2)² rows of u are `tap` bytes apart, often a multiple of 4 KiB, so they
+  // share a few L1 sets: visited a vector at a time, each line was evicted before its next vector came.
   for (let c = 0; c < channels; c++) {
-    for (let o = 0; o < outChannels; o += 4) {
-      const at = (<usize>c * outChannels + o) << 2;
-      // G g: `points` rows of three, stored in u's rows, columns 0–2 for now
-      for (let j = 0; j < 3; j++) {
-        const g = filter + at + <usize>j * tap;
-        expandThree(v128.load(g), v128.load(g + 3 * tap), v128.load(g + 6 * tap), u + at + <usize>j * tap, <usize>points * tap, tile);
-      }
-      // (G g) Gᵀ: each row's three values into `points`, in place (expandThree reads all three first)
+    for (let o = 0; o < outChannels; o += 16) {
+      const vectors = min(4, (outChannels - o) >> 2);
       for (let r = 0; r < points; r++) {
-        const row = u + at + <usize>(points * r) * tap;
-        expandThree(v128.load(row), v128.load(row + tap), v128.load(row + 2 * tap), row, tap, tile);
+        for (let k = 0; k < vectors; k++) {
+          const at = (<usize>c * outChannels + o + 4 * k) << 2;
+          const g = filter + at;
+          // row r of G g, its three columns; then (G g)[r] Gᵀ into the row's (m + 2) points
+          const a0 = expandedRow(r, v128.load(g), v128.load(g + 3 * tap), v128.load(g + 6 * tap), tile);
+          const a1 = expandedRow(r, v128.load(g + tap), v128.load(g + 4 * tap), v128.load(g + 7 * tap), tile);
+          const a2 = expandedRow(r, v128.load(g + 2 * tap), v128.load(g + 5 * tap), v128.load(g + 8 * tap), tile);
+          expandThree(a0, a1, a2, u + at + <usize>(points * r) * tap, tap, tile);
+        }
       }
     }
   }
   return OK;
+}
+
+/** Row r of G·[g0, g1, g2] for 4 lanes: the value expandThree stores r steps from its start, by the same operations. */
+// @ts-ignore: decorator
+@inline
+function expandedRow(r: i32, g0: v128, g1: v128, g2: v128, tile: i32): v128 {
+  if (tile == 2) {
+    if (r == 0) return g0;
+    if (r == 1) return f32x4.mul(f32x4.add(f32x4.add(g0, g1), g2), f32x4.splat(0.5));
+    if (r == 2) return f32x4.mul(f32x4.add(f32x4.sub(g0, g1), g2), f32x4.splat(0.5));
+    return g2;
+  }
+  if (r == 0) return f32x4.mul(g0, f32x4.splat(0.25));
+  if (r == 1) return f32x4.mul(f32x4.add(f32x4.add(g0, g2), g1), f32x4.splat(-1.0 / 6));
+  if (r == 2) return f32x4.mul(f32x4.sub(f32x4.add(g0, g2), g1), f32x4.splat(-1.0 / 6));
+  if (r == 5) return g2;
+  const far = f32x4.add(f32x4.mul(g0, f32x4.splat(1.0 / 24)), f32x4.mul(g2, f32x4.splat(1.0 / 6)));
+  const near = f32x4.mul(g1, f32x4.splat(1.0 / 12));
+  return r == 3 ? f32x4.add(far, near) : f32x4.sub(far, near);
 }
 
 /** G·[g0, g1, g2] for 4 lanes, stored `step` bytes apart from `out`. */
