@@ -188,88 +188,6 @@ export function avgPool(
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * dx for a 2×2, stride-2, unpadded max pool: each window's gradient goes to its first maximum in
- * row-major window order (strictly greater wins; −∞ and NaN never win), as tfjs's cpu backend does.
- * Windows do not overlap, so every position gets at most one window's gradient; uncovered trailing
- * rows/columns (odd sizes) get zero.
- */
-export function maxPoolGrad2x2(
-  x: usize, dy: usize, dx: usize, batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
-  xBytes: usize, dyBytes: usize, dxBytes: usize,
-): i32 {
-  if (batch < 0 || channels < 0 || outHeight < 0 || outWidth < 0 || 2 * <i64>outHeight > <i64>height || 2 * <i64>outWidth > <i64>width) return BAD_GEOMETRY;
-  const image = bytes4(<u64>batch * height * width * channels);
-  if (!fits(x, image, xBytes)) return 1;
-  if (!fits(dy, bytes4(<u64>batch * outHeight * outWidth * channels), dyBytes)) return 2;
-  if (!fits(dx, image, dxBytes)) return 3;
-  // every position of an even-sized image belongs to exactly one window and is written below
-  if (height != 2 * outHeight || width != 2 * outWidth) memory.fill(dx, 0, <usize>batch * height * width * channels * 4);
-  const rowStride = <usize>width * channels * 4;
-  const colStride = <usize>channels * 4;
-  const vectorChannels = channels & ~3;
-  const minusInf = f32x4.splat(-Infinity);
-  let g = dy;
-  for (let n = 0; n < batch; n++) {
-    const image = <usize>n * height * rowStride;
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const p0 = image + <usize>(2 * oh) * rowStride + <usize>(2 * ow) * colStride;
-        let c = 0;
-        for (; c < vectorChannels; c += 4) {
-          const o = <usize>c * 4;
-          const v0 = v128.load(x + p0 + o);
-          const v1 = v128.load(x + p0 + colStride + o);
-          const v2 = v128.load(x + p0 + rowStride + o);
-          const v3 = v128.load(x + p0 + rowStride + colStride + o);
-          const m0 = f32x4.gt(v0, minusInf);
-          let best = v128.bitselect(v0, minusInf, m0);
-          const m1 = f32x4.gt(v1, best);
-          best = v128.bitselect(v1, best, m1);
-          const m2 = f32x4.gt(v2, best);
-          best = v128.bitselect(v2, best, m2);
-          const m3 = f32x4.gt(v3, best);
-          // the last position that won a comparison is the first maximum
-          const w3 = m3;
-          const w2 = v128.andnot(m2, m3);
-          const w1 = v128.andnot(v128.andnot(m1, m2), m3);
-          const w0 = v128.andnot(v128.andnot(v128.andnot(m0, m1), m2), m3);
-          const grad = v128.load(g + o);
-          v128.store(dx + p0 + o, v128.and(grad, w0));
-          v128.store(dx + p0 + colStride + o, v128.and(grad, w1));
-          v128.store(dx + p0 + rowStride + o, v128.and(grad, w2));
-          v128.store(dx + p0 + rowStride + colStride + o, v128.and(grad, w3));
-        }
-        for (; c < channels; c++) {
-          const o = <usize>c * 4;
-          const at0 = p0 + o;
-          const at1 = at0 + colStride;
-          const at2 = at0 + rowStride;
-          const at3 = at2 + colStride;
-          let at: isize = -1;
-          let best: f32 = -Infinity;
-          let v = load<f32>(x + at0);
-          if (v > best) { best = v; at = <isize>at0; }
-          v = load<f32>(x + at1);
-          if (v > best) { best = v; at = <isize>at1; }
-          v = load<f32>(x + at2);
-          if (v > best) { best = v; at = <isize>at2; }
-          v = load<f32>(x + at3);
-          if (v > best) at = <isize>at3;
-          // every position of the window is written (dx is not cleared first when the windows tile it)
-          const grad = load<f32>(g + o);
-          store<f32>(dx + at0, at == <isize>at0 ? grad : 0);
-          store<f32>(dx + at1, at == <isize>at1 ? grad : 0);
-          store<f32>(dx + at2, at == <isize>at2 ? grad : 0);
-          store<f32>(dx + at3, at == <isize>at3 ? grad : 0);
-        }
-        g += colStride;
-      }
-    }
-  }
-  return OK;
-}
-
-/**
  * dx for any max pool (windows may overlap, padding is −∞): each window's gradient is added at its first
  * maximum, as in maxPoolGrad2x2.
  */
@@ -1555,3 +1473,4 @@ export function maxMin(a: usize, b: usize, out: usize, n: i32, aStep: i32, bStep
 export * from "./step";
 export * from "./losses";
 export * from "./winograd";
+export * from "./max-pool-grad";

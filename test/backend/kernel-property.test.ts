@@ -42,6 +42,11 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       call: (k, [x, dy, dx]) => k.maxPoolGrad2x2(x.offset, dy.offset, dx.offset, n, h, w, c, oh, ow, x.bytes, dy.bytes, dx.bytes),
     },
     {
+      name: "maxPoolGrad2x2Relu",
+      buffers: [n * h * w * c, n * oh * ow * c, n * h * w * c, c],
+      call: (k, [x, dy, dz, db]) => k.maxPoolGrad2x2Relu(x.offset, dy.offset, dz.offset, db.offset, n, h, w, c, oh, ow, x.bytes, dy.bytes, dz.bytes, db.bytes),
+    },
+    {
       name: "maxPoolGrad",
       buffers: [n * h * w * c, n * oh * ow * c, n * h * w * c],
       call: (k, [x, dy, dx]) => k.maxPoolGrad(x.offset, dy.offset, dx.offset, n, h, w, c, oh, ow, 2, 2, 3, 3, 1, 1, x.bytes, dy.bytes, dx.bytes),

@@ -31,6 +31,7 @@ import { softmaxGradConfig, softmaxGradientConfig } from "./softmax-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 import { installTapeFusion } from "./tape-fusion";
 import { matrixTransposeConfig } from "./transpose";
+import { maxPoolGradientConfig, maxPoolGradReluConfig } from "./pool-relu-grad";
 
 /** Kernels tfjs-backend-wasm 4.22 does not have. */
 export const missingWasmKernels: readonly KernelConfig[] = [
@@ -52,6 +53,7 @@ export const simdWasmKernels: readonly KernelConfig[] = [
   adamStepConfig,
   reluGradConfig,
   reluGradColumnSumsConfig,
+  maxPoolGradReluConfig,
   softmaxGradConfig,
   ...lossKernelConfigs,
 ];
@@ -128,6 +130,8 @@ export function registerWasmTrainingKernels(): void {
   if (simdKernelsAvailable()) {
     tf.registerGradient(reluGradientConfig);
     tf.registerGradient(softmaxGradientConfig);
+    const maxPoolGradient = tf.getGradient("MaxPool");
+    if (maxPoolGradient) tf.registerGradient(maxPoolGradientConfig(maxPoolGradient));
     provideInPlaceArithmetic("wasm", wasmInPlaceArithmetic);
     installTapeFusion();
   }

@@ -42,6 +42,10 @@ export interface SimdKernels {
     x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
     xBytes: number, dyBytes: number, dxBytes: number,
   ): number;
+  maxPoolGrad2x2Relu(
+    x: number, dy: number, dz: number, db: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    xBytes: number, dyBytes: number, dzBytes: number, dbBytes: number,
+  ): number;
   maxPoolGrad(
     x: number, dy: number, dx: number,
     batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,

@@ -17,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { GradConfig, NamedAttrMap } from "@tensorflow/tfjs-core";
+import { markReluOutput, maskedBiasSums } from "./pool-relu-grad";
 import { RELU_GRAD_COLUMN_SUMS_KERNEL } from "./relu-grad";
 import { simdKernelsAvailable } from "./simd";
 
@@ -90,7 +91,9 @@ function runFusedConv2D(args: FusedConv2DArgs): tf.Tensor4D {
   const { x, filter, bias } = args as { x: tf.Tensor4D; filter: tf.Tensor4D; bias?: tf.Tensor1D | null };
   const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
   const attrs = { strides: args.strides, pad: args.pad, dataFormat: "NHWC", dilations: args.dilations ?? [1, 1], activation: args.activation ?? "linear" };
-  return tf.engine().runKernel("FusedConv2D", inputs, attrs as unknown as NamedAttrMap) as tf.Tensor4D;
+  const y = tf.engine().runKernel("FusedConv2D", inputs, attrs as unknown as NamedAttrMap) as tf.Tensor4D;
+  if (attrs.activation === "relu") markReluOutput(y); // a max pool's gradient may then come masked by it (pool-relu-grad.ts)
+  return y;
 }
 
 /**
@@ -121,6 +124,8 @@ function activationGradients(kernelName: string, dy: tf.Tensor, y: tf.Tensor, ac
   const columnSums = (dz: tf.Tensor) => () => tf.reshape(tf.sum(dz, [...Array(dz.rank - 1).keys()]), [dz.shape[dz.rank - 1]]);
   if (activation === "linear") return { dz: dy, bias: columnSums(dy) };
   if (activation !== "relu") throw new Error(`stepwise: no gradient for ${kernelName} with the activation ${String(activation)} (linear and relu have one)`);
+  const sums = maskedBiasSums(dy, y); // dy came through a max pool's gradient, masked by y already
+  if (sums) return { dz: dy, bias: () => tf.tensor1d(sums) };
   if (dy.dtype === "float32" && y.dtype === "float32" && tf.getKernel(RELU_GRAD_COLUMN_SUMS_KERNEL, tf.getBackend())) {
     const [dz, sums] = tf.engine().runKernel(RELU_GRAD_COLUMN_SUMS_KERNEL, { dy, x: y }) as tf.Tensor[];
     return { dz, bias: () => sums };
