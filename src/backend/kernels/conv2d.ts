@@ -4,11 +4,14 @@
  * it to pay, the Winograd convolution (winograd.ts), which needs 2.25 to 4 × fewer multiplications.
  *
  * XNNPACK, behind the wasm backend's own Conv2D, first packs the filter into its own layout and caches that
- * packed operator per filter tensor. At inference the filter is the same tensor call after call and the
- * packing is paid once; in training the weights are a new tensor after every update, and so is the flipped
- * filter that Conv2DBackpropInput convolves with, so every call packs (the same reason wasm-matmul.ts
- * multiplies new weights itself). A filter seen before, in a later call, goes to XNNPACK, whose packing
- * the backend then keeps.
+ * packed operator per filter tensor. In training the weights are a new tensor after every update, and so is
+ * the flipped filter that Conv2DBackpropInput convolves with, so every call would pack (the same reason
+ * wasm-matmul.ts multiplies new weights itself). Even with its packing cached, XNNPACK's convolution was
+ * slower than these kernels wherever the work is more than a few microseconds' worth: 1.3–3.4× for the
+ * reference CNN's layers at 16 and 64 images (an accumulation window's later micro-batches had gone there,
+ * and so had every evaluation batch), over 30 layer shapes in turns in one process. Only a convolution of
+ * fewer than XNNPACK_CACHED_BELOW multiply-adds with a filter seen before goes to XNNPACK: there its cached
+ * operator's short fixed cost wins (7 of 8 such shapes timed, by 4–14 %).
  *
  * This wraps the backend's Conv2D beneath explicit-padding.ts, so it receives explicit paddings that tfjs
  * has already checked; NCHW and non-float32 inputs go to the original. On tfjs's threaded build the
@@ -33,11 +36,15 @@ interface Conv2DAttrs {
 /** Filters already convolved with once (their packing is cached by the backend from the second use). */
 const seenFilters = new WeakSet<object>();
 
-/** Whether this call's filter is new (and remembers it, so that its next call goes to XNNPACK). */
-function isNewFilter(filter: TensorInfo): boolean {
-  if (seenFilters.has(filter.dataId)) return false;
+/** Below this many multiply-adds, a convolution with a filter seen before runs faster on XNNPACK's cached operator. */
+export const XNNPACK_CACHED_BELOW = 2 ** 17;
+
+/** Whether XNNPACK should take this call (see the header); remembers the filter for its next call. */
+function prefersXnnpack(filter: TensorInfo, info: tf.backend_util.Conv2DInfo): boolean {
+  const seen = seenFilters.has(filter.dataId);
   seenFilters.add(filter.dataId);
-  return true;
+  const { batchSize, outHeight, outWidth, outChannels, filterHeight, filterWidth, inChannels } = info;
+  return seen && batchSize * outHeight * outWidth * outChannels * filterHeight * filterWidth * inChannels < XNNPACK_CACHED_BELOW;
 }
 
 export function directConv2DConfig(original: KernelConfig): KernelConfig {
@@ -69,7 +76,7 @@ function directConfig(original: KernelConfig, kernelName: "Conv2D" | "FusedConv2
       (activation === "linear" || activation === "relu") &&
       preluActivationWeights === undefined &&
       (bias === undefined || (bias.dtype === "float32" && tf.util.sizeFromShape(bias.shape) === outChannels && bias.shape[bias.shape.length - 1] === outChannels));
-    if (!kernels || !channelsLast || !epilogueFits || x.dtype !== "float32" || filter.dtype !== "float32" || !isNewFilter(filter)) return original.kernelFunc(args);
+    if (!kernels || !channelsLast || !epilogueFits || x.dtype !== "float32" || filter.dtype !== "float32") return original.kernelFunc(args);
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filter.shape as [number, number, number, number],
@@ -78,6 +85,7 @@ function directConfig(original: KernelConfig, kernelName: "Conv2D" | "FusedConv2
       attrs.pad,
       attrs.dimRoundingMode,
     );
+    if (prefersXnnpack(filter, info)) return original.kernelFunc(args);
     const g = convGeometry(info);
     const epilogue = epilogueOf(bias !== undefined, activation);
     return composed(args.backend, (scope) => {
