@@ -1,17 +1,17 @@
 /**
- * Conv2D on wasm with a filter that is new: stepwise's direct SIMD convolution (assembly/index.ts
- * `conv2d`), which reads the filter in place, or, for a 3 × 3 window at stride 1 with channels enough for
- * it to pay, the Winograd convolution (winograd.ts), which needs 2.25 to 4 × fewer multiplications.
+ * Conv2D on wasm: stepwise's direct SIMD convolution (assembly/index.ts `conv2d`), which reads the filter in
+ * place, or, for a 3 × 3 window at stride 1 with channels enough for it to pay, the Winograd convolution
+ * (winograd.ts), which needs 2.25 to 4 × fewer multiplications.
  *
  * XNNPACK, behind the wasm backend's own Conv2D, first packs the filter into its own layout and caches that
  * packed operator per filter tensor. In training the weights are a new tensor after every update, and so is
  * the flipped filter that Conv2DBackpropInput convolves with, so every call would pack (the same reason
  * wasm-matmul.ts multiplies new weights itself). Even with its packing cached, XNNPACK's convolution was
- * slower than these kernels wherever the work is more than a few microseconds' worth: 1.3–3.4× for the
+ * slower than these kernels wherever the work is more than a few microseconds' worth: 1.3–2.4× for the
  * reference CNN's layers at 16 and 64 images (an accumulation window's later micro-batches had gone there,
- * and so had every evaluation batch), over 30 layer shapes in turns in one process. Only a convolution of
- * fewer than XNNPACK_CACHED_BELOW multiply-adds with a filter seen before goes to XNNPACK: there its cached
- * operator's short fixed cost wins (7 of 8 such shapes timed, by 4–14 %).
+ * and so had every evaluation batch), up to 3.4× over 30 layer shapes, timed in turns in one process. Only
+ * a convolution of fewer than XNNPACK_CACHED_BELOW multiply-adds with a filter seen before goes to XNNPACK:
+ * there its cached operator's short fixed cost wins (7 of 8 such shapes timed, by 4–14 %).
  *
  * This wraps the backend's Conv2D beneath explicit-padding.ts, so it receives explicit paddings that tfjs
  * has already checked; NCHW and non-float32 inputs go to the original. On tfjs's threaded build the
