@@ -9,23 +9,25 @@
  *    own Transpose took 0.10 ms for the CNN's [64, 800], twice the product xᵀ·dy that followed).
  * 2. A new right operand. XNNPACK packs the right operand B into its own layout when it first sees it, and
  *    the backend caches that packing per tensor. In training the weights are a new tensor after every
- *    update, so the forward product x·W packs all of W each step (784×256: ~0.6 ms, longer than the
- *    product itself), and the weight gradient xᵀ·dy has a new B, the upstream gradient, every time. A
- *    single product runs on stepwise's SIMD kernel instead (assembly/index.ts `matMul`), which reads B in
- *    place, for the first SIMD_PRODUCTS_PER_OPERAND products with that B; later ones (the same weights at
- *    inference, or over a long accumulation window) take XNNPACK's path, whose packing the backend then
- *    caches. Packing W once costs about as much as the cached product saves over the SIMD one in 8
- *    products of 16 rows (784×256: 0.55 ms against 0.06 ms a product), so a window of 4 micro-batches
- *    never packs: packing on each window's second micro-batch cost it 0.4 ms net. With a B used once, the
- *    SIMD kernel was as fast as XNNPACK or faster for every shape timed, small B included: the MLP's weight
- *    gradient [784×16]·[16×256] took 0.13 ms against 0.23, [784×64]·[64×256] 0.54 against 0.77,
- *    [4096×512]·[512×16] 1.39 against 1.99, [800×64]·[64×10] 0.055 against 0.054.
- * 3. _FusedMatMul (a Dense layer's product with its bias and activation) with a linear or relu activation
- *    is the product above (the SIMD kernel for a new B, XNNPACK's BatchMatMul otherwise), then one in-place
- *    pass over it that adds the bias and clamps as Add and Relu do (assembly/index.ts `biasActivation`), so
- *    it has the bits of the three kernels run one after another and takes operands of any rank from 2 (the
- *    backend's own takes rank 3 only). XNNPACK's fused kernel packed the CNN's 800×10 weights at every step
- *    (0.12 ms, against ~0.03 for the product). Other activations go to XNNPACK's fused kernel.
+ *    update, so the forward product x·W packs all of W each step (784×256: ~0.6 ms, longer than the product
+ *    itself), and the weight gradient xᵀ·dy has a new B, the upstream gradient, every time. A single product
+ *    runs on stepwise's SIMD kernel instead (assembly/index.ts `matMul`), which reads B in place, for the
+ *    first SIMD_PRODUCTS_PER_OPERAND products with that B. Later ones (the same weights at inference, or
+ *    over a long accumulation window) take XNNPACK's path, whose packing the backend then caches, only for
+ *    products of fewer than XNNPACK_CACHED_ROWS_BELOW rows: from 12 rows on, the SIMD kernel was as fast as
+ *    XNNPACK's cached product or faster (1.01–1.26× over 784×256, 512×512, 256×10 and 64×64 weights at 12,
+ *    16 and 32 rows, 1.12–1.23× at 64 to 256 rows); the two were even at 8 rows (0.89–1.09×), and below
+ *    that, with a large B, XNNPACK's was up to 2.3× faster (784×256 and 512×512 at 1–4 rows; timed in turns
+ *    in one process, 2026-12-03). With a B used once, the SIMD kernel was as fast as XNNPACK or faster for
+ *    every shape timed, small B included: the MLP's weight gradient [784×16]·[16×256] took 0.13 ms against
+ *    0.23, [784×64]·[64×256] 0.54 against 0.77, [4096×512]·[512×16] 1.39 against 1.99, [800×64]·[64×10]
+ *    0.055 against 0.054.
+ * 3. _FusedMatMul (a Dense layer's product with its bias and activation) with a linear or relu activation is
+ *    the product above (the SIMD kernel or XNNPACK's BatchMatMul, as above), then one in-place pass over it
+ *    that adds the bias and clamps as Add and Relu do (assembly/index.ts `biasActivation`), so it has the
+ *    bits of the three kernels run one after another and takes operands of any rank from 2 (the backend's
+ *    own takes rank 3 only). XNNPACK's fused kernel packed the CNN's 800×10 weights at every step (0.12 ms,
+ *    against ~0.03 for the product). Other activations go to XNNPACK's fused kernel.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
@@ -42,9 +44,11 @@ type KernelArgs = Parameters<KernelFunc>[0];
 
 let installed = false;
 
-/** Products each right operand has been in, by data id: only its first SIMD_PRODUCTS_PER_OPERAND may take the SIMD kernel. */
+/** Products each right operand has been in, by data id: after its first SIMD_PRODUCTS_PER_OPERAND, short products go to XNNPACK. */
 const simdProducts = new WeakMap<object, number>();
 const SIMD_PRODUCTS_PER_OPERAND = 8;
+/** A right operand used more than SIMD_PRODUCTS_PER_OPERAND times goes to XNNPACK's cached product below this many rows of C. */
+export const XNNPACK_CACHED_ROWS_BELOW = 12;
 
 /** The wasm backend's own BatchMatMul (XNNPACK), for products the SIMD kernel does not take. */
 let originalBatchMatMul: KernelFunc | undefined;
@@ -87,7 +91,7 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
     const epilogue = kernelName === "BatchMatMul" ? 0 : fusedEpilogue(inputs, args.attrs as unknown as FusedAttrs);
     if (kernels && epilogue !== undefined) {
       let product: TensorInfo;
-      if (takesSimdProduct(inputs.a, inputs.b)) {
+      if (takesSimdProduct(inputs.a, inputs.b, attrs.transposeA)) {
         product = multiplyInPlace(kernels, wasm, inputs.a, inputs.b, attrs.transposeA); // reads a transposed A in place
       } else {
         // XNNPACK's product, whose packing of B the backend caches (a _FusedMatMul's too: its own fused kernel
@@ -139,12 +143,14 @@ function applyEpilogue(kernels: SimdKernels, backend: WasmBackendLike, product: 
 
 /**
  * Whether A·B goes to the SIMD kernel: B has been in fewer than SIMD_PRODUCTS_PER_OPERAND products before
- * this one (counted here), is float32 like A, and it is one product (batch 1).
+ * this one (counted here) or C has XNNPACK_CACHED_ROWS_BELOW rows or more, B is float32 like A, and it is
+ * one product (batch 1).
  */
-function takesSimdProduct(a: TensorInfo, b: TensorInfo): boolean {
+function takesSimdProduct(a: TensorInfo, b: TensorInfo, transposeA: boolean): boolean {
   const products = simdProducts.get(b.dataId) ?? 0;
-  if (products >= SIMD_PRODUCTS_PER_OPERAND) return false;
-  simdProducts.set(b.dataId, products + 1);
+  const rows = a.shape[a.shape.length - (transposeA ? 1 : 2)];
+  if (products >= SIMD_PRODUCTS_PER_OPERAND && rows < XNNPACK_CACHED_ROWS_BELOW) return false;
+  if (products < SIMD_PRODUCTS_PER_OPERAND) simdProducts.set(b.dataId, products + 1);
   const batch = tf.util.sizeFromShape(a.shape.slice(0, -2)) * tf.util.sizeFromShape(b.shape.slice(0, -2));
   return batch === 1 && a.dtype === "float32" && b.dtype === "float32";
 }

@@ -6,6 +6,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { adam, amsgrad } from "../../src/optim";
+import { XNNPACK_CACHED_ROWS_BELOW } from "../../src/backend/wasm-matmul";
 import { assertAllClose, normals, onCpuAndWasm, seeded, setUpWasm } from "./helpers";
 
 before(setUpWasm);
@@ -109,7 +110,8 @@ describe("matMul on wasm matches cpu", () => {
   test("every transpose combination, a new large right operand (stepwise's SIMD product), its reuse, batches and fused bias", async () => {
     const random = seeded(14);
     const cases: Array<{ a: number[]; b: number[]; ta?: boolean; tb?: boolean }> = [
-      { a: [16, 784], b: [784, 256] }, // B ≥ 4·A: the SIMD product for its first 8 uses, XNNPACK from the 9th
+      { a: [16, 784], b: [784, 256] }, // 16 rows: the SIMD product for every use (a B used again below)
+      { a: [4, 784], b: [784, 256] }, // 4 rows: the SIMD product for the first 8 uses, XNNPACK's from the 9th
       { a: [3, 50], b: [50, 13] }, // row and column tails of its register tiles
       { a: [6, 40], b: [40, 70] },
       { a: [64, 30], b: [30, 9] },
@@ -125,7 +127,7 @@ describe("matMul on wasm matches cpu", () => {
       const results = await onCpuAndWasm(() => {
         const b = tf.tensor(bv, c.b);
         const a = tf.tensor(av, c.a);
-        // the same B 9 times: the first 8 products may take the SIMD kernel, the 9th XNNPACK
+        // the same B 9 times: the first 8 products take the SIMD kernel, the 9th XNNPACK's if it has fewer than 12 rows
         return Array.from({ length: 9 }, (_, use) => tf.matMul(a.mul(use + 1), b, c.ta, c.tb));
       });
       assertAllClose(results, 1e-5, `matMul ${c.a}${c.ta ? "ᵀ" : ""} · ${c.b}${c.tb ? "ᵀ" : ""}`);
@@ -136,6 +138,30 @@ describe("matMul on wasm matches cpu", () => {
       tf.fused.matMul({ a: tf.tensor(a, [16, 784]), b: tf.tensor(b, [784, 256]), bias: tf.tensor(bias), activation: "relu" }),
     );
     assertAllClose(fused, 1e-5, "fused matMul with bias and relu");
+  });
+});
+
+describe("a right operand used more than 8 times", () => {
+  test("from 12 rows on, stepwise's product every time (the first use's bits); below, XNNPACK's: within tolerance of cpu", async () => {
+    const random = seeded(15);
+    for (let i = 0; i < 24; i++) {
+      const m = 1 + random.int(40);
+      const k = 1 + random.int(300);
+      const n = 1 + random.int(300);
+      const transposeA = random.int(2) === 0;
+      const av = normals(random, m * k);
+      const bv = normals(random, k * n);
+      const what = `[${m},${k}]${transposeA ? " (A transposed)" : ""} · [${k},${n}]`;
+      const results = await onCpuAndWasm(() => {
+        const a = transposeA ? tf.tensor(av, [k, m]) : tf.tensor(av, [m, k]);
+        const b = tf.tensor(bv, [k, n]);
+        return Array.from({ length: 12 }, () => tf.matMul(a, b, transposeA));
+      });
+      assertAllClose(results, 1e-5, what);
+      if (m >= XNNPACK_CACHED_ROWS_BELOW) {
+        for (let use = 8; use < 12; use++) assert.deepEqual(results.wasm[use], results.wasm[0], `${what}: use ${use + 1}'s bits`);
+      }
+    }
   });
 });
 
