@@ -110,7 +110,7 @@ describe("matMul on wasm matches cpu", () => {
   test("every transpose combination, a new large right operand (stepwise's SIMD product), its reuse, batches and fused bias", async () => {
     const random = seeded(14);
     const cases: Array<{ a: number[]; b: number[]; ta?: boolean; tb?: boolean }> = [
-      { a: [16, 784], b: [784, 256] }, // 16 rows: the SIMD product for every use (a B used again below)
+      { a: [16, 784], b: [784, 256] }, // 16 rows: the SIMD product for all 9 uses
       { a: [4, 784], b: [784, 256] }, // 4 rows: the SIMD product for the first 8 uses, XNNPACK's from the 9th
       { a: [3, 50], b: [50, 13] }, // row and column tails of its register tiles
       { a: [6, 40], b: [40, 70] },
