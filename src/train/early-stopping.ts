@@ -1,6 +1,10 @@
 /**
  * Early stopping: stop when the monitored quantity has not improved by more than `minDelta` for
  * `patience` epochs; optionally put back the weights of the best epoch (as Keras's EarlyStopping).
+ *
+ * An accuracy moves in steps of one example, so epochs can tie on it exactly. Keras keeps the first of
+ * equals; with `tieBreak`, an epoch equal to the best on the monitored quantity and better on the
+ * tie-break one (e.g. the held-out loss under the held-out accuracy) becomes the best.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Trainable } from "./target";
@@ -18,21 +22,32 @@ export interface EarlyStoppingOptions {
   minDelta?: number;
   /** Restore the best epoch's weights when stopping or finishing; default true. */
   restoreBestWeights?: boolean;
+  /** Among epochs exactly equal on `monitor`, the better on this quantity is the best; default none: the first of equals. */
+  tieBreak?: Monitor;
 }
+
+const MONITORS: readonly Monitor[] = ["loss", "valLoss", "accuracy", "valAccuracy"];
+
+const higherIsBetter = (monitor: Monitor): boolean => monitor.endsWith("ccuracy");
 
 export class EarlyStopping {
   readonly monitor: Monitor;
   private readonly patience: number;
   private readonly minDelta: number;
   private readonly restoreBest: boolean;
+  private readonly tieBreak: Monitor | undefined;
   private best = Number.NaN;
+  private bestTieValue = Number.NaN;
   private bestEpoch = -1;
   private wait = 0;
   private bestWeights: tf.Tensor[] | undefined;
 
   constructor(options: EarlyStoppingOptions, hasValidation: boolean) {
-    this.monitor = requireOneOf("earlyStopping", "monitor", options.monitor ?? (hasValidation ? "valLoss" : "loss"), ["loss", "valLoss", "accuracy", "valAccuracy"]);
+    this.monitor = requireOneOf("earlyStopping", "monitor", options.monitor ?? (hasValidation ? "valLoss" : "loss"), MONITORS);
     if (this.monitor.startsWith("val") && !hasValidation) throw new Error(`earlyStopping: monitor "${this.monitor}" needs validation data`);
+    this.tieBreak = options.tieBreak === undefined ? undefined : requireOneOf("earlyStopping", "tieBreak", options.tieBreak, MONITORS);
+    if (this.tieBreak === this.monitor) throw new Error(`earlyStopping: tieBreak must be another quantity than monitor ("${this.monitor}")`);
+    if (this.tieBreak?.startsWith("val") && !hasValidation) throw new Error(`earlyStopping: tieBreak "${this.tieBreak}" needs validation data`);
     this.patience = requireInteger("earlyStopping", "patience", options.patience ?? 3, 0);
     this.minDelta = requireNonNegative("earlyStopping", "minDelta", options.minDelta ?? 0);
     this.restoreBest = requireBoolean("earlyStopping", "restoreBestWeights", options.restoreBestWeights ?? true);
@@ -40,12 +55,15 @@ export class EarlyStopping {
 
   /** Record an epoch; says whether to stop now. */
   update(record: EpochRecord, trainable: Trainable): { stop: boolean; bestEpoch: number; best: number } {
-    const value = record[this.monitor];
-    if (value === undefined) throw new Error(`earlyStopping: epoch ${record.epoch} has no ${this.monitor} (no accuracy for this task?)`);
-    const higherIsBetter = this.monitor.endsWith("ccuracy");
-    const improved = this.bestEpoch < 0 || (higherIsBetter ? value - this.best > this.minDelta : this.best - value > this.minDelta);
+    const value = valueOf(record, this.monitor);
+    const tieValue = this.tieBreak === undefined ? Number.NaN : valueOf(record, this.tieBreak);
+    const improved =
+      this.bestEpoch < 0 ||
+      (higherIsBetter(this.monitor) ? value - this.best > this.minDelta : this.best - value > this.minDelta) ||
+      (this.tieBreak !== undefined && value === this.best && (higherIsBetter(this.tieBreak) ? tieValue > this.bestTieValue : tieValue < this.bestTieValue));
     if (improved) {
       this.best = value;
+      this.bestTieValue = tieValue;
       this.bestEpoch = record.epoch;
       this.wait = 0;
       if (this.restoreBest) {
@@ -67,4 +85,10 @@ export class EarlyStopping {
     tf.dispose(this.bestWeights);
     this.bestWeights = undefined;
   }
+}
+
+function valueOf(record: EpochRecord, monitor: Monitor): number {
+  const value = record[monitor];
+  if (value === undefined) throw new Error(`earlyStopping: epoch ${record.epoch} has no ${monitor} (no accuracy for this task?)`);
+  return value;
 }
