@@ -26,7 +26,12 @@ after(async () => {
 describe("kernel_info", () => {
   test("answers on shell and control with status, protocol version and TypeScript language_info", async () => {
     for (const channel of ["shell", "control"] as const) {
+      const seen: Message[] = [];
+      const stop = h.kernel.client.onIopub((m) => seen.push(m));
       const reply = await h.kernel.client.request("kernel_info_request", {}, { channel, timeoutMs: 30_000 });
+      // the request's idle may follow its reply: wait for it, so that the next test starts on a quiet kernel
+      await waitFor(() => seen.some((m) => isStatus(m, "idle", reply.parent_header.msg_id as string)));
+      stop();
       const info = reply.content;
       assert.equal(info.status, "ok");
       assert.equal(info.protocol_version, PROTOCOL_VERSION);
@@ -47,7 +52,7 @@ describe("kernel_info", () => {
     }
   });
 
-  test("JEP 65: each new iopub subscriber first gets an iopub_welcome with its topic", async () => {
+  test("JEP 65: each new iopub subscriber first gets an iopub_welcome with its topic, then every later publication", async () => {
     const signer = new Signer(h.kernel.connection.key, h.kernel.connection.signature_scheme);
     const subscribers: zmq.Subscriber[] = [];
     try {
@@ -56,15 +61,27 @@ describe("kernel_info", () => {
         subscribers.push(subscriber);
         subscriber.connect(endpoint(h.kernel.connection, "iopub_port"));
         subscriber.subscribe(topic);
-        // the first message a subscriber sees: its welcome, with no parent, signed, before anything else
+        // on a quiet kernel, the first message a subscriber sees is its welcome: no parent, signed, its topic
         const welcome = deserialize(await subscriber.receive(), signer);
         assert.equal(welcome.header.msg_type, "iopub_welcome");
         assert.deepEqual(welcome.content, { subscription: topic });
         assert.deepEqual(welcome.parent_header, {});
         if (topic) assert.deepEqual(welcome.identities, [Buffer.from(topic)]);
       }
-      // the kernel serves as before
-      assert.equal(resultText(await ok(h.kernel, "40 + 2")), "42");
+      // the kernel serves as before, and the new wildcard subscribers see the whole of the next request
+      const outcome = await ok(h.kernel, "40 + 2");
+      assert.equal(resultText(outcome), "42");
+      const requestId = outcome.reply.parent_header.msg_id as string;
+      for (const subscriber of subscribers.slice(0, 2)) {
+        const types: string[] = [];
+        for (;;) {
+          const message = deserialize(await subscriber.receive(), signer);
+          if ((message.parent_header as { msg_id?: string }).msg_id !== requestId) continue;
+          types.push(message.header.msg_type);
+          if (isStatus(message, "idle", requestId)) break;
+        }
+        assert.deepEqual(types, ["status", "execute_input", "execute_result", "status"]);
+      }
     } finally {
       for (const subscriber of subscribers) subscriber.close();
     }
