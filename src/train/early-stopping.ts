@@ -5,6 +5,11 @@
  * An accuracy moves in steps of one example, so epochs can tie on it exactly. Keras keeps the first of
  * equals; with `tieBreak`, an epoch equal to the best on the monitored quantity and better on the
  * tie-break one (e.g. the held-out loss under the held-out accuracy) becomes the best.
+ *
+ * With `restoreMargin`, the last epoch's weights are kept when the best epoch beats them by no more than the
+ * margin. Under a planned, decaying schedule the last epochs are the most annealed, and a best epoch that is
+ * better by less than the monitored quantity's noise (a held-out accuracy's standard error) is better by
+ * chance: restoring it would give up the annealing for nothing.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Trainable } from "./target";
@@ -24,6 +29,11 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
   /** Among epochs exactly equal on `monitor`, the better on this quantity is the best; default none: the first of equals. */
   tieBreak?: Monitor;
+  /**
+   * With restoreBestWeights: keep the last epoch's weights when the best epoch beats them on `monitor` by no
+   * more than this (≥ 0); default none: the best epoch's weights are always put back.
+   */
+  restoreMargin?: number;
 }
 
 const MONITORS: readonly Monitor[] = ["loss", "valLoss", "accuracy", "valAccuracy"];
@@ -36,7 +46,9 @@ export class EarlyStopping {
   private readonly minDelta: number;
   private readonly restoreBest: boolean;
   private readonly tieBreak: Monitor | undefined;
+  private readonly restoreMargin: number | undefined;
   private best = Number.NaN;
+  private last: { epoch: number; value: number } | undefined;
   private bestTieValue = Number.NaN;
   private bestEpoch = -1;
   private wait = 0;
@@ -51,12 +63,15 @@ export class EarlyStopping {
     this.patience = requireInteger("earlyStopping", "patience", options.patience ?? 3, 0);
     this.minDelta = requireNonNegative("earlyStopping", "minDelta", options.minDelta ?? 0);
     this.restoreBest = requireBoolean("earlyStopping", "restoreBestWeights", options.restoreBestWeights ?? true);
+    this.restoreMargin = options.restoreMargin === undefined ? undefined : requireNonNegative("earlyStopping", "restoreMargin", options.restoreMargin);
+    if (this.restoreMargin !== undefined && !this.restoreBest) throw new Error("earlyStopping: restoreMargin needs restoreBestWeights: true (it chooses between the best and the last epoch's weights)");
   }
 
   /** Record an epoch; says whether to stop now. */
   update(record: EpochRecord, trainable: Trainable): { stop: boolean; bestEpoch: number; best: number } {
     const value = valueOf(record, this.monitor);
     const tieValue = this.tieBreak === undefined ? Number.NaN : valueOf(record, this.tieBreak);
+    this.last = { epoch: record.epoch, value };
     const improved =
       this.bestEpoch < 0 ||
       (higherIsBetter(this.monitor) ? value - this.best > this.minDelta : this.best - value > this.minDelta) ||
@@ -76,9 +91,23 @@ export class EarlyStopping {
     return { stop: !improved && this.wait >= this.patience, bestEpoch: this.bestEpoch, best: this.best };
   }
 
-  /** At the end of training: put back the best weights, if asked. */
-  finish(trainable: Trainable): void {
-    if (this.restoreBest && this.bestWeights) trainable.restore(this.bestWeights);
+  /**
+   * At the end of training: put back the best weights, if asked, unless the model holds the last recorded
+   * epoch's weights (`atEpochEnd`: the run did not end inside an epoch) and that epoch is the best or within
+   * `restoreMargin` of it. Returns the epoch whose weights the model now holds; undefined where that is no
+   * recorded epoch's (no epoch ended, or the run ended inside one and nothing was restored).
+   */
+  finish(trainable: Trainable, atEpochEnd = true): number | undefined {
+    const last = this.last;
+    const canRestore = this.restoreBest && this.bestWeights !== undefined;
+    if (last && atEpochEnd) {
+      const shortfall = higherIsBetter(this.monitor) ? this.best - last.value : last.value - this.best;
+      const keepLast = last.epoch === this.bestEpoch || (this.restoreMargin !== undefined && shortfall <= this.restoreMargin);
+      if (keepLast || !canRestore) return last.epoch;
+    }
+    if (!canRestore) return undefined;
+    trainable.restore(this.bestWeights!);
+    return this.bestEpoch;
   }
 
   dispose(): void {

@@ -171,7 +171,8 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
         break;
       }
     }
-    stopping?.finish(trainable);
+    const weightsEpoch = stopping?.finish(trainable, !history.diverged && !history.stoppedByCallback);
+    if (weightsEpoch !== undefined) history.weightsEpoch = weightsEpoch;
   } finally {
     stopping?.dispose();
   }

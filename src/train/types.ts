@@ -61,6 +61,8 @@ export interface History {
   diverged?: Divergence;
   /** Set when early stopping ended the run. */
   stoppedEarly?: { epoch: number; bestEpoch: number; best: number };
+  /** With early stopping: the epoch whose weights the model ends with (the best, or the last where kept). */
+  weightsEpoch?: number;
   /** Set when a callback's onStep returned "stop". */
   stoppedByCallback?: { step: number; epoch: number };
 }

@@ -2,7 +2,9 @@
  * Early stopping's choice of the best epoch and of when to stop, over random runs of epoch records (a fixed
  * seed), against a reference written from the definition: the best epoch is the first to beat every earlier
  * best by more than minDelta or, with a tie-break, to equal it exactly and be better on the tie-break
- * quantity; the run stops after `patience` epochs in a row that are not the new best.
+ * quantity; the run stops after `patience` epochs in a row that are not the new best. At the end the model
+ * holds the best epoch's weights, or the last epoch's where it is the best, is within `restoreMargin` of it,
+ * or nothing is restored; a run that ended inside an epoch always gets the best epoch's weights back.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -55,13 +57,17 @@ function reference(records: EpochRecord[], monitor: Monitor, patience: number, m
 }
 
 describe("early stopping", () => {
-  test("the best epoch, the stop and the restored weights over 300 random runs, with and without a tie-break", () => {
+  test("the best epoch, the stop and the weights kept over 600 random runs, with and without a tie-break and a restore margin", () => {
     const random = rng(61, 7);
-    for (let run = 0; run < 300; run++) {
+    for (let run = 0; run < 600; run++) {
       const monitor: Monitor = random.int(2) === 0 ? "valAccuracy" : "valLoss";
       const tieBreak: Monitor | undefined = [undefined, monitor === "valAccuracy" ? "valLoss" : "valAccuracy", "loss"][random.int(3)] as Monitor | undefined;
       const patience = random.int(4);
       const minDelta = random.int(3) === 0 ? 0.002 : 0;
+      const restoreBestWeights = random.int(5) > 0;
+      const restoreMargin = restoreBestWeights ? [undefined, 0, 0.002, 0.004, 0.02][random.int(5)] : undefined;
+      // the run ends at an epoch's end, or inside the next one (a divergence, a callback's stop), weights moved on
+      const atEpochEnd = random.int(4) > 0;
       // accuracies on a coarse grid (ties are common), losses too on some runs
       const records: EpochRecord[] = Array.from({ length: 3 + random.int(10) }, (_, epoch) => ({
         epoch,
@@ -72,9 +78,10 @@ describe("early stopping", () => {
         steps: epoch + 1,
       }));
       const expected = reference(records, monitor, patience, minDelta, tieBreak);
-      const stopping = new EarlyStopping({ monitor, patience, minDelta, ...(tieBreak ? { tieBreak } : {}) }, true);
+      const options = { monitor, patience, minDelta, restoreBestWeights, ...(tieBreak ? { tieBreak } : {}), ...(restoreMargin !== undefined ? { restoreMargin } : {}) };
+      const stopping = new EarlyStopping(options, true);
       const model = fakeTrainable();
-      const what = `run ${run}: ${monitor}, tie-break ${tieBreak}, patience ${patience}, minDelta ${minDelta}`;
+      const what = `run ${run}: ${JSON.stringify(options)}, at an epoch's end ${atEpochEnd}`;
       let stoppedAt = -1;
       for (const [i, record] of records.entries()) {
         model.epoch = record.epoch;
@@ -86,9 +93,18 @@ describe("early stopping", () => {
           break;
         }
       }
-      stopping.finish(model);
       const last = stoppedAt < 0 ? records.length - 1 : stoppedAt;
-      assert.equal(model.epoch, expected[last][0], `${what}: restored weights`);
+      const best = expected[last][0];
+      const shortfall = higher(monitor) ? records[best][monitor]! - records[last][monitor]! : records[last][monitor]! - records[best][monitor]!;
+      const inside = -2; // weights that are no recorded epoch's
+      if (!atEpochEnd) model.epoch = inside;
+      let kept: number;
+      if (!restoreBestWeights) kept = atEpochEnd ? last : inside;
+      else if (atEpochEnd && (last === best || (restoreMargin !== undefined && shortfall <= restoreMargin))) kept = last;
+      else kept = best;
+      const answer = stopping.finish(model, atEpochEnd);
+      assert.equal(model.epoch, kept, `${what}: the weights kept`);
+      assert.equal(answer, kept === inside ? undefined : kept, `${what}: the epoch finish reports`);
       stopping.dispose();
     }
   });
@@ -97,5 +113,10 @@ describe("early stopping", () => {
     assert.throws(() => new EarlyStopping({ monitor: "valAccuracy", tieBreak: "valAccuracy" }, true), /tieBreak must be another quantity than monitor \("valAccuracy"\)/);
     assert.throws(() => new EarlyStopping({ monitor: "valAccuracy", tieBreak: "valLos" as Monitor }, true), /tieBreak/);
     assert.throws(() => new EarlyStopping({ monitor: "accuracy", tieBreak: "valLoss" }, false), /tieBreak "valLoss" needs validation data/);
+  });
+
+  test("a restore margin that is negative, or without restoreBestWeights, is refused by name", () => {
+    assert.throws(() => new EarlyStopping({ monitor: "valAccuracy", restoreMargin: -0.001 }, true), /restoreMargin/);
+    assert.throws(() => new EarlyStopping({ monitor: "valAccuracy", restoreMargin: 0.001, restoreBestWeights: false }, true), /restoreMargin needs restoreBestWeights: true/);
   });
 });

@@ -8,6 +8,7 @@ import { adam, sgd } from "../../src/optim";
 import { DivergenceError, InterruptedError, fit, FunctionTarget, History } from "../../src/train";
 import { randomValues } from "../optim/helpers";
 import { twoMoons } from "../../src/data";
+import { piecewiseConstant } from "../../src/schedule";
 
 /** y = X·w + b + noise, with the OLS solution computed in float64 as the reference. */
 function regression(n: number, seed: number) {
@@ -156,11 +157,40 @@ describe("fit", () => {
     });
     if (history.stoppedEarly) {
       assert.equal(history.epochs.length, history.stoppedEarly.bestEpoch + 3);
+      assert.equal(history.weightsEpoch, history.stoppedEarly.bestEpoch);
       assert.deepEqual(Array.from(model.w.dataSync()), bestW);
     } else {
       assert.fail(`expected early stopping; val losses ${history.epochs.map((e) => e.valLoss)}`);
     }
     tf.dispose(model.variables);
+  });
+
+  test("with a restore margin, a last epoch within it of the best keeps its weights; one further behind does not", async () => {
+    const run = async (restoreMargin: number) => {
+      const model = linearModel(`margin-${restoreMargin}`);
+      const valLosses: number[] = [];
+      const history = await fit(model, {
+        // a rate that lowers the loss for 10 updates, then one just past stability: it rises again, finite, from about epoch 20
+        optimizer: sgd({ lr: piecewiseConstant({ boundaries: [10], values: [0.5, 2.0] }) }),
+        data,
+        validation: data,
+        epochs: 30,
+        batchSize: "full",
+        earlyStopping: { patience: 30, restoreMargin },
+        progress: "none",
+        callbacks: { onEpochEnd: (record) => void valLosses.push(record.valLoss!) },
+      });
+      const weights = Array.from(model.w.dataSync());
+      tf.dispose(model.variables);
+      return { history, valLosses, weights };
+    };
+    const wide = await run(1e9);
+    assert.equal(wide.history.weightsEpoch, 29, "the last epoch, within a huge margin of any best");
+    const best = wide.valLosses.indexOf(Math.min(...wide.valLosses));
+    assert.ok(best < 29 && wide.valLosses[29] > wide.valLosses[best], `the run must end worse than its best: val losses ${wide.valLosses}`);
+    const tight = await run((wide.valLosses[29] - wide.valLosses[best]) / 2);
+    assert.equal(tight.history.weightsEpoch, best, "the best epoch, beyond half the last epoch's shortfall");
+    assert.notDeepEqual(tight.weights, wide.weights);
   });
 
   test("a run resumed from a checkpoint continues exactly as an uninterrupted one", async () => {
