@@ -99,14 +99,14 @@ export class EarlyStopping {
    */
   finish(trainable: Trainable, atEpochEnd = true): number | undefined {
     const last = this.last;
-    const canRestore = this.restoreBest && this.bestWeights !== undefined;
+    const bestWeights = this.restoreBest ? this.bestWeights : undefined;
     if (last && atEpochEnd) {
       const shortfall = higherIsBetter(this.monitor) ? this.best - last.value : last.value - this.best;
       const keepLast = last.epoch === this.bestEpoch || (this.restoreMargin !== undefined && shortfall <= this.restoreMargin);
-      if (keepLast || !canRestore) return last.epoch;
+      if (keepLast || !bestWeights) return last.epoch;
     }
-    if (!canRestore) return undefined;
-    trainable.restore(this.bestWeights!);
+    if (!bestWeights) return undefined;
+    trainable.restore(bestWeights);
     return this.bestEpoch;
   }
 
