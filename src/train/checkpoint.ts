@@ -1,6 +1,7 @@
 /**
  * Checkpoints: one JSON file with the model's weights (exact float32, base64), the optimizer's full state,
- * the history and where the run stands, written atomically so a crash never leaves half a checkpoint.
+ * the history, early stopping's state and where the run stands, written atomically so a crash never leaves
+ * half a checkpoint.
  * Resuming restores all of it; the next epoch's batches come from the same seed, so a resumed run
  * continues exactly as an uninterrupted one.
  */
@@ -10,6 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Optimizer, OptimizerState, renameStateVariables } from "../optim";
 import { EncodedTensor, decodeTensor, encodeTensor } from "../tensor";
 import { writeFileAtomic } from "../util/files";
+import { EarlyStoppingState } from "./early-stopping";
 import { Trainable } from "./target";
 import { History } from "./types";
 
@@ -25,11 +27,21 @@ interface CheckpointFile {
   variables: string[];
   weights: { name: string; value: EncodedTensor }[];
   optimizer: OptimizerState;
+  /** Early stopping's best epoch, its weights and its patience count, where the run stops early. */
+  earlyStopping?: EarlyStoppingState;
 }
 
 export async function saveCheckpoint(
   file: string,
-  run: { epoch: number; microBatches: number; window: { loss: number; items: number }; history: History; trainable: Trainable; optimizer: Optimizer },
+  run: {
+    epoch: number;
+    microBatches: number;
+    window: { loss: number; items: number };
+    history: History;
+    trainable: Trainable;
+    optimizer: Optimizer;
+    earlyStopping: EarlyStoppingState | undefined;
+  },
 ): Promise<void> {
   const checkpoint: CheckpointFile = {
     format: "stepwise.checkpoint/1",
@@ -40,6 +52,7 @@ export async function saveCheckpoint(
     variables: run.trainable.variables.map((v) => v.name),
     weights: run.trainable.namedWeights().map(({ name, tensor }) => ({ name, value: encodeTensor(tensor) })),
     optimizer: run.optimizer.state(),
+    ...(run.earlyStopping ? { earlyStopping: run.earlyStopping } : {}),
   };
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await writeFileAtomic(file, JSON.stringify(checkpoint));
@@ -49,7 +62,7 @@ export async function loadCheckpoint(
   file: string,
   trainable: Trainable,
   optimizer: Optimizer,
-): Promise<{ epoch: number; microBatches: number; window: { loss: number; items: number }; history: History }> {
+): Promise<{ epoch: number; microBatches: number; window: { loss: number; items: number }; history: History; earlyStopping: EarlyStoppingState | undefined }> {
   let checkpoint: CheckpointFile;
   try {
     checkpoint = JSON.parse(await fs.readFile(file, "utf8"));
@@ -81,5 +94,11 @@ export async function loadCheckpoint(
   }
   const renames = Object.fromEntries(checkpoint.variables.map((saved, i) => [saved, names[i]]));
   optimizer.loadState(renameStateVariables(checkpoint.optimizer, renames));
-  return { epoch: checkpoint.epoch, microBatches: checkpoint.microBatches, window: checkpoint.window, history: checkpoint.history };
+  return {
+    epoch: checkpoint.epoch,
+    microBatches: checkpoint.microBatches,
+    window: checkpoint.window,
+    history: checkpoint.history,
+    earlyStopping: checkpoint.earlyStopping,
+  };
 }

@@ -12,6 +12,7 @@
  * chance: restoring it would give up the annealing for nothing.
  */
 import * as tf from "@tensorflow/tfjs";
+import { EncodedTensor, decodeTensor, encodeTensor } from "../tensor";
 import { Trainable } from "./target";
 import { EpochRecord } from "./types";
 import { requireBoolean, requireInteger, requireNonNegative, requireOneOf } from "../util/validate";
@@ -37,6 +38,24 @@ export interface EarlyStoppingOptions {
 }
 
 const MONITORS: readonly Monitor[] = ["loss", "valLoss", "accuracy", "valAccuracy"];
+
+/** A number that JSON keeps: finite as it is, NaN and ±Infinity as their names. */
+type JsonNumber = number | "NaN" | "Infinity" | "-Infinity";
+
+/** Where early stopping stands after an epoch, for a checkpoint: a resumed run continues from it. */
+export interface EarlyStoppingState {
+  monitor: Monitor;
+  best: JsonNumber;
+  bestTieValue: JsonNumber;
+  bestEpoch: number;
+  wait: number;
+  last: { epoch: number; value: JsonNumber } | undefined;
+  /** The best epoch's weights, where they are kept for restoring. */
+  bestWeights: EncodedTensor[] | undefined;
+}
+
+const toJson = (x: number): JsonNumber => (Number.isFinite(x) ? x : (String(x) as JsonNumber));
+const fromJson = (x: JsonNumber): number => (typeof x === "number" ? x : Number(x));
 
 const higherIsBetter = (monitor: Monitor): boolean => monitor.endsWith("ccuracy");
 
@@ -89,6 +108,41 @@ export class EarlyStopping {
       this.wait += 1;
     }
     return { stop: !improved && this.wait >= this.patience, bestEpoch: this.bestEpoch, best: this.best };
+  }
+
+  state(): EarlyStoppingState {
+    return {
+      monitor: this.monitor,
+      best: toJson(this.best),
+      bestTieValue: toJson(this.bestTieValue),
+      bestEpoch: this.bestEpoch,
+      wait: this.wait,
+      last: this.last && { epoch: this.last.epoch, value: toJson(this.last.value) },
+      bestWeights: this.bestWeights?.map((w) => encodeTensor(w)),
+    };
+  }
+
+  /** Continue from a checkpoint's state (`where` names the checkpoint in errors). */
+  loadState(state: EarlyStoppingState, where: string): void {
+    if (state.monitor !== this.monitor) throw new Error(`${where}: its early stopping watched ${state.monitor}, this run's watches ${this.monitor}`);
+    if (!Number.isInteger(state.bestEpoch) || state.bestEpoch < -1 || !Number.isInteger(state.wait) || state.wait < 0) {
+      throw new Error(`${where}: early stopping's bestEpoch and wait must be integers (≥ -1 and ≥ 0), got ${state.bestEpoch} and ${state.wait}`);
+    }
+    if (this.restoreBest && state.bestEpoch >= 0 && !state.bestWeights) throw new Error(`${where}: its early stopping kept no best weights, and this run restores them (restoreBestWeights)`);
+    const weights: tf.Tensor[] = [];
+    try {
+      if (this.restoreBest) for (const [i, w] of (state.bestWeights ?? []).entries()) weights.push(decodeTensor(w, `${where}, early stopping's best weight ${i}`));
+    } catch (error) {
+      tf.dispose(weights);
+      throw error;
+    }
+    tf.dispose(this.bestWeights);
+    this.bestWeights = this.restoreBest && state.bestWeights ? weights : undefined;
+    this.best = fromJson(state.best);
+    this.bestTieValue = fromJson(state.bestTieValue);
+    this.bestEpoch = state.bestEpoch;
+    this.wait = state.wait;
+    this.last = state.last && { epoch: state.last.epoch, value: fromJson(state.last.value) };
   }
 
   /**

@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import { NonFiniteGradientError, Optimizer } from "../optim";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { DivergenceError, InterruptedError } from "./divergence";
-import { EarlyStopping, EarlyStoppingOptions } from "./early-stopping";
+import { EarlyStopping, EarlyStoppingOptions, EarlyStoppingState } from "./early-stopping";
 import { LossFunction, LossName, resolveLoss } from "./loss";
 import { ProgressMode, progressCallbacks } from "./progress";
 import { DataInput, toBatchSource } from "./sources";
@@ -69,8 +69,10 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
   let initialEpoch = 0;
   let microBatch = 0;
   const window = { loss: 0, items: 0, started: performance.now() };
+  let resumedStopping: EarlyStoppingState | undefined;
   if (options.resumeFrom !== undefined) {
     const resumed = await loadCheckpoint(options.resumeFrom, trainable, optimizer);
+    resumedStopping = resumed.earlyStopping;
     history.steps.push(...resumed.history.steps);
     history.epochs.push(...resumed.history.epochs);
     initialEpoch = resumed.epoch + 1;
@@ -92,6 +94,8 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
     return stop;
   };
   const stopping = options.earlyStopping ? new EarlyStopping(options.earlyStopping, validation !== undefined) : undefined;
+  // a checkpoint without early stopping's state (written by a run without it) starts it afresh
+  if (stopping && resumedStopping) stopping.loadState(resumedStopping, `checkpoint ${options.resumeFrom}`);
 
   await emit("onTrainBegin", {
     epochs: settings.epochs,
@@ -164,7 +168,7 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
 
       const decision = stopping?.update(record, trainable);
       if (options.checkpoint && (epoch + 1 - initialEpoch) % (options.checkpoint.every ?? 1) === 0) {
-        await saveCheckpoint(options.checkpoint.path, { epoch, microBatches: microBatch, window, history, trainable, optimizer });
+        await saveCheckpoint(options.checkpoint.path, { epoch, microBatches: microBatch, window, history, trainable, optimizer, earlyStopping: stopping?.state() });
       }
       if (decision?.stop) {
         history.stoppedEarly = { epoch, bestEpoch: decision.bestEpoch, best: decision.best };

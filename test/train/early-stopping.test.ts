@@ -4,7 +4,8 @@
  * best by more than minDelta or, with a tie-break, to equal it exactly and be better on the tie-break
  * quantity; the run stops after `patience` epochs in a row that are not the new best. At the end the model
  * holds the best epoch's weights, or the last epoch's where it is the best, is within `restoreMargin` of it,
- * or nothing is restored; a run that ended inside an epoch always gets the best epoch's weights back.
+ * or nothing is restored; a run that ended inside an epoch always gets the best epoch's weights back. A run
+ * continued from the state a checkpoint keeps decides exactly as an uninterrupted one.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -79,9 +80,11 @@ describe("early stopping", () => {
       }));
       const expected = reference(records, monitor, patience, minDelta, tieBreak);
       const options = { monitor, patience, minDelta, restoreBestWeights, ...(tieBreak ? { tieBreak } : {}), ...(restoreMargin !== undefined ? { restoreMargin } : {}) };
-      const stopping = new EarlyStopping(options, true);
+      let stopping = new EarlyStopping(options, true);
+      // half the runs are interrupted after a random epoch and continue from the state a checkpoint keeps (as JSON)
+      const resumeAfter = random.int(2) === 0 ? random.int(records.length) : -1;
       const model = fakeTrainable();
-      const what = `run ${run}: ${JSON.stringify(options)}, at an epoch's end ${atEpochEnd}`;
+      const what = `run ${run}: ${JSON.stringify(options)}, at an epoch's end ${atEpochEnd}, resumed after epoch ${resumeAfter}`;
       let stoppedAt = -1;
       for (const [i, record] of records.entries()) {
         model.epoch = record.epoch;
@@ -91,6 +94,12 @@ describe("early stopping", () => {
         if (decision.stop) {
           stoppedAt = i;
           break;
+        }
+        if (i === resumeAfter) {
+          const saved = JSON.parse(JSON.stringify(stopping.state()));
+          stopping.dispose();
+          stopping = new EarlyStopping(options, true);
+          stopping.loadState(saved, "checkpoint");
         }
       }
       const last = stoppedAt < 0 ? records.length - 1 : stoppedAt;
@@ -113,6 +122,23 @@ describe("early stopping", () => {
     assert.throws(() => new EarlyStopping({ monitor: "valAccuracy", tieBreak: "valAccuracy" }, true), /tieBreak must be another quantity than monitor \("valAccuracy"\)/);
     assert.throws(() => new EarlyStopping({ monitor: "valAccuracy", tieBreak: "valLos" as Monitor }, true), /tieBreak/);
     assert.throws(() => new EarlyStopping({ monitor: "accuracy", tieBreak: "valLoss" }, false), /tieBreak "valLoss" needs validation data/);
+  });
+
+  test("a checkpoint's state keeps a NaN monitored value, and a state for another monitor is refused by name", () => {
+    const stopping = new EarlyStopping({ monitor: "valLoss", patience: 1 }, true);
+    const model = fakeTrainable();
+    model.epoch = 0;
+    stopping.update({ epoch: 0, loss: 1, valLoss: Number.NaN, seconds: 1, steps: 1 }, model);
+    const saved = JSON.parse(JSON.stringify(stopping.state()));
+    assert.equal(saved.best, "NaN");
+    const resumed = new EarlyStopping({ monitor: "valLoss", patience: 1 }, true);
+    resumed.loadState(saved, "checkpoint c.json");
+    model.epoch = 1;
+    // NaN compares false: the next epoch is no improvement, and patience 1 stops there (as uninterrupted)
+    assert.deepEqual(resumed.update({ epoch: 1, loss: 1, valLoss: 0.5, seconds: 1, steps: 2 }, model), { stop: true, bestEpoch: 0, best: Number.NaN });
+    const other = new EarlyStopping({ monitor: "valAccuracy" }, true);
+    assert.throws(() => other.loadState(saved, "checkpoint c.json"), /checkpoint c\.json: its early stopping watched valLoss, this run's watches valAccuracy/);
+    [stopping, resumed, other].forEach((s) => s.dispose());
   });
 
   test("a restore margin that is negative, or without restoreBestWeights, is refused by name", () => {

@@ -208,6 +208,41 @@ describe("fit", () => {
     tf.dispose([...straight.variables, ...first.variables, ...second.variables]);
   });
 
+  test("resumed after its best epoch, early stopping stops and restores as an uninterrupted run does", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stepwise-ckpt-"));
+    const file = path.join(dir, "run.json");
+    // a rate that lowers the loss for 10 updates, then one just past stability: it rises again from about epoch 20
+    const options = (epochs: number) => ({
+      optimizer: sgd({ lr: piecewiseConstant({ boundaries: [10], values: [0.5, 2.0] }) }),
+      data,
+      validation: data,
+      epochs,
+      batchSize: "full" as const,
+      earlyStopping: { patience: 5 },
+      progress: "none" as const,
+    });
+    const straight = linearModel("stopping-straight");
+    const full = await fit(straight, options(40));
+    assert.ok(full.stoppedEarly, `the uninterrupted run must stop early: val losses ${full.epochs.map((e) => e.valLoss)}`);
+    const { bestEpoch, epoch: stopEpoch } = full.stoppedEarly;
+    assert.ok(stopEpoch - bestEpoch === 5 && bestEpoch > 0, `best ${bestEpoch}, stop ${stopEpoch}`);
+    // interrupted after the best epoch, before the stop: the resumed run must know both the best and the wait
+    const first = linearModel("stopping-first");
+    const part = await fit(first, { ...options(bestEpoch + 2), checkpoint: { path: file } });
+    assert.equal(part.stoppedEarly, undefined);
+    const second = linearModel("stopping-second");
+    const resumed = await fit(second, { ...options(40), resumeFrom: file });
+    assert.deepEqual(resumed.stoppedEarly, full.stoppedEarly);
+    assert.equal(resumed.weightsEpoch, bestEpoch);
+    assert.deepEqual(resumed.epochs.map((e) => e.valLoss), full.epochs.map((e) => e.valLoss));
+    assert.deepEqual(Array.from(second.w.dataSync()), Array.from(straight.w.dataSync()), "the best epoch's weights, restored");
+    // a checkpoint whose early stopping watched another quantity is refused, by name
+    const other = linearModel("stopping-other");
+    await assert.rejects(fit(other, { ...options(40), earlyStopping: { monitor: "loss" }, resumeFrom: file }), /early stopping watched valLoss, this run's watches loss/);
+    fs.rmSync(dir, { recursive: true, force: true });
+    tf.dispose([...straight.variables, ...first.variables, ...second.variables, ...other.variables]);
+  });
+
   test("an aborted signal interrupts the run at the next batch", async () => {
     const model = linearModel("interrupt");
     const controller = new AbortController();
