@@ -94,8 +94,6 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
     return stop;
   };
   const stopping = options.earlyStopping ? new EarlyStopping(options.earlyStopping, validation !== undefined) : undefined;
-  // a checkpoint without early stopping's state (written by a run without it) starts it afresh
-  if (stopping && resumedStopping) stopping.loadState(resumedStopping, `checkpoint ${options.resumeFrom}`);
 
   await emit("onTrainBegin", {
     epochs: settings.epochs,
@@ -108,6 +106,9 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
   let lastFiniteLoss = history.steps.at(-1)?.loss;
   let lastYield = performance.now();
   try {
+    // inside the try, so that the best weights it loads are disposed whatever happens next; a checkpoint
+    // without early stopping's state (written by a run without it) starts it afresh
+    if (stopping && resumedStopping) stopping.loadState(resumedStopping, `checkpoint ${options.resumeFrom}`);
     for (let epoch = initialEpoch; epoch < settings.epochs; epoch++) {
       await emit("onEpochBegin", epoch);
       const epochStart = performance.now();
