@@ -21,7 +21,8 @@ import { EarlyStopping, EarlyStoppingOptions, EarlyStoppingState } from "./early
 import { LossFunction, LossName, resolveLoss } from "./loss";
 import { ProgressMode, progressCallbacks } from "./progress";
 import { DataInput, toBatchSource } from "./sources";
-import { TrainTarget, Trainable, trainableOf } from "./target";
+import { StepReplay, StepResult } from "./step-replay";
+import { TrainTarget, Trainable, replayRefusal, trainableOf } from "./target";
 import { Batch, BatchSource, EpochRecord, History, StepRecord, TrainCallbacks } from "./types";
 import { currentAbortSignal } from "../host";
 import { fail, requireBoolean, requireInteger, requireOneOf } from "../util/validate";
@@ -52,6 +53,12 @@ export interface FitOptions {
   progress?: ProgressMode;
   /** Stops the run at the next batch with an InterruptedError. */
   signal?: AbortSignal;
+  /**
+   * Replay each step's recorded kernels without tfjs's engine once a recording is confirmed (the same results,
+   * bit for bit: step-replay.ts); default true. `history.replay` says how many micro-batches were replayed,
+   * or why none could be.
+   */
+  replay?: boolean;
 }
 
 const YIELD_EVERY_MS = 40;
@@ -64,6 +71,7 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
   const batchSize = settings.batchSize === "full" ? source.size : settings.batchSize;
   const optimizer = options.optimizer;
   const signal = options.signal ?? currentAbortSignal();
+  const steps = new StepReplay((batch) => tapeStep(trainable, batch), settings.replay ? replayRefusal(target, options.loss) : "turned off (replay: false)");
 
   const history: History = { steps: [], epochs: [] };
   let initialEpoch = 0;
@@ -115,7 +123,7 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
       const epochTotals = { loss: 0, items: 0, correct: 0, counted: 0 };
       for (const batch of source.batches(epoch, batchSize)) {
         microBatch += 1;
-        const outcome = trainBatch(trainable, optimizer, batch);
+        const outcome = trainBatch(steps, optimizer, batch);
         const loss = outcome.loss;
         if (!Number.isFinite(loss)) {
           const divergence = { microBatch, step: optimizer.iterations, epoch, lastFiniteLoss };
@@ -180,20 +188,28 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
     if (weightsEpoch !== undefined) history.weightsEpoch = weightsEpoch;
   } finally {
     stopping?.dispose();
+    history.replay = steps.report();
+    steps.dispose();
   }
   await emit("onTrainEnd", history);
   return history;
 }
 
+/** The loss (and correct count) of a batch and its gradients, through tfjs's gradient tape. */
+function tapeStep(trainable: Trainable, batch: Batch): StepResult {
+  let correct: tf.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const result = trainable.evaluate(batch, true);
+    if (result.correct) correct = tf.keep(result.correct);
+    return result.loss;
+  }, trainable.variables);
+  return { value, correct, grads };
+}
+
 /** One micro-batch: gradients of the mean loss, applied with the batch's item count. */
-function trainBatch(trainable: Trainable, optimizer: Optimizer, batch: Batch): { loss: number; correct: number | undefined; updated: boolean } {
+function trainBatch(steps: StepReplay, optimizer: Optimizer, batch: Batch): { loss: number; correct: number | undefined; updated: boolean } {
   try {
-    let correct: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const result = trainable.evaluate(batch, true);
-      if (result.correct) correct = tf.keep(result.correct);
-      return result.loss;
-    }, trainable.variables);
+    const { value, correct, grads } = steps.run(batch);
     try {
       const [loss, correctCount] = readScalars(value, correct);
       if (!Number.isFinite(loss)) return { loss, correct: undefined, updated: false };
@@ -272,6 +288,7 @@ interface FitSettings {
   seed: number;
   onDivergence: "error" | "stop";
   progress: ProgressMode;
+  replay: boolean;
 }
 
 function checkFitOptions(options: FitOptions): FitSettings {
@@ -289,5 +306,6 @@ function checkFitOptions(options: FitOptions): FitSettings {
   const onDivergence = requireOneOf("fit", "onDivergence", options.onDivergence ?? "error", ["error", "stop"]);
   const progress = requireOneOf("fit", "progress", options.progress ?? "auto", ["auto", "none", "bar", "display"]);
   const shuffle = requireBoolean("fit", "shuffle", options.shuffle ?? true);
-  return { epochs, batchSize, shuffle, seed, onDivergence, progress };
+  const replay = requireBoolean("fit", "replay", options.replay ?? true);
+  return { epochs, batchSize, shuffle, seed, onDivergence, progress, replay };
 }

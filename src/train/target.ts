@@ -4,7 +4,7 @@
  * snapshots for early stopping and checkpoints.
  */
 import * as tf from "@tensorflow/tfjs";
-import { LossFunction, correctCount } from "./loss";
+import { LossFunction, LossName, correctCount } from "./loss";
 import { Batch } from "./types";
 
 /** Plain variables and a loss: e.g. linear regression, or a network written with tf ops. */
@@ -47,6 +47,35 @@ export function trainableOf(target: TrainTarget, loss: LossFunction | undefined)
     throw new Error("fit: the target must be a tf.LayersModel or { variables: tf.Variable[], loss: (batch) => tf.Scalar }");
   }
   return functionTrainable(target);
+}
+
+/**
+ * tfjs-layers' layers whose output is a function of their inputs, their weights and the training flag alone,
+ * so that fit's step through them can be recorded and replayed (step-replay.ts). Those that draw random
+ * numbers (Dropout) or write variables in training (BatchNormalization) are listed too: the recording sees
+ * that and refuses. A layer of another class (a custom layer's call may read JS state) keeps the engine.
+ */
+const REPLAYABLE_LAYERS = new Set([
+  "InputLayer", "Dense", "Flatten", "Reshape", "Permute", "RepeatVector", "Activation", "ReLU", "LeakyReLU", "ELU",
+  "ThresholdedReLU", "Softmax", "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+  "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+  "GlobalMaxPooling1D", "GlobalMaxPooling2D", "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Concatenate", "Add", "Multiply",
+  "Average", "Maximum", "Minimum", "Embedding", "Dropout", "BatchNormalization", "LayerNormalization",
+]);
+
+/**
+ * Why fit's step for `target` with `loss` cannot be replayed, or undefined where it may be (a LayersModel
+ * of known layers, nested models included, and a loss that fit names; the recording checks the rest).
+ */
+export function replayRefusal(target: TrainTarget, loss: LossName | LossFunction | undefined): string | undefined {
+  if (!isLayersModel(target)) return "the target is a loss of variables, which may read JS state";
+  if (typeof loss !== "string") return "the loss is a function, which may read JS state";
+  const unknown = layersOf(target).find((layer) => !REPLAYABLE_LAYERS.has(layer.getClassName()));
+  return unknown && `layer ${unknown.name} is a ${unknown.getClassName()}, not one of tfjs-layers' layers known to replay`;
+}
+
+function layersOf(model: tf.LayersModel): tf.layers.Layer[] {
+  return model.layers.flatMap((layer) => (layer instanceof tf.LayersModel ? layersOf(layer) : [layer]));
 }
 
 function layersTrainable(model: tf.LayersModel, loss: LossFunction): Trainable {

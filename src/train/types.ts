@@ -65,6 +65,8 @@ export interface History {
   weightsEpoch?: number;
   /** Set when a callback's onStep returned "stop". */
   stoppedByCallback?: { step: number; epoch: number };
+  /** Micro-batches whose step was replayed without tfjs's engine (`fit`'s `replay`), and why none were where none were. */
+  replay?: { microBatches: number; refused?: string };
 }
 
 /** Hooks into the loop; each may be async (the loop awaits it). */

@@ -46,8 +46,11 @@ interface ReluOutput {
 /** Relu convolutions' outputs, by their data, each with the tape it was made on. */
 const reluOutputs = new WeakMap<object, ReluOutput & { tape: object }>();
 
-/** Gradients made here, by their data: the ReLU output they were masked by, and the bias's sums. */
-const maskedGradients = new WeakMap<object, { relu: ReluOutput; sums: Float32Array }>();
+/**
+ * Gradients made here, by their data: the ReLU output they were masked by, and the bias's sums, a tensor
+ * of the backward pass (disposed with it unless the convolution's gradient returns it as its bias's).
+ */
+const maskedGradients = new WeakMap<object, { relu: ReluOutput; sums: tf.Tensor1D }>();
 
 function isReluOutput(t: tf.Tensor, relu: ReluOutput): boolean {
   return t.dataId === relu.data && tf.util.arraysEqual(t.shape, relu.shape as number[]);
@@ -64,7 +67,7 @@ export function markReluOutput(y: tf.Tensor): void {
 }
 
 /** The bias's sums for dy if MaxPool's gradient made dy already masked by the ReLU output y, else undefined. */
-export function maskedBiasSums(dy: tf.Tensor, y: tf.Tensor): Float32Array | undefined {
+export function maskedBiasSums(dy: tf.Tensor, y: tf.Tensor): tf.Tensor1D | undefined {
   const masked = maskedGradients.get(dy.dataId);
   return masked && isReluOutput(y, masked.relu) ? masked.sums : undefined;
 }
@@ -131,15 +134,12 @@ export function maxPoolGradientConfig(original: GradConfig): GradConfig {
       const [x] = saved;
       const gradient = dy as tf.Tensor;
       if (!fuses(gradient, x, attrs as unknown as PoolAttrs)) return original.gradFunc(dy, saved, attrs);
-      return {
-        x: () => {
-          const [dz, db] = tf.engine().runKernel(MAX_POOL_GRAD_RELU_KERNEL, { dy: gradient, x }, attrs as NamedAttrMap) as tf.Tensor[];
-          const sums = db.dataSync() as Float32Array;
-          db.dispose();
-          maskedGradients.set(dz.dataId, { relu: { data: x.dataId, shape: x.shape.slice() }, sums });
-          return dz;
-        },
-      };
+      // run here, in the backward pass's scope rather than x's own: the sums outlive x's gradient until the
+      // convolution's gradient takes them, and both are disposed with the backward pass unless returned
+      // (they stay tensors, never read here, so a replayed step (src/train/step-replay.ts) carries them too)
+      const [dz, db] = tf.engine().runKernel(MAX_POOL_GRAD_RELU_KERNEL, { dy: gradient, x }, attrs as NamedAttrMap) as [tf.Tensor, tf.Tensor1D];
+      maskedGradients.set(dz.dataId, { relu: { data: x.dataId, shape: x.shape.slice() }, sums: db });
+      return { x: () => dz };
     },
   };
 }

@@ -125,7 +125,7 @@ function activationGradients(kernelName: string, dy: tf.Tensor, y: tf.Tensor, ac
   if (activation === "linear") return { dz: dy, bias: columnSums(dy) };
   if (activation !== "relu") throw new Error(`stepwise: no gradient for ${kernelName} with the activation ${String(activation)} (linear and relu have one)`);
   const sums = maskedBiasSums(dy, y); // dy came through a max pool's gradient, masked by y already
-  if (sums) return { dz: dy, bias: () => tf.tensor1d(sums) };
+  if (sums) return { dz: dy, bias: () => sums };
   if (dy.dtype === "float32" && y.dtype === "float32" && tf.getKernel(RELU_GRAD_COLUMN_SUMS_KERNEL, tf.getBackend())) {
     const [dz, sums] = tf.engine().runKernel(RELU_GRAD_COLUMN_SUMS_KERNEL, { dy, x: y }) as tf.Tensor[];
     return { dz, bias: () => sums };

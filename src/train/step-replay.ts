@@ -1,0 +1,470 @@
+/**
+ * A training step replayed without tfjs's engine.
+ *
+ * Under a gradient tape every op pays tfjs-core's bookkeeping: tensors tracked and scoped, tape nodes
+ * recorded, inputs and outputs cloned for the backward pass, the tape filtered and walked back. For the
+ * reference MLP at batch 16 that was most of a step: its forward and backward passes took 596 µs through
+ * the engine and 363 µs replayed (the same kernels, the same results; 1,655 against 1,320 µs at batch 64).
+ *
+ * A step of a model made of tfjs-layers' own layers, with a loss that `fit` names, runs the same kernels
+ * with the same attributes every time, on new data. `StepReplay` records the kernels one step runs through
+ * the backend's registry (the forward pass, the tape's saves, the backward pass) as a program, and then
+ * runs that program instead: each kernel function called with its recorded attributes on this step's batch,
+ * the variables as they are now, and the program's own intermediates, each released after its last use.
+ * The kernel functions and their inputs are the engine's, so the loss, the correct count and every
+ * gradient are the engine's bit for bit.
+ *
+ * A program replaces the engine only once it is known to be the step:
+ *   - nothing in a recording escaped the kernels: no variable was written (BatchNormalization's moving
+ *     statistics), no tensor's values were read (a branch in JS could depend on them), and every result is
+ *     a kernel's output (not a tensor made in JS from values computed beside the kernels);
+ *   - two recordings, on different batches, are the same program: the same kernels, attributes and inputs,
+ *     and the same values in every tensor made during the step (a dropout mask differs, and so does any
+ *     value computed in JS from the data).
+ * A replayed step then calls the kernel functions the engine would call, in its order, on the same inputs;
+ * no kernel function reads the engine's state (those that choose kernels by the tape's state are gradient
+ * functions, which run while recording), and the state kernels keep themselves (how often a matrix was a
+ * product's operand, wasm-matmul.ts) moves as it would through the engine. A replay is not checked against
+ * the engine by running both: that would count those products twice and could change the engine's later
+ * choices. test/train/step-replay.test.ts compares whole runs with and without replay instead.
+ * Until then, and for a batch of another shape (the last of an epoch), the step runs through the engine;
+ * a refused program is never tried again. Only the host-memory backends replay (cpu and wasm, whose kernels
+ * run to completion when called), and never while tfjs profiles or debugs.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { DataType, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
+import { Batch } from "./types";
+
+/** A step's results: the mean loss, the correct count where there is one, and the gradients by variable name. */
+export interface StepResult {
+  value: tf.Scalar;
+  correct: tf.Scalar | undefined;
+  grads: tf.NamedTensorMap;
+}
+
+/** What `fit` reports of the replay: micro-batches replayed, and why none could be where none were. */
+export interface ReplayReport {
+  microBatches: number;
+  refused?: string;
+}
+
+const REPLAY_BACKENDS = new Set(["cpu", "wasm"]);
+
+/** Where a kernel's input comes from when a program runs. */
+type Source =
+  | { kind: "x" }
+  | { kind: "y" }
+  | { kind: "variable"; name: string; index: number }
+  | { kind: "constant"; info: TensorInfo; bytes: Uint8Array }
+  | { kind: "output"; slot: number };
+
+interface Call {
+  kernelName: string;
+  kernelFunc: KernelFunc;
+  inputs: Array<[string, Source | null]>;
+  inputsAsArray: boolean;
+  attrs: NamedAttrMap;
+  firstSlot: number;
+  outputs: Array<{ shape: number[]; dtype: DataType }>;
+  returnsArray: boolean;
+  /** Slots whose last use is this call, released after it. */
+  releases: number[];
+}
+
+interface Program {
+  backend: KernelBackend;
+  calls: Call[];
+  /** The variables the program reads, as they were when it was recorded. */
+  variables: Array<{ name: string; shape: number[]; dtype: DataType }>;
+  slots: number;
+  results: { value: number; correct: number | undefined; grads: Array<[string, number]> };
+  constants: TensorInfo[];
+}
+
+type Refusal = string;
+
+/** Per batch shape: a first program to confirm by a second recording, a confirmed one, or a refusal. */
+type Entry = { state: "recorded"; program: Program } | { state: "ready"; program: Program } | { state: "refused"; reason: Refusal };
+
+/**
+ * Runs `step` through the engine until a recorded program is confirmed for the batch's shape, then replays
+ * it. `step` must be a function of the batch and the variables alone (fit's step for a model of tfjs-layers'
+ * layers and a named loss); dispose() releases the programs.
+ */
+export class StepReplay {
+  private readonly entries = new Map<string, Entry>();
+  private replayed = 0;
+  private refusal: Refusal | undefined;
+
+  constructor(
+    private readonly step: (batch: Batch) => StepResult,
+    /** Why this step cannot be replayed at all (not a model of known layers, a loss function, ...). */
+    refusal?: string,
+  ) {
+    this.refusal = refusal;
+  }
+
+  run(batch: Batch): StepResult {
+    if (this.refusal !== undefined) return this.step(batch);
+    const backendName = tf.getBackend();
+    const engine = tf.engine();
+    if (!REPLAY_BACKENDS.has(backendName)) return this.refuse(`the ${backendName} backend is not replayed (only cpu and wasm)`, batch);
+    if (engine.state.profiling || tf.env().getBool("DEBUG")) return this.step(batch);
+    const key = `${backendName} ${batch.x.dtype}[${batch.x.shape}] ${batch.y.dtype}[${batch.y.shape}]`;
+    const entry = this.entries.get(key);
+    if (entry?.state === "refused") return this.step(batch);
+    if (entry && entry.program.backend !== engine.backend) {
+      // the backend was set up again: its kernels are other functions now
+      this.drop(key);
+      return this.run(batch);
+    }
+    if (entry?.state === "ready") {
+      const replayed = replay(entry.program, batch);
+      this.replayed += 1;
+      return replayed;
+    }
+    const recorded = record(engine.backend, backendName, batch, this.step);
+    if (recorded.refusal !== undefined) {
+      this.setEntry(key, { state: "refused", reason: recorded.refusal });
+      return recorded.result;
+    }
+    const program = recorded.program!;
+    if (!entry) {
+      this.setEntry(key, { state: "recorded", program });
+      return recorded.result;
+    }
+    const difference = programDifference(entry.program, program);
+    disposeProgram(program);
+    this.setEntry(key, difference === undefined ? { state: "ready", program: entry.program } : { state: "refused", reason: `two steps ran different programs (${difference})` });
+    return recorded.result;
+  }
+
+  report(): ReplayReport {
+    if (this.replayed > 0) return { microBatches: this.replayed };
+    const refused = this.refusal ?? [...this.entries.values()].find((e): e is Extract<Entry, { state: "refused" }> => e.state === "refused")?.reason;
+    return refused === undefined ? { microBatches: 0 } : { microBatches: 0, refused };
+  }
+
+  dispose(): void {
+    for (const key of [...this.entries.keys()]) this.drop(key);
+  }
+
+  private refuse(reason: Refusal, batch: Batch): StepResult {
+    this.refusal = reason;
+    return this.step(batch);
+  }
+
+  private setEntry(key: string, entry: Entry): void {
+    const previous = this.entries.get(key);
+    if (previous && previous.state !== "refused" && (entry.state === "refused" || entry.program !== previous.program)) disposeProgram(previous.program);
+    this.entries.set(key, entry);
+  }
+
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry && entry.state !== "refused") disposeProgram(entry.program);
+    this.entries.delete(key);
+  }
+}
+
+/** Runs `step` through the engine, recording the kernels it runs as a program (or why it cannot be one). */
+function record(backend: KernelBackend, backendName: string, batch: Batch, step: (batch: Batch) => StepResult): { result: StepResult; program?: Program; refusal?: Refusal } {
+  if (batch.x.dataId === batch.y.dataId) return { result: step(batch), refusal: "the batch's inputs and targets are one tensor" };
+  if (Object.prototype.hasOwnProperty.call(backend, "readSync") || Object.prototype.hasOwnProperty.call(backend, "read")) {
+    return { result: step(batch), refusal: "the backend's reads are replaced already" };
+  }
+  const sources = new Sources();
+  sources.set(batch.x, { kind: "x" });
+  sources.set(batch.y, { kind: "y" });
+  // a variable given another's value (setWeights) shares its data until one is updated: a program reading
+  // that data could not tell which one it read, so reading it refuses the recording
+  const shared = new Map<object, string>();
+  for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) {
+    const other = sources.sharing(variable.dataId);
+    if (other) shared.set(variable.dataId, `${other.kind === "variable" ? `variable ${other.name}` : `the batch's ${other.kind}`} and variable ${name} share their data`);
+    sources.set(variable, { kind: "variable", name, index: -1 }); // numbered when first read
+  }
+  const variables: Program["variables"] = [];
+  const calls: Call[] = [];
+  const constants: TensorInfo[] = [];
+  let slots = 0;
+  let escape: Refusal | undefined;
+  let depth = 0;
+  const readSync = backend.readSync.bind(backend);
+
+  const sourceOf = (info: TensorInfo): Source => {
+    const ambiguity = shared.get(info.dataId);
+    if (ambiguity !== undefined) throw new Error(ambiguity);
+    const known = sources.get(info);
+    if (known?.kind === "variable" && known.index < 0) {
+      known.index = variables.length;
+      variables.push({ name: known.name, shape: info.shape.slice(), dtype: info.dtype });
+    }
+    if (known) return known;
+    // made during the step outside the kernels (the gradient's seed, a constant), or before it: kept by value
+    const values = readSync(info.dataId) as tf.TypedArray;
+    const copy = values.slice();
+    const constant: Source = { kind: "constant", info: { dataId: backend.write(copy, info.shape.slice(), info.dtype), shape: info.shape.slice(), dtype: info.dtype }, bytes: new Uint8Array(copy.buffer.slice(0)) };
+    constants.push(constant.info);
+    sources.set(info, constant);
+    return constant;
+  };
+
+  const wrapped: Array<[KernelConfig, KernelFunc]> = [];
+  for (const config of tf.getKernelsForBackend(backendName)) {
+    const kernelFunc = config.kernelFunc;
+    wrapped.push([config, kernelFunc]);
+    config.kernelFunc = (args) => {
+      if (depth > 0 || escape !== undefined) return kernelFunc(args);
+      const inputsAsArray = Array.isArray(args.inputs);
+      let inputs: Array<[string, Source | null]>;
+      try {
+        inputs = Object.entries(args.inputs).map(([name, info]) => [name, info == null ? null : sourceOf(info)]);
+      } catch (error) {
+        escape = `an input of ${config.kernelName} cannot be replayed: ${(error as Error).message}`;
+        return kernelFunc(args);
+      }
+      depth++;
+      let out: TensorInfo | TensorInfo[];
+      try {
+        out = kernelFunc(args);
+      } finally {
+        depth--;
+      }
+      const outs = Array.isArray(out) ? out : [out];
+      calls.push({
+        kernelName: config.kernelName,
+        kernelFunc,
+        inputs,
+        inputsAsArray,
+        attrs: args.attrs ?? {},
+        firstSlot: slots,
+        outputs: outs.map((o) => ({ shape: o.shape.slice(), dtype: o.dtype })),
+        returnsArray: Array.isArray(out),
+        releases: [],
+      });
+      for (const o of outs) sources.set(o, { kind: "output", slot: slots++ });
+      return out;
+    };
+  }
+  const variableProto = tf.Variable.prototype as unknown as { assign: (value: tf.Tensor) => void };
+  const assign = variableProto.assign;
+  variableProto.assign = function (this: tf.Variable, value: tf.Tensor) {
+    escape ??= `variable ${this.name} was written during the step (e.g. BatchNormalization's moving statistics)`;
+    return assign.call(this, value);
+  };
+  // reads are watched through properties of the backend object itself, which shadow its class's methods
+  const readHooks = backend as unknown as { readSync: (dataId: object) => unknown; read: (dataId: object) => unknown };
+  const read = readHooks.read;
+  readHooks.readSync = (dataId) => {
+    escape ??= "a tensor's values were read during the step";
+    return readSync(dataId);
+  };
+  readHooks.read = (dataId) => {
+    escape ??= "a tensor's values were read during the step";
+    return read.call(backend, dataId);
+  };
+
+  let result: StepResult;
+  try {
+    result = step(batch);
+  } catch (error) {
+    constants.forEach((info) => backend.disposeData(info.dataId));
+    throw error;
+  } finally {
+    for (const [config, kernelFunc] of wrapped) config.kernelFunc = kernelFunc;
+    variableProto.assign = assign;
+    delete (readHooks as Partial<typeof readHooks>).readSync;
+    delete (readHooks as Partial<typeof readHooks>).read;
+  }
+  const refuse = (refusal: Refusal) => {
+    constants.forEach((info) => backend.disposeData(info.dataId));
+    return { result, refusal };
+  };
+  if (escape !== undefined) return refuse(escape);
+  const slotOf = (t: tf.Tensor): number | undefined => {
+    const source = sources.get(t);
+    return source?.kind === "output" ? source.slot : undefined;
+  };
+  const value = slotOf(result.value);
+  const correct = result.correct ? slotOf(result.correct) : undefined;
+  const grads = Object.entries(result.grads).map(([name, t]): [string, number | undefined] => [name, slotOf(t)]);
+  if (value === undefined || (result.correct && correct === undefined) || grads.some(([, slot]) => slot === undefined)) {
+    return refuse("a result of the step was not made by a kernel (a value computed in JS beside them)");
+  }
+  const resultSlots = [value, correct, ...grads.map(([, slot]) => slot)].filter((slot) => slot !== undefined);
+  // each result becomes a tensor of its own, which owns its kernel output
+  if (new Set(resultSlots).size !== resultSlots.length) return refuse("two results of the step are one kernel output");
+  const program: Program = {
+    backend,
+    calls,
+    variables,
+    slots,
+    results: { value, correct, grads: grads as Array<[string, number]> },
+    constants,
+  };
+  planReleases(program);
+  return { result, program };
+}
+
+/**
+ * Where each tensor of a recording came from, by its data and its shape: a reshape (or an identity) returns
+ * its input's data under another shape, and a kernel reading the data under the input's shape read the input.
+ */
+class Sources {
+  private readonly byData = new Map<object, Array<{ shape: number[]; dtype: DataType; source: Source }>>();
+
+  set(info: TensorInfo, source: Source): void {
+    const views = this.byData.get(info.dataId) ?? [];
+    views.unshift({ shape: info.shape.slice(), dtype: info.dtype, source });
+    this.byData.set(info.dataId, views);
+  }
+
+  /** The latest source of this data with this shape and type. */
+  get(info: TensorInfo): Source | undefined {
+    return this.byData.get(info.dataId)?.find((view) => view.dtype === info.dtype && tf.util.arraysEqual(view.shape, info.shape))?.source;
+  }
+
+  /** Any source of this data, whatever its shape. */
+  sharing(dataId: object): Source | undefined {
+    return this.byData.get(dataId)?.[0]?.source;
+  }
+}
+
+/** Each slot is released after its last use; results are kept; a slot never used is released where it is made. */
+function planReleases(program: Program): void {
+  const lastUse = new Array<number>(program.slots).fill(-1);
+  program.calls.forEach((call, at) => {
+    for (const [, source] of call.inputs) if (source?.kind === "output") lastUse[source.slot] = at;
+  });
+  const kept = new Set([program.results.value, ...program.results.grads.map(([, slot]) => slot)]);
+  if (program.results.correct !== undefined) kept.add(program.results.correct);
+  program.calls.forEach((call, at) => {
+    for (let j = 0; j < call.outputs.length; j++) {
+      const slot = call.firstSlot + j;
+      if (kept.has(slot)) continue;
+      const releaseAt = lastUse[slot] >= 0 ? lastUse[slot] : at;
+      program.calls[releaseAt].releases.push(slot);
+    }
+  });
+}
+
+/** Runs `program` on `batch`: its results as tensors the engine tracks (the caller disposes them). */
+function replay(program: Program, batch: Batch): StepResult {
+  const backend = program.backend;
+  const registered = tf.engine().registeredVariables;
+  const variables = program.variables.map(({ name, shape, dtype }) => {
+    const variable = registered[name];
+    if (!variable || !tf.util.arraysEqual(variable.shape, shape) || variable.dtype !== dtype) {
+      throw new Error(`stepwise: the replayed step reads variable ${name}, which is gone or changed shape`);
+    }
+    return variable;
+  });
+  const slots = new Array<TensorInfo | undefined>(program.slots);
+  const inputOf = (source: Source): TensorInfo => {
+    switch (source.kind) {
+      case "x":
+        return batch.x;
+      case "y":
+        return batch.y;
+      case "variable":
+        return variables[source.index];
+      case "constant":
+        return source.info;
+      case "output":
+        return slots[source.slot]!;
+    }
+  };
+  try {
+    for (const call of program.calls) {
+      const inputs: Record<string, TensorInfo | null> | Array<TensorInfo | null> = call.inputsAsArray ? [] : {};
+      for (const [name, source] of call.inputs) (inputs as Record<string, TensorInfo | null>)[name] = source === null ? null : inputOf(source);
+      const out = call.kernelFunc({ inputs: inputs as Record<string, TensorInfo>, attrs: call.attrs, backend });
+      if (call.returnsArray) (out as TensorInfo[]).forEach((info, j) => (slots[call.firstSlot + j] = info));
+      else slots[call.firstSlot] = out as TensorInfo;
+      for (const slot of call.releases) {
+        release(backend, slots[slot]!);
+        slots[slot] = undefined;
+      }
+    }
+  } catch (error) {
+    for (const info of slots) if (info) release(backend, info);
+    throw error;
+  }
+  const engine = tf.engine();
+  const wrap = <T extends tf.Tensor>(slot: number): T => {
+    const info = slots[slot]!;
+    return (isEngineTensor(info) ? info : engine.makeTensorFromTensorInfo(info, backend)) as T;
+  };
+  const { results } = program;
+  return {
+    value: wrap<tf.Scalar>(results.value),
+    correct: results.correct === undefined ? undefined : wrap<tf.Scalar>(results.correct),
+    grads: Object.fromEntries(results.grads.map(([name, slot]) => [name, wrap(slot)])),
+  };
+}
+
+/**
+ * Whether a kernel returned a tensor the engine already tracks: the cpu backend's kernels make their
+ * outputs through the engine (its makeOutput), the wasm backend's return bare TensorInfos.
+ */
+function isEngineTensor(info: TensorInfo): info is tf.Tensor {
+  return info instanceof tf.Tensor;
+}
+
+function release(backend: KernelBackend, info: TensorInfo): void {
+  if (isEngineTensor(info)) info.dispose();
+  else backend.disposeData(info.dataId);
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/** Where two programs differ, or undefined when they are the same. */
+function programDifference(a: Program, b: Program): string | undefined {
+  if (a.calls.length !== b.calls.length) return `${a.calls.length} against ${b.calls.length} kernels`;
+  for (let i = 0; i < a.calls.length; i++) {
+    const [p, q] = [a.calls[i], b.calls[i]];
+    const where = `kernel ${i + 1}, ${p.kernelName}`;
+    if (p.kernelName !== q.kernelName || p.kernelFunc !== q.kernelFunc) return `${where} against ${q.kernelName}`;
+    if (attrsKey(p.attrs) !== attrsKey(q.attrs)) return `${where}: its attributes`;
+    if (p.inputsAsArray !== q.inputsAsArray || p.returnsArray !== q.returnsArray || p.inputs.length !== q.inputs.length) return `${where}: its inputs`;
+    for (let j = 0; j < p.inputs.length; j++) {
+      const [[name, s], [otherName, t]] = [p.inputs[j], q.inputs[j]];
+      if (name !== otherName || !sameSource(s, t)) return `${where}: input ${name}`;
+    }
+    if (JSON.stringify(p.outputs) !== JSON.stringify(q.outputs)) return `${where}: its outputs`;
+  }
+  if (JSON.stringify(a.results) !== JSON.stringify(b.results)) return "the results come from other kernels";
+  return undefined;
+}
+
+function sameSource(s: Source | null, t: Source | null): boolean {
+  if (s === null || t === null) return s === t;
+  switch (s.kind) {
+    case "x":
+    case "y":
+      return t.kind === s.kind;
+    case "variable":
+      return t.kind === "variable" && t.name === s.name;
+    case "output":
+      return t.kind === "output" && t.slot === s.slot;
+    case "constant":
+      return t.kind === "constant" && t.info.dtype === s.info.dtype && tf.util.arraysEqual(t.info.shape, s.info.shape) && bytesEqual(t.bytes, s.bytes);
+  }
+}
+
+/** Attributes as a string that tells every value apart (NaN, ±Infinity and −0 included). */
+function attrsKey(attrs: NamedAttrMap): string {
+  return JSON.stringify(attrs, (_key, value: unknown) => {
+    if (typeof value === "number") return Object.is(value, -0) ? "-0" : `n${value}`;
+    if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>, (v) => `n${v}`);
+    return value;
+  });
+}
+
+function disposeProgram(program: Program): void {
+  for (const info of program.constants) program.backend.disposeData(info.dataId);
+  program.constants.length = 0;
+}
