@@ -163,8 +163,8 @@ function takesSimdProduct(a: TensorInfo, b: TensorInfo, transposeA: boolean): bo
 function multiplyInPlace(kernels: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean): TensorInfo {
   const [rowsOfA, columnsOfA] = a.shape.slice(-2);
   const [m, k] = transposeA ? [columnsOfA, rowsOfA] : [rowsOfA, columnsOfA];
-  // A[r, i] lies at r·rowStride + i·step
-  const [rowStride, step] = transposeA ? [1, m] : [k, 1];
+  // A[r, i] lies at r·rowStride + i·step (at least 1 each: a product over an empty dimension reads no A and is 0)
+  const [rowStride, step] = transposeA ? [1, Math.max(m, 1)] : [Math.max(k, 1), 1];
   const n = b.shape[b.shape.length - 1];
   const ones = Array<number>(Math.max(a.shape.length, b.shape.length) - 2).fill(1);
   const out = backend.makeOutput([...ones, m, n], "float32");

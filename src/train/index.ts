@@ -7,4 +7,4 @@ export type { EarlyStoppingOptions, Monitor } from "./early-stopping";
 export type { FunctionTarget, TrainTarget } from "./target";
 export type { ProgressMode } from "./progress";
 export type { DataInput } from "./sources";
-export type { Batch, BatchSource, Divergence, EpochRecord, History, StepRecord, TrainCallbacks, TrainInfo } from "./types";
+export type { Batch, BatchSource, Divergence, EpochRecord, History, ReplayReport, StepRecord, TrainCallbacks, TrainInfo } from "./types";

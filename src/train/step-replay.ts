@@ -33,19 +33,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataType, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
-import { Batch } from "./types";
+import { Batch, ReplayReport } from "./types";
 
 /** A step's results: the mean loss, the correct count where there is one, and the gradients by variable name. */
 export interface StepResult {
   value: tf.Scalar;
   correct: tf.Scalar | undefined;
   grads: tf.NamedTensorMap;
-}
-
-/** What `fit` reports of the replay: micro-batches replayed, and why none could be where none were. */
-export interface ReplayReport {
-  microBatches: number;
-  refused?: string;
 }
 
 const REPLAY_BACKENDS = new Set(["cpu", "wasm"]);
@@ -256,12 +250,13 @@ function record(backend: KernelBackend, backendName: string, batch: Batch, step:
   // reads are watched through properties of the backend object itself, which shadow its class's methods
   const readHooks = backend as unknown as { readSync: (dataId: object) => unknown; read: (dataId: object) => unknown };
   const read = readHooks.read;
+  // a kernel may read its inputs so (the cpu backend's do); a read outside the kernels is the step's own
   readHooks.readSync = (dataId) => {
-    escape ??= "a tensor's values were read during the step";
+    if (depth === 0) escape ??= "a tensor's values were read during the step";
     return readSync(dataId);
   };
   readHooks.read = (dataId) => {
-    escape ??= "a tensor's values were read during the step";
+    if (depth === 0) escape ??= "a tensor's values were read during the step";
     return read.call(backend, dataId);
   };
 

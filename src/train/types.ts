@@ -65,8 +65,14 @@ export interface History {
   weightsEpoch?: number;
   /** Set when a callback's onStep returned "stop". */
   stoppedByCallback?: { step: number; epoch: number };
-  /** Micro-batches whose step was replayed without tfjs's engine (`fit`'s `replay`), and why none were where none were. */
-  replay?: { microBatches: number; refused?: string };
+  /** How fit's steps ran: replayed without tfjs's engine (`fit`'s `replay`), or why not. */
+  replay?: ReplayReport;
+}
+
+/** Micro-batches whose step was replayed without tfjs's engine, and why none were where none were. */
+export interface ReplayReport {
+  microBatches: number;
+  refused?: string;
 }
 
 /** Hooks into the loop; each may be async (the loop awaits it). */

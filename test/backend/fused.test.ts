@@ -139,6 +139,14 @@ describe("matMul on wasm matches cpu", () => {
     );
     assertAllClose(fused, 1e-5, "fused matMul with bias and relu");
   });
+
+  test("an empty inner dimension gives zeros and an empty outer one an empty product, transposed or not, as on cpu", async () => {
+    // a dense layer after a flatten of nothing (a valid convolution and pools that shrink an image to 0 × 0)
+    for (const [a, b, ta] of [[[4, 0], [0, 23], false], [[0, 4], [0, 23], true], [[0, 7], [7, 5], false], [[7, 0], [7, 5], true], [[3, 7], [7, 0], false]] as const) {
+      const results = await onCpuAndWasm(() => [tf.matMul(tf.zeros([...a]), tf.ones([...b]), ta), tf.fused.matMul({ a: tf.zeros([...a]), b: tf.ones([...b]), transposeA: ta, bias: tf.ones([b[1]]), activation: "relu" })]);
+      assert.deepEqual(results.wasm, results.cpu, `[${a}]${ta ? "ᵀ" : ""} · [${b}]`);
+    }
+  });
 });
 
 describe("a right operand used more than 8 times", () => {

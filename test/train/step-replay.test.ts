@@ -25,6 +25,10 @@ interface Config {
   convolutions: Array<{ filters: number; kernelSize: number; padding: "same" | "valid"; activation: "relu" | "linear"; pool: boolean }>;
   image: [number, number, number];
   hidden: number[];
+  /** A LayerNormalization after the hidden layers. */
+  layerNorm: boolean;
+  /** The layers before the head as a nested model whose first layer is frozen (as in transfer learning). */
+  nestedFrozen: boolean;
   activation: string;
   head: { loss: LossName; activation: string; oneHot: boolean };
   useBias: boolean;
@@ -69,6 +73,8 @@ function drawConfig(random: Rng): Config {
     activation: pick(random, ["relu", "linear", "tanh", "sigmoid", "elu"]),
     head: pick(random, HEADS),
     useBias: random.int(4) !== 0,
+    layerNorm: random.int(4) === 0,
+    nestedFrozen: random.int(4) === 0,
     inputs: 1 + random.int(30),
     classes: 2 + random.int(6),
     samples,
@@ -93,8 +99,13 @@ function buildModel(config: Config, seed: number): tf.Sequential {
   config.hidden.forEach((units, k) =>
     layers.push(tf.layers.dense({ ...first(), units, activation: config.activation as "relu", useBias: config.useBias, kernelInitializer: init(k) })),
   );
-  layers.push(tf.layers.dense({ ...first(), units: config.classes, activation: config.head.activation as "linear", useBias: config.useBias, kernelInitializer: init(9) }));
-  return tf.sequential({ layers });
+  if (config.layerNorm && layers.length > 0) layers.push(tf.layers.layerNormalization());
+  const head = (input: Record<string, unknown>) =>
+    tf.layers.dense({ ...input, units: config.classes, activation: config.head.activation as "linear", useBias: config.useBias, kernelInitializer: init(9) });
+  if (!config.nestedFrozen || layers.length === 0) return tf.sequential({ layers: [...layers, head(first())] });
+  layers[0].trainable = false;
+  const backbone = tf.sequential({ layers });
+  return tf.sequential({ layers: [backbone, head({})] });
 }
 
 function dataOf(config: Config, random: Rng): { x: tf.Tensor; y: tf.Tensor } {
