@@ -74,7 +74,12 @@ export function replayRefusal(target: TrainTarget, loss: LossName | LossFunction
   return unknown && `layer ${unknown.name} is a ${unknown.getClassName()}, not one of tfjs-layers' layers known to replay`;
 }
 
+/** tfjs-layers' own models, which call their layers and nothing else (a subclass may override call). */
+const REPLAYABLE_MODELS = new Set(["Sequential", "Model", "Functional"]);
+
+/** A model's layers, those of nested models included, and any model that is not one of tfjs-layers' own. */
 function layersOf(model: tf.LayersModel): tf.layers.Layer[] {
+  if (!REPLAYABLE_MODELS.has(model.getClassName())) return [model];
   return model.layers.flatMap((layer) => (layer instanceof tf.LayersModel ? layersOf(layer) : [layer]));
 }
 

@@ -15,6 +15,7 @@ import type { Rng } from "../../src/data";
 import { adam, sgd, type Optimizer } from "../../src/optim";
 import { fit, type Batch, type History, type LossName } from "../../src/train";
 import { StepReplay, type StepResult } from "../../src/train/step-replay";
+import { replayRefusal } from "../../src/train/target";
 
 before(async () => {
   await setUpWasm();
@@ -257,6 +258,31 @@ describe("StepReplay, given steps that escape their kernels", () => {
       tf.dispose([w, twin]);
     });
   }
+});
+
+test("replayRefusal: tfjs-layers' own models (nested too) and layers may replay; another model or layer class, a loss function or variables may not", () => {
+  const dense = () => tf.layers.dense({ inputShape: [2], units: 1 });
+  const sequential = tf.sequential({ layers: [dense()] });
+  const functional = tf.model({ inputs: sequential.inputs, outputs: sequential.outputs });
+  const nested = tf.sequential({ layers: [tf.sequential({ layers: [dense()] }), tf.layers.dense({ units: 3 })] });
+  for (const model of [sequential, functional, nested]) assert.equal(replayRefusal(model, "meanSquaredError"), undefined, model.getClassName());
+  class Subclassed extends tf.Sequential {
+    static override className = "Subclassed";
+  }
+  const subclassed = new Subclassed({ layers: [dense()] });
+  assert.match(replayRefusal(subclassed, "meanSquaredError") ?? "", /is a Subclassed, not one of tfjs-layers' layers known to replay/);
+  assert.match(replayRefusal(tf.sequential({ layers: [subclassed] }), "meanSquaredError") ?? "", /is a Subclassed/);
+  class Custom extends tf.layers.Layer {
+    static className = "Custom";
+    override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return Array.isArray(inputs) ? inputs[0] : inputs;
+    }
+  }
+  assert.match(replayRefusal(tf.sequential({ layers: [dense(), new Custom({})] }), "meanSquaredError") ?? "", /is a Custom/);
+  assert.match(replayRefusal(sequential, (y, p) => tf.losses.meanSquaredError(y, p) as tf.Scalar) ?? "", /the loss is a function/);
+  const w = tf.variable(tf.zeros([1]));
+  assert.match(replayRefusal({ variables: [w], loss: () => w.sum() as tf.Scalar }, undefined) ?? "", /a loss of variables/);
+  [sequential, nested, subclassed, w].forEach((t) => t.dispose());
 });
 
 test("fit refuses a replay option that is not a boolean, by name", async () => {
