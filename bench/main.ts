@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: training speed of the MLP and CNN of shared/peers/torch_bench.py on every backend this
- * machine can load, beside PyTorch on the same machine when Debian's python3-torch is installed; plus what
+ * machine can load, beside PyTorch on the same machine when Debian's python3-torch is installed (PyTorch's runs
+ * take turns with stepwise's, and the ratio is taken within each pair: see runPairs); plus what
  * stepwise's optimizer and gradient accumulation cost over tfjs's own Adam (see train-worker.ts), beside what
  * micro-batches and accumulation cost PyTorch itself (torch_accumulation.py). The wasm backend runs as it
  * starts by default (every core, stepwise's kernels in their relaxed-SIMD build where the engine has it), then
@@ -51,8 +52,8 @@ interface RunConfig {
   env?: Record<string, string>;
 }
 
-function runWorker({ backend, label, env }: RunConfig, model: string): WorkerResult {
-  const child = spawnSync(process.execPath, [path.join(__dirname, "train-worker.js"), backend, model], {
+function runWorker({ backend, label, env }: RunConfig, model: string, variants: readonly string[] = []): WorkerResult {
+  const child = spawnSync(process.execPath, [path.join(__dirname, "train-worker.js"), backend, model, ...variants], {
     encoding: "utf8",
     env: { ...process.env, ...env },
     timeout: 600_000,
@@ -71,37 +72,55 @@ function pytorchMissing(): string | undefined {
   return undefined;
 }
 
-interface TorchRate {
-  median: number;
-  min: number;
-  max: number;
-  /** the thread count of the median run (the peer keeps the faster of 1 thread and every core) */
+/** One run of the peer script for one model: its samples/s and the thread count it chose ("torch cnn 5515 samples/s threads=1"). */
+interface TorchRun {
+  rate: number;
   threads: string;
 }
 
+function runTorchOnce(script: string, model: Model): TorchRun | string {
+  const child = spawnSync(PYTHON, [script, model], { encoding: "utf8", timeout: 600_000 });
+  if (child.status !== 0) return `torch_bench.py failed: ${child.stderr.trim().split("\n").pop()}`;
+  const match = /^torch (\w+) (\d+(?:\.\d+)?) samples\/s threads=(\d+)/m.exec(child.stdout);
+  if (!match || match[1] !== model) return `torch_bench.py printed no rate for ${model}: ${child.stdout.trim().split("\n").pop() ?? ""}`;
+  return { rate: Number(match[2]), threads: match[3] };
+}
+
+/** The two variants of train-worker.ts that the runs in turns compare with PyTorch: both loops, batch 64, stepwise's Adam. */
+const PAIRED_VARIANTS = ["stepwise adam", "sw.fit, stepwise adam"] as const;
+
+/** One pair: PyTorch's run and stepwise's, one right after the other. */
+interface Pair {
+  torch: TorchRun;
+  modelFit: number;
+  swFit: number;
+}
+
 /**
- * PyTorch's samples/s per model: the median of `runs` runs of the peer script ("torch mlp 22110 samples/s
- * threads=1"), with the range. Each run is itself the median of 5 rounds at the faster thread count, but on a
- * shared 2-core machine whole runs still swing by tens of per cent.
+ * PyTorch and stepwise in turns: `pairs` runs of the peer script for `model`, each beside a run of the
+ * worker (the default backend, the two loops at batch 64), which of the two goes first alternating from pair
+ * to pair. On a shared machine whole runs swing by tens of per cent from one minute to the next, and
+ * PyTorch's two threads feel a busy neighbour more than one thread does; a ratio taken within each pair, whose
+ * runs are seconds apart, sees the same machine on both sides, where two medians taken minutes apart did not.
  */
-function runTorch(script: string, runs: number, models: readonly Model[]): Record<string, TorchRate> | string {
-  const missing = pytorchMissing();
-  if (missing) return missing;
-  const measured: Record<string, Array<{ rate: number; threads: string }>> = {};
-  for (let i = 0; i < runs; i++) {
-    const child = spawnSync(PYTHON, [script, ...models], { encoding: "utf8", timeout: 600_000 });
-    if (child.status !== 0) return `torch_bench.py failed: ${child.stderr.trim().split("\n").pop()}`;
-    for (const match of child.stdout.matchAll(/^torch (\w+) (\d+(?:\.\d+)?) samples\/s threads=(\d+)/gm)) {
-      (measured[match[1]] ??= []).push({ rate: Number(match[2]), threads: match[3] });
-    }
+function runPairs(script: string, run: RunConfig, model: Model, pairs: number): Pair[] | string {
+  const result: Pair[] = [];
+  for (let i = 0; i < pairs; i++) {
+    let torch: TorchRun | string | undefined;
+    if (i % 2 === 0) torch = runTorchOnce(script, model);
+    const ours = runWorker(run, model, PAIRED_VARIANTS);
+    if (i % 2 === 1) torch = runTorchOnce(script, model);
+    if (typeof torch !== "object") return torch ?? "no PyTorch run";
+    if (!ours.results) return `stepwise's run failed: ${ours.error ?? ours.skipped ?? "no results"}`;
+    result.push({ torch, modelFit: ours.results["stepwise adam"].samplesPerSecond, swFit: ours.results["sw.fit, stepwise adam"].samplesPerSecond });
   }
-  return Object.fromEntries(
-    Object.entries(measured).map(([model, values]) => {
-      const sorted = [...values].sort((a, b) => a.rate - b.rate);
-      const median = sorted[Math.floor(sorted.length / 2)];
-      return [model, { median: median.rate, min: sorted[0].rate, max: sorted[sorted.length - 1].rate, threads: median.threads }];
-    }),
-  );
+  return result;
+}
+
+/** The median of `values` (the upper one of an even count), with the range. */
+function spread(values: readonly number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
 type TorchAccumulation = Record<string, { batch64: number; batch16: number; accumulated4x16: number }>;
@@ -141,7 +160,7 @@ function parseOptions(): BenchOptions {
     .addOption(new Option("--backends <list>", `backends to run (${BACKEND_ORDER.join(",")})`).argParser(list(BACKEND_ORDER, "--backends")).default([...BACKEND_ORDER]))
     .addOption(new Option("--models <list>", "models to train (mlp,cnn)").argParser(list(MODELS, "--models")).default([...MODELS]))
     .addOption(
-      new Option("--torch-runs <n>", "runs of the PyTorch peer whose median is taken").default(9).argParser((value) => {
+      new Option("--torch-runs <n>", "runs of the PyTorch peer, each in turn with one of stepwise's (medians and the ratio within each pair are taken)").default(9).argParser((value) => {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--torch-runs takes a positive integer; got ${value}`);
         return n;
@@ -157,7 +176,7 @@ function main(): void {
   console.log(`stepwise bench — ${os.cpus()[0]?.model.trim() ?? os.arch()}, ${os.availableParallelism()} cores, Node ${process.version}`);
   console.log(
     "protocol of shared/peers/torch_bench.py: 2048 random samples, batch 64, Adam, 1 warm-up epoch, timed rounds of 2 epochs (median of 5);\n" +
-      `PyTorch at its best: OpenBLAS, the faster of 1 thread and every core, the median of ${options.torchRuns} runs\n`,
+      `PyTorch at its best: OpenBLAS, the faster of 1 thread and every core, ${options.torchRuns} runs, each in turn with one of stepwise's\n`,
   );
   const rows: WorkerResult[] = [];
   const runs: RunConfig[] = [];
@@ -182,9 +201,20 @@ function main(): void {
       if (result.skipped) break; // the backend cannot load: same reason for the next model
     }
   }
+  // PyTorch in turns with stepwise's first backend that trained the model (the one useBestBackend picks)
   const torchScript = findTorchBench();
-  const torch = torchScript ? runTorch(torchScript, options.torchRuns, models) : "shared/peers/torch_bench.py not found";
-  const torchRate = (model: string) => (typeof torch === "object" ? torch[model]?.median : undefined);
+  const missing = torchScript ? pytorchMissing() : "shared/peers/torch_bench.py not found";
+  const paired = new Map<Model, { label: string; pairs: Pair[] | string }>();
+  for (const model of models) {
+    const first = rows.find((row) => row.model === model && row.results);
+    const run = first && runs.find((config) => config.label === first.label);
+    if (!run || missing || !torchScript) continue;
+    paired.set(model, { label: run.label, pairs: runPairs(torchScript, run, model, options.torchRuns) });
+  }
+  const torchRate = (model: Model) => {
+    const pairs = paired.get(model)?.pairs;
+    return typeof pairs === "object" ? spread(pairs.map((pair) => pair.torch.rate)) : undefined;
+  };
   const torchAccumulation = runTorchAccumulation(models);
   const W = 17; // width of the backend column
 
@@ -197,21 +227,37 @@ function main(): void {
     }
     const tfjs = row.results!["tf.train.adam"].samplesPerSecond;
     const ours = row.results!["stepwise adam"].samplesPerSecond;
-    const peer = torchRate(row.model);
+    const peer = torchRate(row.model as Model)?.median;
     console.log(`${row.label.padEnd(W)}${row.model.padEnd(6)}${tfjs.toFixed(0).padStart(14)}${ours.toFixed(0).padStart(15)}${(peer ? `${(ours / peer).toFixed(2)}x` : "-").padStart(12)}`);
   }
-  if (typeof torch === "object") {
-    for (const model of models) {
-      const rate = torch[model];
-      if (rate) {
-        const threads = `${rate.threads} thread${rate.threads === "1" ? "" : "s"}`;
-        console.log(
-          `${"pytorch".padEnd(W)}${model.padEnd(6)}${rate.median.toFixed(0).padStart(14)}   (torch_bench.py, CPU, ${threads}: median of ${options.torchRuns} runs, range ${rate.min.toFixed(0)}–${rate.max.toFixed(0)})`,
-        );
-      }
+  for (const model of models) {
+    const pairs = paired.get(model)?.pairs;
+    if (typeof pairs !== "object") {
+      console.log(`${"pytorch".padEnd(W)}${model.padEnd(6)}  ${missing ?? pairs ?? "no backend trained this model"}`);
+      continue;
     }
-  } else {
-    console.log(`${"pytorch".padEnd(W)}${torch}`);
+    const rate = torchRate(model)!;
+    const threads = pairs.find((pair) => pair.torch.rate === rate.median)!.torch.threads;
+    console.log(
+      `${"pytorch".padEnd(W)}${model.padEnd(6)}${rate.median.toFixed(0).padStart(14)}   (torch_bench.py, CPU, ${threads} thread${threads === "1" ? "" : "s"}: median of ${pairs.length} runs, range ${rate.min.toFixed(0)}–${rate.max.toFixed(0)})`,
+    );
+  }
+  if (paired.size > 0) {
+    console.log(`\nstepwise against PyTorch, in turns: ${options.torchRuns} pairs of runs seconds apart, the ratio within each pair (median and range)`);
+    console.log(`${"backend".padEnd(W)}${"model".padEnd(6)}${"pytorch".padStart(9)}${"model.fit 64".padStart(14)}${"ratio".padStart(22)}${"sw.fit 64".padStart(11)}${"ratio".padStart(22)}`);
+    for (const [model, { label, pairs }] of paired) {
+      if (typeof pairs !== "object") continue;
+      const ratio = (of: (pair: Pair) => number) => {
+        const r = spread(pairs.map((pair) => of(pair) / pair.torch.rate));
+        return `${r.median.toFixed(2)}x (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
+      };
+      const median = (of: (pair: Pair) => number) => spread(pairs.map(of)).median.toFixed(0);
+      console.log(
+        `${label.padEnd(W)}${model.padEnd(6)}${median((pair) => pair.torch.rate).padStart(9)}${median((pair) => pair.modelFit).padStart(14)}${ratio((pair) => pair.modelFit).padStart(22)}` +
+          `${median((pair) => pair.swFit).padStart(11)}${ratio((pair) => pair.swFit).padStart(22)}`,
+      );
+    }
+    console.log("(each pair: PyTorch's script and stepwise's worker, which goes first alternating; medians of each column, ratios per pair)");
   }
 
   console.log("\nstepwise over tfjs's Adam, and accumulation (4 micro-batches of 16 vs one batch of 64)");

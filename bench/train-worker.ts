@@ -1,9 +1,10 @@
 /**
  * One backend's measurements for `npm run bench`, in its own process (the backend choice is process-wide):
  *
- *   node dist/bench/train-worker.js <backend> <mlp|cnn>
+ *   node dist/bench/train-worker.js <backend> <mlp|cnn> [variant ...]
  *
- * Prints one JSON line. Protocol of shared/peers/torch_bench.py: 2048 random samples, batch 64, Adam, one
+ * Runs every variant of VARIANTS, or only those named (main.ts's runs in turns with PyTorch take the two
+ * that it compares). Prints one JSON line. Protocol of shared/peers/torch_bench.py: 2048 random samples, batch 64, Adam, one
  * warm-up epoch, then rounds of 2 timed epochs; samples/s = 2·2048 / seconds, the median of 5 rounds. Every
  * variant trains through `model.fit`, so only the optimizer differs between tfjs's Adam and stepwise's.
  */
@@ -64,13 +65,13 @@ const REPEATS = 5;
  * each, so a slow moment of the machine hits every variant alike; the median round counts. Peak bytes come
  * from tf.profile over one more epoch.
  */
-async function measureAll(model: ModelName): Promise<Record<string, { samplesPerSecond: number; peakBytes: number; rounds: number[] }>> {
+async function measureAll(model: ModelName, names: readonly string[]): Promise<Record<string, { samplesPerSecond: number; peakBytes: number; rounds: number[] }>> {
   const { x, y } = benchData(model, N);
   // tfjs's sparseCategoricalCrossentropy expects float labels shaped [N, 1]
   const labels = tf.tidy(() => y.toFloat().reshape([N, 1]));
-  const prepared = Object.fromEntries(Object.entries(VARIANTS).map(([name, variant]) => [name, prepare(model, variant, { x, y, labels })]));
+  const prepared = Object.fromEntries(names.map((name) => [name, prepare(model, VARIANTS[name], { x, y, labels })]));
   for (const p of Object.values(prepared)) await p.fit(1);
-  const rounds: Record<string, number[]> = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, []]));
+  const rounds: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (let r = 0; r < REPEATS; r++) {
     for (const [name, p] of Object.entries(prepared)) {
       const started = performance.now();
@@ -92,7 +93,9 @@ async function measureAll(model: ModelName): Promise<Record<string, { samplesPer
 }
 
 async function main(): Promise<void> {
-  const [backend, model] = process.argv.slice(2) as [BackendName, ModelName];
+  const [backend, model, ...named] = process.argv.slice(2) as [BackendName, ModelName, ...string[]];
+  const unknown = named.filter((name) => !(name in VARIANTS));
+  if (unknown.length > 0) throw new Error(`train-worker: no variant ${unknown.map((name) => JSON.stringify(name)).join(", ")}; the variants are ${Object.keys(VARIANTS).map((name) => JSON.stringify(name)).join(", ")}`);
   let info;
   try {
     info = await useBestBackend(backend);
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ backend, model, skipped: (error as Error).message })}\n`);
     return;
   }
-  const results = await measureAll(model);
+  const results = await measureAll(model, named.length > 0 ? named : Object.keys(VARIANTS));
   process.stdout.write(`${JSON.stringify({ backend, model, device: info.toString(), results })}\n`);
 }
 
