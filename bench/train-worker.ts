@@ -6,7 +6,8 @@
  * Runs every variant of VARIANTS, or only those named (main.ts's runs in turns with PyTorch take the two
  * that it compares). Prints one JSON line. Protocol of shared/peers/torch_bench.py: 2048 random samples, batch 64, Adam, one
  * warm-up epoch, then rounds of 2 timed epochs; samples/s = 2·2048 / seconds, the median of 5 rounds. Every
- * variant trains through `model.fit`, so only the optimizer differs between tfjs's Adam and stepwise's.
+ * variant trains through `model.fit` unless its loop is `sw.fit`, so between tfjs's Adam and stepwise's only the
+ * optimizer differs.
  */
 import * as tf from "@tensorflow/tfjs";
 import { useBestBackend, type BackendName } from "../src/backend";
