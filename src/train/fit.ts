@@ -179,7 +179,8 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
       if (options.checkpoint && (epoch + 1 - initialEpoch) % (options.checkpoint.every ?? 1) === 0) {
         await saveCheckpoint(options.checkpoint.path, { epoch, microBatches: microBatch, window, history, trainable, optimizer, earlyStopping: stopping?.state() });
       }
-      if (decision?.stop) {
+      // patience running out at the last planned epoch ends nothing early: the run ends there anyway
+      if (decision?.stop && epoch + 1 < settings.epochs) {
         history.stoppedEarly = { epoch, bestEpoch: decision.bestEpoch, best: decision.best };
         break;
       }

@@ -59,7 +59,7 @@ export interface History {
   epochs: EpochRecord[];
   /** Set when the run stopped on a non-finite loss with `onDivergence: "stop"`. */
   diverged?: Divergence;
-  /** Set when early stopping ended the run. */
+  /** Set when early stopping ended the run before its last planned epoch. */
   stoppedEarly?: { epoch: number; bestEpoch: number; best: number };
   /** With early stopping: the epoch whose weights the model ends with (the best, or the last where kept). */
   weightsEpoch?: number;

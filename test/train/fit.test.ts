@@ -165,6 +165,26 @@ describe("fit", () => {
     tf.dispose(model.variables);
   });
 
+  test("patience that runs out at the last planned epoch is not an early stop; one epoch before it is", async () => {
+    // a loss that never improves: with patience 1, patience runs out after the second epoch (index 1)
+    const run = async (epochs: number) => {
+      const v = tf.variable(tf.scalar(1));
+      const history = await fit(
+        { variables: [v], loss: () => v.mul(0).add(1).asScalar() },
+        { optimizer: sgd({ lr: 0.1 }), data: { x: tf.zeros([4, 1]), y: tf.zeros([4, 1]) }, epochs, batchSize: 4, earlyStopping: { monitor: "loss", patience: 1 }, progress: "none" },
+      );
+      v.dispose();
+      return history;
+    };
+    const atLast = await run(2);
+    assert.equal(atLast.epochs.length, 2);
+    assert.equal(atLast.stoppedEarly, undefined, "the run went its full budget of 2 epochs");
+    assert.equal(atLast.weightsEpoch, 0, "the best weights are still put back");
+    const before = await run(3);
+    assert.equal(before.epochs.length, 2);
+    assert.deepEqual(before.stoppedEarly, { epoch: 1, bestEpoch: 0, best: 1 });
+  });
+
   test("with a restore margin, a last epoch within it of the best keeps its weights; one further behind does not", async () => {
     const run = async (restoreMargin: number) => {
       const model = linearModel(`margin-${restoreMargin}`);
