@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: training speed of the MLP and CNN of shared/peers/torch_bench.py on every backend this
  * machine can load, beside PyTorch on the same machine when Debian's python3-torch is installed (PyTorch's runs
- * take turns with stepwise's, and the ratio is taken within each pair: see runPairs); plus what
+ * take turns with stepwise's, and the ratio is taken within each pair: see inTurns); plus what
  * stepwise's optimizer and gradient accumulation cost over tfjs's own Adam (see train-worker.ts), beside what
- * micro-batches and accumulation cost PyTorch itself (torch_accumulation.py). The wasm backend runs as it
+ * micro-batches and accumulation cost PyTorch itself (torch_accumulation.py, whose runs also take turns with
+ * stepwise's: the cost of accumulating is compared within each pair). The wasm backend runs as it
  * starts by default (every core, stepwise's kernels in their relaxed-SIMD build where the engine has it), then
  * with the plain-SIMD build of stepwise's kernels (what the fused multiply-add is worth), then on one thread
  * (on a machine with more than one core).
@@ -19,6 +20,20 @@ import { BACKEND_ORDER, type BackendName } from "../src/backend";
 import { allCoresWasmThreads, defaultWasmThreads } from "../src/backend/wasm";
 
 const PYTHON = "/usr/bin/python3";
+
+/**
+ * The environment of every process the bench starts, PyTorch's and stepwise's: glibc's malloc keeps freed
+ * memory for reuse instead of handing it back to the kernel. By default glibc serves large blocks (a batch's
+ * activations and gradients) with fresh mmaps and trims the top of its heap, so a training step faults its
+ * buffers in again and again. On a 2-core AMD EPYC VM that held PyTorch's MLP at 12,000–19,000 samples/s, against
+ * 55,000–70,000 with these settings or with jemalloc or tcmalloc preloaded (the allocators PyTorch's performance
+ * guide recommends), and made its CNN at batch 64 in torch_accumulation.py swing between 2,300 and 10,000.
+ * PyTorch at its best runs with an allocator that keeps its memory; stepwise's wasm memory is one buffer.
+ */
+const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const keepMemory = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295";
+  return { ...process.env, ...extra, GLIBC_TUNABLES: [process.env.GLIBC_TUNABLES, keepMemory].filter(Boolean).join(":") };
+};
 const MODELS = ["mlp", "cnn"] as const;
 type Model = (typeof MODELS)[number];
 
@@ -55,7 +70,7 @@ interface RunConfig {
 function runWorker({ backend, label, env }: RunConfig, model: string, variants: readonly string[] = []): WorkerResult {
   const child = spawnSync(process.execPath, [path.join(__dirname, "train-worker.js"), backend, model, ...variants], {
     encoding: "utf8",
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     timeout: 600_000,
   });
   const line = child.stdout.trim().split("\n").pop() ?? "";
@@ -79,7 +94,7 @@ interface TorchRun {
 }
 
 function runTorchOnce(script: string, model: Model): TorchRun | string {
-  const child = spawnSync(PYTHON, [script, model], { encoding: "utf8", timeout: 600_000 });
+  const child = spawnSync(PYTHON, [script, model], { encoding: "utf8", timeout: 600_000, env: childEnv() });
   if (child.status !== 0) return `torch_bench.py failed: ${child.stderr.trim().split("\n").pop()}`;
   const match = /^torch (\w+) (\d+(?:\.\d+)?) samples\/s threads=(\d+)/m.exec(child.stdout);
   if (!match || match[1] !== model) return `torch_bench.py printed no rate for ${model}: ${child.stdout.trim().split("\n").pop() ?? ""}`;
@@ -89,6 +104,9 @@ function runTorchOnce(script: string, model: Model): TorchRun | string {
 /** The two variants of train-worker.ts that the runs in turns compare with PyTorch: both loops, batch 64, stepwise's Adam. */
 const PAIRED_VARIANTS = ["stepwise adam", "sw.fit, stepwise adam"] as const;
 
+/** The two variants of train-worker.ts whose accumulation cost the runs in turns compare with torch_accumulation.py's. */
+const ACCUMULATION_VARIANTS = ["sw.fit, stepwise adam", "sw.fit, 4 × 16 accumulated"] as const;
+
 /** One pair: PyTorch's run and stepwise's, one right after the other. */
 interface Pair {
   torch: TorchRun;
@@ -96,25 +114,46 @@ interface Pair {
   swFit: number;
 }
 
+/** One pair of accumulation runs: torch_accumulation.py's samples/s per variant, and stepwise's through sw.fit. */
+interface AccumulationPair {
+  torch: TorchAccumulation;
+  swFit: number;
+  swFitAccumulated: number;
+}
+
 /**
- * PyTorch and stepwise in turns: `pairs` runs of the peer script for `model`, each beside a run of the
- * worker (the default backend, the two loops at batch 64), which of the two goes first alternating from pair
- * to pair. On a shared machine whole runs swing by tens of per cent from one minute to the next, and
- * PyTorch's two threads feel a busy neighbour more than one thread does; a ratio taken within each pair, whose
- * runs are seconds apart, sees the same machine on both sides, where two medians taken minutes apart did not.
+ * `count` pairs of a PyTorch run and a run of the worker on `run` with `variants`, which of the two goes
+ * first alternating from pair to pair. On a shared machine whole runs swing by tens of per cent from one
+ * minute to the next, and PyTorch's two threads feel a busy neighbour more than one thread does; a ratio
+ * taken within each pair, whose runs are seconds apart, sees the same machine on both sides, where two
+ * medians taken minutes apart did not. Returns each pair's PyTorch result and stepwise's samples/s by variant.
  */
-function runPairs(script: string, run: RunConfig, model: Model, pairs: number): Pair[] | string {
-  const result: Pair[] = [];
-  for (let i = 0; i < pairs; i++) {
-    let torch: TorchRun | string | undefined;
-    if (i % 2 === 0) torch = runTorchOnce(script, model);
-    const ours = runWorker(run, model, PAIRED_VARIANTS);
-    if (i % 2 === 1) torch = runTorchOnce(script, model);
+function inTurns<T extends object>(count: number, torchRun: () => T | string, run: RunConfig, model: Model, variants: readonly string[]): { torch: T; ours: Record<string, number> }[] | string {
+  const result: { torch: T; ours: Record<string, number> }[] = [];
+  for (let i = 0; i < count; i++) {
+    let torch: T | string | undefined;
+    if (i % 2 === 0) torch = torchRun();
+    const ours = runWorker(run, model, variants);
+    if (i % 2 === 1) torch = torchRun();
     if (typeof torch !== "object") return torch ?? "no PyTorch run";
     if (!ours.results) return `stepwise's run failed: ${ours.error ?? ours.skipped ?? "no results"}`;
-    result.push({ torch, modelFit: ours.results["stepwise adam"].samplesPerSecond, swFit: ours.results["sw.fit, stepwise adam"].samplesPerSecond });
+    result.push({ torch, ours: Object.fromEntries(Object.entries(ours.results).map(([name, r]) => [name, r.samplesPerSecond])) });
   }
   return result;
+}
+
+/** PyTorch (torch_bench.py) and stepwise's two loops at batch 64, in turns. */
+function runPairs(script: string, run: RunConfig, model: Model, pairs: number): Pair[] | string {
+  const result = inTurns(pairs, () => runTorchOnce(script, model), run, model, PAIRED_VARIANTS);
+  if (typeof result === "string") return result;
+  return result.map(({ torch, ours }) => ({ torch, modelFit: ours["stepwise adam"], swFit: ours["sw.fit, stepwise adam"] }));
+}
+
+/** PyTorch's accumulation (torch_accumulation.py) and stepwise's through sw.fit, in turns. */
+function runAccumulationPairs(run: RunConfig, model: Model, pairs: number): AccumulationPair[] | string {
+  const result = inTurns(pairs, () => runTorchAccumulation(model), run, model, ACCUMULATION_VARIANTS);
+  if (typeof result === "string") return result;
+  return result.map(({ torch, ours }) => ({ torch, swFit: ours["sw.fit, stepwise adam"], swFitAccumulated: ours["sw.fit, 4 × 16 accumulated"] }));
 }
 
 /** The median of `values` (the upper one of an even count), with the range. */
@@ -123,23 +162,41 @@ function spread(values: readonly number[]): { median: number; min: number; max: 
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
-type TorchAccumulation = Record<string, { batch64: number; batch16: number; accumulated4x16: number }>;
+/** PyTorch's samples/s for one model at batch 64, batch 16 and 4×16 accumulated (bench/torch_accumulation.py). */
+interface TorchAccumulation {
+  batch64: number;
+  batch16: number;
+  accumulated4x16: number;
+}
 
-/** PyTorch's samples/s at batch 64, batch 16 and 4×16 accumulated, per model (bench/torch_accumulation.py). */
-function runTorchAccumulation(models: readonly Model[]): TorchAccumulation | string {
-  const missing = pytorchMissing();
-  if (missing) return missing;
+function runTorchAccumulation(model: Model): TorchAccumulation | string {
   const script = path.resolve(__dirname, "..", "..", "bench", "torch_accumulation.py");
-  const child = spawnSync(PYTHON, [script, ...models], { encoding: "utf8", timeout: 600_000 });
+  const child = spawnSync(PYTHON, [script, model], { encoding: "utf8", timeout: 600_000, env: childEnv() });
   if (child.status !== 0) return `torch_accumulation.py failed: ${child.stderr.trim().split("\n").pop()}`;
-  const rates: Record<string, Record<string, number>> = {};
-  for (const match of child.stdout.matchAll(/^torch-accumulation (\w+) (\w+) (\d+) threads=\d+$/gm)) (rates[match[1]] ??= {})[match[2]] = Number(match[3]);
-  return rates as TorchAccumulation;
+  const rates: Partial<TorchAccumulation> = {};
+  for (const match of child.stdout.matchAll(/^torch-accumulation (\w+) (\w+) (\d+) threads=\d+$/gm)) {
+    if (match[1] === model && (match[2] === "batch64" || match[2] === "batch16" || match[2] === "accumulated4x16")) rates[match[2]] = Number(match[3]);
+  }
+  const { batch64, batch16, accumulated4x16 } = rates;
+  if (batch64 === undefined || batch16 === undefined || accumulated4x16 === undefined) {
+    return `torch_accumulation.py printed no rates for ${model}: ${child.stdout.trim().split("\n").pop() ?? ""}`;
+  }
+  return { batch64, batch16, accumulated4x16 };
+}
+
+/** How much longer per sample `slow` takes than `fast`, as a fraction: 0.12 for 12 % longer. */
+function extraTime(slow: number, fast: number): number {
+  return fast / slow - 1;
 }
 
 /** How much longer per sample `slow` takes than `fast`, signed: "+12%", "-3%". */
 function pct(slow: number, fast: number): string {
-  return `${((fast / slow - 1) * 100).toFixed(0).replace(/^(?!-)/, "+")}%`;
+  return percent(extraTime(slow, fast));
+}
+
+/** A signed fraction as a percentage: "+12%", "-3%". */
+function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(0).replace(/^(?!-)/, "+")}%`;
 }
 
 interface BenchOptions {
@@ -176,7 +233,7 @@ function main(): void {
   console.log(`stepwise bench — ${os.cpus()[0]?.model.trim() ?? os.arch()}, ${os.availableParallelism()} cores, Node ${process.version}`);
   console.log(
     "protocol of shared/peers/torch_bench.py: 2048 random samples, batch 64, Adam, 1 warm-up epoch, timed rounds of 2 epochs (median of 5);\n" +
-      `PyTorch at its best: OpenBLAS, the faster of 1 thread and every core, ${options.torchRuns} runs, each in turn with one of stepwise's\n`,
+      `PyTorch at its best: OpenBLAS, glibc's malloc keeping freed memory, the faster of 1 thread and every core, ${options.torchRuns} runs, each in turn with one of stepwise's\n`,
   );
   const rows: WorkerResult[] = [];
   const runs: RunConfig[] = [];
@@ -215,7 +272,15 @@ function main(): void {
     const pairs = paired.get(model)?.pairs;
     return typeof pairs === "object" ? spread(pairs.map((pair) => pair.torch.rate)) : undefined;
   };
-  const torchAccumulation = runTorchAccumulation(models);
+  // PyTorch's accumulation in turns with stepwise's, on the same backend
+  const torchMissing = pytorchMissing();
+  const accumulationPaired = new Map<Model, { label: string; pairs: AccumulationPair[] | string }>();
+  for (const model of models) {
+    const first = rows.find((row) => row.model === model && row.results);
+    const run = first && runs.find((config) => config.label === first.label);
+    if (!run || torchMissing) continue;
+    accumulationPaired.set(model, { label: run.label, pairs: runAccumulationPairs(run, model, options.torchRuns) });
+  }
   const W = 17; // width of the backend column
 
   console.log("training speed, samples/s (higher is better)");
@@ -277,14 +342,17 @@ function main(): void {
         `${(r["stepwise adam"].peakBytes / 2 ** 20).toFixed(1).padStart(12)}${(accumulated.peakBytes / 2 ** 20).toFixed(1).padStart(14)}`,
     );
   }
-  if (typeof torchAccumulation === "object") {
-    for (const model of models) {
-      const r = torchAccumulation[model];
-      if (!r) continue;
-      console.log(`${"pytorch".padEnd(W)}${model.padEnd(6)}${"-".padStart(11)}${pct(r.accumulated4x16, r.batch64).padStart(13)}${pct(r.batch16, r.batch64).padStart(10)}   (torch_accumulation.py; batch 64: ${r.batch64} samples/s, median of 5 rounds)`);
+  for (const model of models) {
+    const pairs = accumulationPaired.get(model)?.pairs;
+    if (typeof pairs !== "object") {
+      console.log(`${"pytorch".padEnd(W)}${model.padEnd(6)}  ${torchMissing ?? pairs ?? "no backend trained this model"}`);
+      continue;
     }
-  } else {
-    console.log(`${"pytorch".padEnd(W)}${torchAccumulation}`);
+    const median = (of: (rates: TorchAccumulation) => number) => spread(pairs.map((pair) => of(pair.torch))).median;
+    console.log(
+      `${"pytorch".padEnd(W)}${model.padEnd(6)}${"-".padStart(11)}${percent(median((r) => extraTime(r.accumulated4x16, r.batch64))).padStart(13)}` +
+        `${percent(median((r) => extraTime(r.batch16, r.batch64))).padStart(10)}   (torch_accumulation.py: medians of ${pairs.length} runs; batch 64: ${median((r) => r.batch64).toFixed(0)} samples/s)`,
+    );
   }
   console.log(
     "(optimizer: extra time per sample of stepwise's adam over tf.train.adam; accum. time: of 4x16 accumulated over one batch of 64;\n" +
@@ -302,6 +370,24 @@ function main(): void {
     );
   }
   console.log("(accum. time: of 4x16 accumulated over one batch of 64, both through sw.fit; PyTorch's is in the table above)");
+  if (accumulationPaired.size > 0) {
+    console.log(
+      `\naccumulation in turns: the extra time of 4x16 accumulated over one batch of 64, stepwise's sw.fit beside PyTorch (torch_accumulation.py),\n` +
+        `${options.torchRuns} pairs of runs seconds apart (median and range of each side; pairs in which stepwise's cost is no more than PyTorch's)`,
+    );
+    console.log(`${"backend".padEnd(W)}${"model".padEnd(6)}${"stepwise".padStart(20)}${"pytorch".padStart(20)}${"stepwise <= pytorch".padStart(22)}`);
+    for (const [model, { label, pairs }] of accumulationPaired) {
+      if (typeof pairs !== "object") continue;
+      const ours = pairs.map((pair) => extraTime(pair.swFitAccumulated, pair.swFit));
+      const theirs = pairs.map((pair) => extraTime(pair.torch.accumulated4x16, pair.torch.batch64));
+      const show = (values: number[]) => {
+        const r = spread(values);
+        return `${percent(r.median)} (${percent(r.min)}..${percent(r.max)})`;
+      };
+      const within = ours.filter((cost, i) => cost <= theirs[i]).length;
+      console.log(`${label.padEnd(W)}${model.padEnd(6)}${show(ours).padStart(20)}${show(theirs).padStart(20)}${`${within} of ${pairs.length}`.padStart(22)}`);
+    }
+  }
   for (const device of new Set(rows.map((row) => row.device && `${row.label}: ${row.device}`))) if (device) console.log(`device: ${device}`);
 }
 

@@ -3,7 +3,9 @@
 with batch 64, with batch 16, and with 4 micro-batches of 16 accumulated (loss / 4, backward, step every 4).
 Same protocol as the peer, PyTorch at its best: an optimised BLAS (the reference BLAS is refused), OpenBLAS
 single-threaded under PyTorch's own thread pool, 2048 random samples, Adam, one warm-up epoch, the median of 5
-timed rounds of 2 epochs, and per variant the faster of 1 thread and every core. As in bench/train-worker.ts, the
+timed rounds of 2 epochs, and per variant the faster of 1 thread and every core. `npm run bench` starts it with
+glibc's malloc keeping freed memory (GLIBC_TUNABLES, see childEnv in main.ts): run by hand without it, the CNN at
+batch 64 can lose three quarters of its speed to page faults. As in bench/train-worker.ts, the
 variants take turns round by round, so that a slow moment of the machine hits every variant alike (measured one
 after the other, PyTorch's cost of accumulating the MLP read anywhere from -19 % to +194 % on one machine).
 Prints samples/s, one line per model and variant:
