@@ -259,12 +259,16 @@ function main(): void {
     }
   }
   // PyTorch in turns with stepwise's first backend that trained the model (the one useBestBackend picks)
+  const firstRun = (model: Model): RunConfig | undefined => {
+    const first = rows.find((row) => row.model === model && row.results);
+    return first && runs.find((config) => config.label === first.label);
+  };
   const torchScript = findTorchBench();
-  const missing = torchScript ? pytorchMissing() : "shared/peers/torch_bench.py not found";
+  const torchMissing = pytorchMissing();
+  const missing = torchScript ? torchMissing : "shared/peers/torch_bench.py not found";
   const paired = new Map<Model, { label: string; pairs: Pair[] | string }>();
   for (const model of models) {
-    const first = rows.find((row) => row.model === model && row.results);
-    const run = first && runs.find((config) => config.label === first.label);
+    const run = firstRun(model);
     if (!run || missing || !torchScript) continue;
     paired.set(model, { label: run.label, pairs: runPairs(torchScript, run, model, options.torchRuns) });
   }
@@ -273,11 +277,9 @@ function main(): void {
     return typeof pairs === "object" ? spread(pairs.map((pair) => pair.torch.rate)) : undefined;
   };
   // PyTorch's accumulation in turns with stepwise's, on the same backend
-  const torchMissing = pytorchMissing();
   const accumulationPaired = new Map<Model, { label: string; pairs: AccumulationPair[] | string }>();
   for (const model of models) {
-    const first = rows.find((row) => row.model === model && row.results);
-    const run = first && runs.find((config) => config.label === first.label);
+    const run = firstRun(model);
     if (!run || torchMissing) continue;
     accumulationPaired.set(model, { label: run.label, pairs: runAccumulationPairs(run, model, options.torchRuns) });
   }
