@@ -168,12 +168,12 @@ describe("fit", () => {
   test("patience that runs out at the last planned epoch is not an early stop; one epoch before it is", async () => {
     // a loss that never improves: with patience 1, patience runs out after the second epoch (index 1)
     const run = async (epochs: number) => {
-      const v = tf.variable(tf.scalar(1));
+      const [v, x, y] = [tf.variable(tf.scalar(1)), tf.zeros([4, 1]), tf.zeros([4, 1])];
       const history = await fit(
         { variables: [v], loss: () => v.mul(0).add(1).asScalar() },
-        { optimizer: sgd({ lr: 0.1 }), data: { x: tf.zeros([4, 1]), y: tf.zeros([4, 1]) }, epochs, batchSize: 4, earlyStopping: { monitor: "loss", patience: 1 }, progress: "none" },
+        { optimizer: sgd({ lr: 0.1 }), data: { x, y }, epochs, batchSize: 4, earlyStopping: { monitor: "loss", patience: 1 }, progress: "none" },
       );
-      v.dispose();
+      tf.dispose([v, x, y]);
       return history;
     };
     const atLast = await run(2);
