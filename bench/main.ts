@@ -309,31 +309,26 @@ function main(): void {
   const torchScript = findTorchBench();
   const torchMissing = pytorchMissing();
   const missing = torchScript ? torchMissing : "shared/peers/torch_bench.py not found";
-  const paired = new Map<Model, { label: string; pairs: Pair[] | string }>();
-  for (const model of models) {
-    const run = firstRun(model);
-    if (!run || missing || !torchScript) continue;
-    paired.set(model, { label: run.label, pairs: runPairs(torchScript, run, model, options.torchRuns) });
-  }
-  const pairedAvx2 = new Map<Model, { label: string; pairs: Pair[] | string }>();
-  if (hasAvx512()) {
+  /** For each model that a backend trained, the pairs `pair` runs on that backend (or why they failed). */
+  const pairEachModel = <P>(pair: (run: RunConfig, model: Model) => P[] | string) => {
+    const result = new Map<Model, { label: string; pairs: P[] | string }>();
     for (const model of models) {
       const run = firstRun(model);
-      if (!run || missing || !torchScript) continue;
-      pairedAvx2.set(model, { label: run.label, pairs: runPairs(torchScript, run, model, options.torchRuns, AVX2_PEER_ENV) });
+      if (run) result.set(model, { label: run.label, pairs: pair(run, model) });
     }
-  }
+    return result;
+  };
+  const none = new Map<Model, { label: string; pairs: Pair[] | string }>();
+  const paired = torchScript && !missing ? pairEachModel((run, model) => runPairs(torchScript, run, model, options.torchRuns)) : none;
+  const pairedAvx2 = torchScript && !missing && hasAvx512() ? pairEachModel((run, model) => runPairs(torchScript, run, model, options.torchRuns, AVX2_PEER_ENV)) : none;
   const torchRate = (model: Model) => {
     const pairs = paired.get(model)?.pairs;
     return typeof pairs === "object" ? spread(pairs.map((pair) => pair.torch.rate)) : undefined;
   };
   // PyTorch's accumulation in turns with stepwise's, on the same backend
-  const accumulationPaired = new Map<Model, { label: string; pairs: AccumulationPair[] | string }>();
-  for (const model of models) {
-    const run = firstRun(model);
-    if (!run || torchMissing) continue;
-    accumulationPaired.set(model, { label: run.label, pairs: runAccumulationPairs(run, model, options.torchRuns) });
-  }
+  const accumulationPaired = torchMissing
+    ? new Map<Model, { label: string; pairs: AccumulationPair[] | string }>()
+    : pairEachModel((run, model) => runAccumulationPairs(run, model, options.torchRuns));
 
   console.log("training speed, samples/s (higher is better)");
   console.log(`${"backend".padEnd(W)}${"model".padEnd(6)}${"tf.train.adam".padStart(14)}${"stepwise adam".padStart(15)}${"vs PyTorch".padStart(12)}`);
