@@ -7,8 +7,9 @@
  * stepwise's: the cost of accumulating is compared within each pair). On a CPU with AVX-512 a second set of
  * pairs holds PyTorch to AVX2 (see AVX2_PEER_ENV). The wasm backend runs as it
  * starts by default (every core, stepwise's kernels in their relaxed-SIMD build where the engine has it), then
- * with the plain-SIMD build of stepwise's kernels (what the fused multiply-add is worth), then on one thread
- * (on a machine with more than one core).
+ * with the plain-SIMD build of stepwise's kernels (what the fused multiply-add is worth), then with every matrix
+ * product on wasm (what the machine's BLAS is worth, where one loads: see src/backend/blas.ts), then at the
+ * other thread count (on a machine with more than one core).
  *
  *   npm run bench [-- --backends wasm --models cnn --torch-runs 5]
  */
@@ -19,6 +20,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BACKEND_ORDER, type BackendName } from "../src/backend";
 import { allCoresWasmThreads, defaultWasmThreads } from "../src/backend/wasm";
+import { BLAS_VARIABLE, hostBlas } from "../src/backend/blas";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -217,7 +219,7 @@ function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(0).replace(/^(?!-)/, "+")}%`;
 }
 
-const W = 17; // width of the backend column
+const W = 20; // width of the backend column
 
 /** A table of runs in turns: per model, the medians of PyTorch's and stepwise's samples/s, and the ratio within each pair (median and range). */
 function printPairs(title: string, paired: ReadonlyMap<Model, { label: string; pairs: Pair[] | string }>): void {
@@ -286,6 +288,8 @@ function main(): void {
     // stepwise's kernels without relaxed SIMD's fused multiply-add, and the thread count the default is not:
     // one thread where it is every core, every core where it is one (machines of two cores)
     runs.push({ backend, label: "wasm, plain SIMD", env: { STEPWISE_WASM_KERNELS: "simd" } });
+    // every product on stepwise's wasm kernels: what the machine's BLAS is worth, where one loads
+    if (hostBlas()) runs.push({ backend, label: "wasm, no host BLAS", env: { [BLAS_VARIABLE]: "off" } });
     const [threads, allCores] = [defaultWasmThreads(), allCoresWasmThreads()];
     if (threads > 1) runs.push({ backend, label: "wasm, 1 thread", env: { STEPWISE_WASM_THREADS: "1" } });
     else if (allCores > 1) runs.push({ backend, label: `wasm, ${allCores} threads`, env: { STEPWISE_WASM_THREADS: String(allCores) } });

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as os from "node:os";
 import { JUPYTER_DISPLAY, type MimeBundle } from "../host";
 import { kernelBuild, type KernelBuild } from "./kernels/simd";
+import { hostBlasStatus } from "./blas";
 import { nativeUsesGpu } from "./native";
 import { wasmSetup } from "./wasm";
 import { describeAdapter, webGpuAdapter } from "./webgpu";
@@ -35,6 +36,11 @@ export interface BackendInfo {
    * other backends or where the engine lacks wasm SIMD
    */
   readonly kernels: KernelBuild | null;
+  /**
+   * wasm only: the machine's BLAS that takes the large matrix products (blas.ts), e.g. "OpenBLAS 0.3.21
+   * (Haswell kernels), libopenblas.so.0"; null on other backends or where none loads (a note says why)
+   */
+  readonly blas: string | null;
   readonly tfjsVersion: string;
   /** the backends preferred over this one that useBestBackend could not use, and why */
   readonly skipped: readonly SkippedBackend[];
@@ -59,12 +65,16 @@ export function describeBackend(): BackendInfo {
   let simd: boolean | null = null;
   let threads: number | null = null;
   let kernels: KernelBuild | null = null;
+  let blas: string | null = null;
   if (name === "wasm") {
     const setup = wasmSetup();
     simd = setup.simd;
     threads = setup.threads;
     kernels = kernelBuild() ?? null;
     if (setup.threadsNote) notes.push(setup.threadsNote);
+    const host = hostBlasStatus();
+    if (host.blas) blas = host.blas.description;
+    else notes.push(`matrix products on wasm only: ${host.reason}`);
   } else if (name === "webgpu") {
     const adapter = webGpuAdapter();
     device = adapter ? describeAdapter(adapter) : "a WebGPU adapter";
@@ -72,7 +82,7 @@ export function describeBackend(): BackendInfo {
     device = nativeUsesGpu() ? "NVIDIA GPU (CUDA, libtensorflow)" : `${cpuModel()} (libtensorflow)`;
   }
   const skipped = lastSkipped?.backend === name ? lastSkipped.skipped : [];
-  return new BackendReport(name, device, simd, threads, kernels, tf.version.tfjs, skipped, notes);
+  return new BackendReport(name, device, simd, threads, kernels, blas, tf.version.tfjs, skipped, notes);
 }
 
 function cpuModel(): string {
@@ -88,6 +98,7 @@ class BackendReport implements BackendInfo {
     readonly simd: boolean | null,
     readonly threads: number | null,
     readonly kernels: KernelBuild | null,
+    readonly blas: string | null,
     readonly tfjsVersion: string,
     readonly skipped: readonly SkippedBackend[],
     readonly notes: readonly string[],
@@ -99,6 +110,7 @@ class BackendReport implements BackendInfo {
       ["device", this.device],
     ];
     if (this.simd !== null) rows.push(["wasm", this.wasmSummary()]);
+    if (this.blas !== null) rows.push(["products", this.blas]);
     rows.push(["tfjs", this.tfjsVersion]);
     for (const s of this.skipped) rows.push([`not ${s.name}`, s.reason]);
     for (const note of this.notes) rows.push(["note", note]);
@@ -112,13 +124,14 @@ class BackendReport implements BackendInfo {
   }
 
   toString(): string {
-    const wasm = this.simd === null ? "" : ` (${this.wasmSummary()})`;
+    const products = this.blas === null ? "" : `, products on ${this.blas.split(",")[0]}`;
+    const wasm = this.simd === null ? "" : ` (${this.wasmSummary()}${products})`;
     return `tfjs ${this.tfjsVersion} on ${this.name}${wasm}: ${this.device}`;
   }
 
   toJSON(): object {
-    const { name, device, simd, threads, kernels, tfjsVersion, skipped, notes } = this;
-    return { name, device, simd, threads, kernels, tfjsVersion, skipped, notes };
+    const { name, device, simd, threads, kernels, blas, tfjsVersion, skipped, notes } = this;
+    return { name, device, simd, threads, kernels, blas, tfjsVersion, skipped, notes };
   }
 
   [JUPYTER_DISPLAY](): MimeBundle {

@@ -3,6 +3,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND_ORDER, describeBackend, recordSkipped, type BackendInfo, type BackendName, type SkippedBackend } from "./describe";
+import { hostBlasStatus } from "./blas";
 import { registerWasmTrainingKernels } from "./kernels/register";
 import { requestedKernelBuild } from "./kernels/simd";
 import { loadNative, NATIVE_INSTALL_HINT, type LoadResult } from "./native";
@@ -45,6 +46,7 @@ export async function useBestBackend(preferred?: BackendName, options: BackendOp
   }
   const threads = options.wasmThreads ?? wasmThreadsFromEnv();
   requestedKernelBuild(); // a wrong STEPWISE_WASM_KERNELS is an error here, not a silent fall to another backend
+  hostBlasStatus(); // so is a library in STEPWISE_BLAS that does not load
   silenceCpuBanner();
   if (requested !== undefined) {
     const name = requested as BackendName;

@@ -22,6 +22,14 @@
  *    every shape timed, small B included: the MLP's weight gradient [784×16]·[16×256] took 0.13 ms against
  *    0.23, [784×64]·[64×256] 0.54 against 0.77, [4096×512]·[512×16] 1.39 against 1.99, [800×64]·[64×10]
  *    0.055 against 0.054.
+ *    Where the machine has an optimized BLAS (blas.ts), the products the SIMD kernel would take, from
+ *    HOST_BLAS_FROM_MACS multiply-adds on, go to its sgemm instead, on the same heap buffers: it uses the
+ *    CPU's full vector width. On a 2-core AMD EPYC VM (shapes timed in turns, 2026-12-03) OpenBLAS's AVX2
+ *    kernels were 1.4–2.4× faster than the SIMD kernel on products of 2^18 multiply-adds and more (the
+ *    MLP's [64,784]·[784,256] 1.96×, its weight gradient 1.94×, the CNN's [64,800]·[800,10] 2.0×; a
+ *    micro-batch of 16's weight gradient 1.38×), 1.05–1.6× from 2^15 to 2^18 (the gain fading with the size),
+ *    and even on a matrix–vector product ([36864,9]·[9,1]). On the threaded build a product large enough to
+ *    split between the threads stays there.
  * 3. _FusedMatMul (a Dense layer's product with its bias and activation) with a linear or relu activation is
  *    the product above (the SIMD kernel or XNNPACK's BatchMatMul, as above), then one in-place pass over it
  *    that adds the bias and clamps as Add and Relu do (assembly/index.ts `biasActivation`), so it has the
@@ -33,7 +41,11 @@ import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./kernels/scope";
 import { kernelPool, runInParts, worthSplitting } from "./kernels/kernel-pool";
-import { epilogueOf, runChecked, simdKernels, type Epilogue, type SimdKernels } from "./kernels/simd";
+import { backendMemory, epilogueOf, runChecked, simdKernels, type Epilogue, type SimdKernels } from "./kernels/simd";
+import { hostBlas, type HostBlas } from "./blas";
+
+/** Products of at least this many multiply-adds go to the host BLAS where there is one (blas.ts). */
+export const HOST_BLAS_FROM_MACS = 1 << 15;
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -111,6 +123,23 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
   }
 }
 
+/** The product as multiplyInPlace shapes it, by the host BLAS, into `out`: the operands' sizes checked as the SIMD kernel checks them. */
+function multiplyOnHostBlas(blas: HostBlas, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, out: TensorInfo, [m, k, n]: number[], transposeA: boolean): TensorInfo {
+  runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["out", out]], [out], (left, right, product) => {
+    if (left.bytes < m * k * 4) return 1;
+    if (right.bytes < k * n * 4) return 2;
+    if (product.bytes < m * n * 4) return 3;
+    try {
+      blas.multiply(backendMemory(backend).buffer, left.offset, right.offset, product.offset, m, k, n, transposeA);
+    } catch (error) {
+      backend.disposeData(out.dataId);
+      throw error;
+    }
+    return 0;
+  });
+  return out;
+}
+
 interface FusedAttrs {
   activation?: string;
 }
@@ -156,9 +185,9 @@ function takesSimdProduct(a: TensorInfo, b: TensorInfo, transposeA: boolean): bo
 }
 
 /**
- * A·B or Aᵀ·B (batch 1; B untransposed) by the SIMD kernel, shaped as the backend's BatchMatMul shapes it,
- * a transposed A read where it lies. On tfjs's threaded build a large product is split by blocks of C's rows
- * (multiples of the kernel's 4-row tile) between the threads (kernels/kernel-pool.ts).
+ * A·B or Aᵀ·B (batch 1; B untransposed) by the SIMD kernel or the host BLAS, shaped as the backend's
+ * BatchMatMul shapes it, a transposed A read where it lies. On tfjs's threaded build a large product is
+ * split by blocks of C's rows (multiples of the kernel's 4-row tile) between the threads (kernels/kernel-pool.ts).
  */
 function multiplyInPlace(kernels: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean): TensorInfo {
   const [rowsOfA, columnsOfA] = a.shape.slice(-2);
@@ -169,6 +198,8 @@ function multiplyInPlace(kernels: SimdKernels, backend: WasmBackendLike, a: Tens
   const ones = Array<number>(Math.max(a.shape.length, b.shape.length) - 2).fill(1);
   const out = backend.makeOutput([...ones, m, n], "float32");
   const pool = m >= 8 && worthSplitting(m * k * n) ? kernelPool(backend) : undefined;
+  const blas = pool === undefined && m * k * n >= HOST_BLAS_FROM_MACS ? hostBlas() : undefined;
+  if (blas) return multiplyOnHostBlas(blas, backend, a, b, out, [m, k, n], transposeA);
   runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["out", out]], [out], (left, right, product) => {
     const whole = [left.offset, right.offset, product.offset, m, k, n, rowStride, step, left.bytes, right.bytes, product.bytes];
     const splittable = left.bytes >= m * k * 4 && product.bytes >= m * n * 4;

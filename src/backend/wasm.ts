@@ -22,6 +22,7 @@ import { existsSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeFileAtomic } from "../util/files";
+import { hostBlasStatus } from "./blas";
 import { requireInteger } from "../util/validate";
 
 export interface WasmSetup {
@@ -82,6 +83,7 @@ let started: WasmSetup | undefined;
  */
 export async function startWasm(threads: number = defaultWasmThreads()): Promise<WasmSetup> {
   requireInteger("startWasm", "threads", threads, 1, 8);
+  hostBlasStatus(); // a library that STEPWISE_BLAS names and that does not load is an error now, not at the first product
   const wasm = loadWasmPackage();
   if (started && tf.findBackend("wasm")) {
     if (!(await tf.setBackend("wasm"))) throw new Error("stepwise: the wasm backend could not be activated");

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { rng, type Rng } from "../../src/data";
 import { adam, adamw, amsgrad, momentum, sgd } from "../../src/optim";
+import { HOST_BLAS_FROM_MACS } from "../../src/backend/wasm-matmul";
 
 /**
  * One configuration. `compute()` returns the forward value followed by each gradient (or final states),
@@ -321,6 +322,36 @@ function matMulCase(random: Rng, index: number, seed: number): KernelCase {
   const batch = !wide && random.int(3) === 0 ? [upTo(random, 3)] : [];
   const transposeA = !wide && random.int(2) === 1;
   const transposeB = !wide && random.int(2) === 1;
+  return productCase(random, index, seed, { rows, inner, cols, batch, transposeA, transposeB, family: wide ? "matMul, new large right operand" : "matMul" });
+}
+
+/**
+ * Case `index` of seed `seed` among the products the host BLAS takes (src/backend/blas.ts): at least
+ * HOST_BLAS_FROM_MACS multiply-adds, each dimension up to 300, either operand transposed, one in three
+ * fused with a bias and a linear or relu activation.
+ */
+export function hostBlasProductCase(seed: number, index: number): KernelCase {
+  const random = rng(seed, 5000 + index);
+  let [rows, inner, cols] = [0, 0, 0];
+  do [rows, inner, cols] = [upTo(random, 300), upTo(random, 300), upTo(random, 300)];
+  while (rows * inner * cols < HOST_BLAS_FROM_MACS);
+  const [transposeA, transposeB] = [random.int(2) === 1, random.int(2) === 1];
+  return productCase(random, index, seed * 1_000_003 + index, { rows, inner, cols, batch: [], transposeA, transposeB, family: "matMul, host BLAS sizes" });
+}
+
+interface ProductGeometry {
+  rows: number;
+  inner: number;
+  cols: number;
+  batch: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+  family: string;
+}
+
+/** A product of that geometry (fused one time in three where unbatched), its value and gradients. */
+function productCase(random: Rng, index: number, seed: number, geometry: ProductGeometry): KernelCase {
+  const { rows, inner, cols, batch, transposeA, transposeB } = geometry;
   const a = [...batch, ...(transposeA ? [inner, rows] : [rows, inner])];
   const b = [...batch, ...(transposeB ? [cols, inner] : [inner, cols])];
   const fused = batch.length === 0 && random.int(3) === 0 ? pick(random, ["linear", "relu"] as const) : undefined;
@@ -330,7 +361,7 @@ function matMulCase(random: Rng, index: number, seed: number): KernelCase {
   const inputs = [{ values: values[0], shape: a }, { values: values[1], shape: b }, ...(fused ? [{ values: values[2], shape: [cols] }] : [])];
   return {
     index,
-    family: fused ? "fused matMul" : wide ? "matMul, new large right operand" : "matMul",
+    family: fused ? `fused ${geometry.family}` : geometry.family,
     config: { a, b, transposeA, transposeB, ...(fused ? { activation: fused, bias: true } : {}) },
     labels: ["forward", "d/da", "d/db", ...(fused ? ["d/dbias"] : [])],
     compute: () => valueAndGrads(seed, inputs, forward),

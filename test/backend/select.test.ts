@@ -22,7 +22,7 @@ function choose(env: Record<string, string>, preferred?: string): { info?: Recor
     }, (error) => process.stdout.write(JSON.stringify({ error: error.message })));
   `;
   const child = spawnSync(process.execPath, ["-e", script], {
-    env: { ...process.env, STEPWISE_BACKEND: "", STEPWISE_WASM_THREADS: "", STEPWISE_WASM_KERNELS: "", ...env },
+    env: { ...process.env, STEPWISE_BACKEND: "", STEPWISE_WASM_THREADS: "", STEPWISE_WASM_KERNELS: "", STEPWISE_BLAS: "", ...env },
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -43,7 +43,7 @@ describe("useBestBackend", () => {
     const skipped = info.skipped as Array<{ name: string; reason: string }>;
     assert.deepEqual(skipped.map((s) => s.name), ["tensorflow", "webgpu"]);
     for (const s of skipped) assert.ok(s.reason.length > 10, `a reason for ${s.name}`);
-    assert.match(String(text), /^tfjs 4\.22\.\d+ on wasm \(SIMD on, \d threads?, kernels relaxed-simd \(FMA\)\): /);
+    assert.match(String(text), /^tfjs 4\.22\.\d+ on wasm \(SIMD on, \d threads?, kernels relaxed-simd \(FMA\)(, products on .+)?\): /);
     assert.equal(output, "", "nothing printed: no tfjs banner, no Dawn warnings");
   });
 
@@ -92,9 +92,27 @@ describe("useBestBackend", () => {
     assert.equal(choose({ STEPWISE_BACKEND: "cpu" }).info?.kernels, null);
   });
 
+  test("STEPWISE_BLAS: the machine's BLAS takes the products unless turned off; a library that does not load is an error naming it", () => {
+    const found = choose({}).info;
+    const off = choose({ STEPWISE_BLAS: "off" }).info;
+    assert.equal(off?.blas, null);
+    assert.ok((off?.notes as string[]).includes("matrix products on wasm only: turned off by STEPWISE_BLAS=off"), JSON.stringify(off?.notes));
+    // with a BLAS found, naming the same library gives the same; without one, the note says why
+    if (typeof found?.blas === "string") {
+      const file = found.blas.slice(found.blas.lastIndexOf(", ") + 2);
+      assert.equal(choose({ STEPWISE_BLAS: file }).info?.blas, found.blas);
+      assert.match(String(choose({}).text), / products on /);
+    } else {
+      assert.equal(found?.blas, null);
+      assert.ok((found?.notes as string[]).some((note) => note.startsWith("matrix products on wasm only: ")), JSON.stringify(found?.notes));
+    }
+    assert.match(String(choose({ STEPWISE_BLAS: "/nonexistent/libopenblas.so.0" }).error), /^STEPWISE_BLAS=\/nonexistent\/libopenblas\.so\.0: .+It must be the path of a CBLAS library/);
+    assert.equal(choose({ STEPWISE_BACKEND: "cpu" }).info?.blas, null);
+  });
+
   test("the description displays as a table (text and HTML) in a notebook", () => {
     const { bundle } = choose({}) as unknown as { bundle: Record<string, string> };
-    assert.match(bundle["text/plain"], /^backend {9}wasm\ndevice {10}.+\nwasm {12}SIMD on, \d threads?, kernels relaxed-simd \(FMA\)\ntfjs {12}4\.22/);
+    assert.match(bundle["text/plain"], /^backend {9}wasm\ndevice {10}.+\nwasm {12}SIMD on, \d threads?, kernels relaxed-simd \(FMA\)\n(products {8}.+\n)?tfjs {12}4\.22/);
     assert.match(bundle["text/html"], /^<table class="stepwise-backend"><tr><th[^>]*>backend<\/th><td[^>]*>wasm<\/td><\/tr>/);
   });
 

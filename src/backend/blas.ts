@@ -1,0 +1,163 @@
+/**
+ * The machine's own BLAS for the wasm backend's large matrix products.
+ *
+ * WebAssembly's SIMD is 128 bits wide; a native BLAS uses the CPU's full width (AVX2, AVX-512, NEON). On a
+ * 2-core AMD EPYC VM, OpenBLAS's sgemm (Haswell kernels, one thread) multiplied [64, 784]·[784, 256] in
+ * 0.26 ms against 0.55 ms for stepwise's SIMD kernel, and that product and the weight gradient beside it are
+ * most of an MLP's step. So where the system has a CBLAS library, stepwise's matmul kernel (wasm-matmul.ts)
+ * hands it the products large enough to gain: it calls `cblas_sgemm` through koffi (an FFI whose
+ * prebuilt binaries ship in its npm package: nothing is compiled or downloaded) on the wasm heap itself,
+ * where the operands lie, so nothing is copied. Each operand is passed as a Float32Array view of exactly
+ * the elements sgemm reads or writes, and the view's constructor checks that range against the heap: a
+ * wrong size throws before the library runs, and it never writes outside its output.
+ *
+ * Only optimized libraries are looked up by name (OpenBLAS; Accelerate on macOS), never the generic
+ * `libblas`/`libcblas`, which may be the reference BLAS, several times slower than the wasm kernel.
+ * OpenBLAS runs on one thread, like the rest of the single-threaded backend. `STEPWISE_BLAS=off` keeps
+ * every product on wasm; `STEPWISE_BLAS=<path>` names the library to load.
+ */
+import * as os from "node:os";
+
+/** The environment variable that turns the host BLAS off or names its library. */
+export const BLAS_VARIABLE = "STEPWISE_BLAS";
+
+/** CBLAS enumerations (cblas.h). */
+const ROW_MAJOR = 101;
+const NO_TRANS = 111;
+const TRANS = 112;
+
+/** The libraries looked up, best first, per platform. */
+const CANDIDATES: Partial<Record<NodeJS.Platform, readonly string[]>> = {
+  linux: ["libopenblas.so.0", "libopenblas.so", "libopenblasp-r0.so"],
+  darwin: ["/System/Library/Frameworks/Accelerate.framework/Accelerate", "libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib"],
+  win32: ["libopenblas.dll", "openblas.dll"],
+  freebsd: ["libopenblas.so.0", "libopenblas.so"],
+};
+
+export interface HostBlas {
+  /** e.g. "OpenBLAS 0.3.21 (Haswell kernels), libopenblas.so.0" */
+  readonly description: string;
+  /**
+   * C = A·B, or Aᵀ·B where `transposeA` (A then lies as [k, m]), row-major float32 matrices at byte offsets in
+   * `heap`: C is [m, n], B [k, n]. Throws a RangeError, having written nothing, where an operand's range
+   * does not lie inside the heap.
+   */
+  multiply(heap: ArrayBufferLike, a: number, b: number, c: number, m: number, k: number, n: number, transposeA: boolean): void;
+}
+
+export type BlasStatus = { blas: HostBlas } | { blas?: undefined; reason: string };
+
+type Sgemm = (
+  order: number, transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+  a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
+) => void;
+
+interface Koffi {
+  load(path: string): KoffiLibrary;
+}
+interface KoffiLibrary {
+  func(definition: string): (...args: never[]) => unknown;
+}
+
+let status: BlasStatus | undefined;
+
+/**
+ * The host BLAS, loaded on first use, or why there is none. Throws where `STEPWISE_BLAS` names a library
+ * that does not load or has no sgemm (startWasm calls this first, so the error comes at the start).
+ */
+export function hostBlasStatus(): BlasStatus {
+  status ??= loadHostBlas(process.env[BLAS_VARIABLE], BLAS_VARIABLE);
+  return status;
+}
+
+/** The host BLAS where one loads and is not turned off. */
+export function hostBlas(): HostBlas | undefined {
+  return hostBlasStatus().blas;
+}
+
+/**
+ * Overrides the host BLAS for this process: `false` keeps every product on wasm, `true` loads the library
+ * as the environment asks, a path loads that library (throwing where it does not load). Returns the status
+ * now in force. For tests and benchmarks that compare the two paths in one process.
+ */
+export function useHostBlas(choice: boolean | string): BlasStatus {
+  if (choice === false) status = { reason: "turned off by useHostBlas(false)" };
+  else status = choice === true ? loadHostBlas(process.env[BLAS_VARIABLE], BLAS_VARIABLE) : loadHostBlas(choice, "useHostBlas");
+  return status;
+}
+
+const OFF = ["off", "0", "false", "none"];
+
+/** Loads the library `setting` names (`source` says who named it), the platform's usual ones if none. */
+function loadHostBlas(setting: string | undefined, source: string): BlasStatus {
+  const requested = setting?.trim() || undefined;
+  if (requested !== undefined && OFF.includes(requested.toLowerCase())) return { reason: `turned off by ${source}=${requested}` };
+  let koffi: Koffi;
+  try {
+    koffi = require("koffi") as Koffi;
+  } catch (error) {
+    const reason = `koffi, which calls the host BLAS, did not load: ${firstLine((error as Error).message)}`;
+    if (requested !== undefined) throw new Error(`${source}=${requested}: ${reason}`);
+    return { reason };
+  }
+  const candidates = requested !== undefined ? [requested] : CANDIDATES[os.platform()] ?? [];
+  const failures: string[] = [];
+  for (const file of candidates) {
+    let library: KoffiLibrary;
+    try {
+      library = koffi.load(file);
+    } catch (error) {
+      failures.push(`${file}: ${firstLine((error as Error).message)}`);
+      continue;
+    }
+    const blas = bind(library, file);
+    if (typeof blas === "string") failures.push(`${file}: ${blas}`);
+    else return { blas };
+  }
+  if (requested !== undefined) {
+    throw new Error(`${source}=${requested}: ${failures.join("; ")}. It must be the path of a CBLAS library (OpenBLAS, Accelerate), or one of ${OFF.join(", ")}`);
+  }
+  return { reason: candidates.length ? `no optimized BLAS found (${candidates.join(", ")})` : `no BLAS is looked up on ${os.platform()}` };
+}
+
+/** The library's sgemm, bound, or what it lacks. */
+function bind(library: KoffiLibrary, file: string): HostBlas | string {
+  let sgemm: Sgemm;
+  try {
+    sgemm = library.func(
+      "void cblas_sgemm(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int)",
+    ) as unknown as Sgemm;
+  } catch (error) {
+    return `no cblas_sgemm (${firstLine((error as Error).message)})`;
+  }
+  const optional = <T>(definition: string): T | undefined => {
+    try {
+      return library.func(definition) as unknown as T;
+    } catch {
+      return undefined;
+    }
+  };
+  const setThreads = optional<(n: number) => void>("void openblas_set_num_threads(int)");
+  const config = optional<() => string>("const char *openblas_get_config()");
+  const corename = optional<() => string>("const char *openblas_get_corename()");
+  setThreads?.(1);
+  const version = config?.().match(/OpenBLAS \S+/)?.[0];
+  const name = version ?? (file.includes("Accelerate") ? "Accelerate" : "CBLAS");
+  const core = corename?.();
+  const description = `${name}${core ? ` (${core} kernels)` : ""}, ${file}`;
+  return {
+    description,
+    multiply(heap, a, b, c, m, k, n, transposeA) {
+      if (!(m >= 1 && k >= 1 && n >= 1)) throw new RangeError(`stepwise: host BLAS product of [${m}, ${k}]·[${k}, ${n}]: every dimension must be at least 1`);
+      // exactly the elements sgemm touches: A's m·k, B's k·n, C's m·n (the constructors check the ranges)
+      const left = new Float32Array(heap, a, m * k);
+      const right = new Float32Array(heap, b, k * n);
+      const out = new Float32Array(heap, c, m * n);
+      sgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, NO_TRANS, m, n, k, 1, left, transposeA ? m : k, right, n, 0, out, n);
+    },
+  };
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0];
+}
