@@ -5,8 +5,8 @@
  * 2-core AMD EPYC VM, OpenBLAS's sgemm (Haswell kernels, one thread) multiplied [64, 784]·[784, 256] in
  * 0.26 ms against 0.55 ms for stepwise's SIMD kernel, and that product and the weight gradient beside it are
  * most of an MLP's step. So where the system has a CBLAS library, stepwise's matmul kernel (wasm-matmul.ts)
- * hands it the products large enough to gain: it calls `cblas_sgemm` through koffi (an FFI whose
- * prebuilt binaries ship in its npm package: nothing is compiled or downloaded) on the wasm heap itself,
+ * hands it the products large enough to gain: it calls `cblas_sgemm` through koffi (an FFI, an optional
+ * dependency whose prebuilt binaries ship in its npm packages: nothing is compiled or downloaded) on the wasm heap itself,
  * where the operands lie, so nothing is copied. Each operand is passed as a Float32Array view of exactly
  * the elements sgemm reads or writes, and the view's constructor checks that range against the heap: a
  * wrong size throws before the library runs, and it never writes outside its output.
