@@ -1424,6 +1424,33 @@ export function clipByValue(x: usize, out: usize, n: i32, lo: f32, hi: f32, xByt
   return OK;
 }
 
+/**
+ * dx = lo <= x <= hi ? dy : 0 over n floats: the gradient of clipByValue as tfjs-core writes it,
+ * where(logicalAnd(x >= lo, x <= hi), dy, zerosLike(dy)), in one pass. A NaN x fails both comparisons and
+ * gets +0, as there; dy passes through bit for bit (NaN and −0 included) where x is in range.
+ */
+export function clipByValueGrad(dy: usize, x: usize, dx: usize, n: i32, lo: f32, hi: f32, dyBytes: usize, xBytes: usize, dxBytes: usize): i32 {
+  if (n < 0) return BAD_GEOMETRY;
+  const need = bytes4(<u64>n);
+  if (!fits(dy, need, dyBytes)) return 1;
+  if (!fits(x, need, xBytes)) return 2;
+  if (!fits(dx, need, dxBytes)) return 3;
+  const low = f32x4.splat(lo);
+  const high = f32x4.splat(hi);
+  const vectorBytes = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < vectorBytes; i += 16) {
+    const v = v128.load(x + i);
+    v128.store(dx + i, v128.and(v128.load(dy + i), v128.and(f32x4.ge(v, low), f32x4.le(v, high))));
+  }
+  const bytes = <usize>n << 2;
+  for (; i < bytes; i += 4) {
+    const v = load<f32>(x + i);
+    store<f32>(dx + i, v >= lo && v <= hi ? load<f32>(dy + i) : 0);
+  }
+  return OK;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // ReLU and ReLU6
 // ---------------------------------------------------------------------------------------------------------

@@ -128,6 +128,11 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       call: (k, [x, out]) => k.clipByValue(x.offset, out.offset, 37, -1, 1, x.bytes, out.bytes),
     },
     {
+      name: "clipByValueGrad",
+      buffers: [37, 37, 37],
+      call: (k, [dy, x, dx]) => k.clipByValueGrad(dy.offset, x.offset, dx.offset, 37, -1, 1, dy.bytes, x.bytes, dx.bytes),
+    },
+    {
       name: "maxMin",
       buffers: [37, 37, 37],
       call: (k, [a, b, out]) => k.maxMin(a.offset, b.offset, out.offset, 37, 1, 1, 0, a.bytes, b.bytes, out.bytes),

@@ -283,3 +283,41 @@ describe("the ReLU gradient on wasm (one fused pass) matches cpu's mul(dy, step(
     }
   });
 });
+
+describe("the clipByValue gradient on wasm (one fused pass) matches cpu's where(x in [min, max], dy, 0)", () => {
+  const sameElements = (wasm: Float32Array, cpu: Float32Array, what: string) => {
+    assert.equal(wasm.length, cpu.length, what);
+    // Object.is: NaN where cpu has NaN, and the sign of every zero (dy's −0 passes, a clipped element is +0)
+    wasm.forEach((v, i) => assert.ok(Object.is(v, cpu[i]), `${what}: element ${i} is ${v} on wasm, ${cpu[i]} on cpu`));
+  };
+  const grads = (xs: number[], dys: number[], min: number, max: number) => () =>
+    tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(input, min, max), tf.tensor(dys))))(tf.tensor(xs));
+
+  test("every special value of x and dy, the bounds themselves, element for element", async () => {
+    const specials = [Number.NaN, Number.NEGATIVE_INFINITY, -1.5, -1, -0, 0, 0.25, 1, 1.5, Number.POSITIVE_INFINITY];
+    const x = specials.flatMap((a) => specials.map(() => a));
+    const dy = specials.flatMap(() => specials);
+    await tf.setBackend("wasm");
+    const profile = await tf.profile(() => tf.dispose(grads(x, dy, -1, 1)()));
+    assert.ok(profile.kernelNames.includes("StepwiseClipByValueGrad"), `wasm ran ${profile.kernelNames.join(", ")}`);
+    assert.ok(!profile.kernelNames.includes("Select"), `the gradient is one kernel, not tfjs's where(): wasm ran ${profile.kernelNames.join(", ")}`);
+    const special = await onCpuAndWasm(grads(x, dy, -1, 1));
+    sameElements(special.wasm[0], special.cpu[0], "specials in [-1, 1]");
+  });
+
+  test("random bounds and lengths (the SIMD body and its tail), seeded", async () => {
+    const random = seeded(41);
+    for (let k = 0; k < 24; k++) {
+      const length = 1 + random.int(k % 3 === 0 ? 5000 : 40);
+      // distinct bounds: tfjs's clipByValue fills with the bound, no ClipByValue kernel, when they are equal
+      const [a, b] = [random.normal(), random.normal()].map((v) => Math.fround(v));
+      const [min, max] = [Math.min(a, b), Math.max(a, b)];
+      const xs = Array.from(normals(random, length));
+      // some elements exactly on a bound, where >= and <= decide
+      for (let i = 0; i < length; i += 7) xs[i] = i % 2 ? min : max;
+      const dys = Array.from(normals(random, length));
+      const results = await onCpuAndWasm(grads(xs, dys, min, max));
+      sameElements(results.wasm[0], results.cpu[0], `case ${k}: ${length} elements in [${min}, ${max}]`);
+    }
+  });
+});

@@ -20,7 +20,7 @@ import { simdKernelsAvailable } from "./simd";
 import { leadingSumConfig } from "./sum";
 import { sliceGatherConfig } from "./gather";
 import { biasAddConfig } from "./bias-add";
-import { cpuClipConfig } from "./clip";
+import { clipByValueGradConfig, clipByValueGradientConfig, cpuClipConfig } from "./clip";
 import { CLAMPED_FUSED_KERNELS, nanKeepingFusedConfig, relu6Config, reluConfig } from "./relu-clamp";
 import { nanKeepingMaxMinConfig } from "./max-min";
 import { directConv2DConfig, directFusedConv2DConfig } from "./conv2d";
@@ -55,6 +55,7 @@ export const simdWasmKernels: readonly KernelConfig[] = [
   reluGradColumnSumsConfig,
   maxPoolGradReluConfig,
   softmaxGradConfig,
+  clipByValueGradConfig,
   ...lossKernelConfigs,
 ];
 
@@ -73,7 +74,7 @@ let registered = false;
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
  * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
  * stepwise's own kernels (simd.ts) take max pools and their gradients, the filter gradients, bias sums and additions, gathers,
- * products with new weights, the fused Adam and accumulation steps, the gradients of ReLU and Softmax,
+ * products with new weights, the fused Adam and accumulation steps, the gradients of ReLU, Softmax and clipByValue,
  * and the arithmetic of sw.fit's cross-entropies (cross-entropy.ts).
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
@@ -132,6 +133,8 @@ export function registerWasmTrainingKernels(): void {
     tf.registerGradient(softmaxGradientConfig);
     const maxPoolGradient = tf.getGradient("MaxPool");
     if (maxPoolGradient) tf.registerGradient(maxPoolGradientConfig(maxPoolGradient));
+    const clipGradient = tf.getGradient("ClipByValue");
+    if (clipGradient) tf.registerGradient(clipByValueGradientConfig(clipGradient));
     provideInPlaceArithmetic("wasm", wasmInPlaceArithmetic);
     installTapeFusion();
   }
