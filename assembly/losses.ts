@@ -232,3 +232,36 @@ export function softmaxGrad(dy: usize, y: usize, dx: usize, rows: i32, cols: i32
   }
   return OK;
 }
+
+/**
+ * The gradients of q = a / b, for a [rows, cols] and b [rows, 1] (a row divided by its own scalar, as
+ * tfjs-layers divides probabilities by their row sums), as tfjs-core's RealDiv gradient composes them:
+ *   da[i, k] = dy[i, k] / b[i];   db[i] = −((Σ_k dy[i, k] · a[i, k]) / (b[i] · b[i]))
+ * the row sum from 0, in column order, as tfjs-backend-wasm's Sum over the last axis adds.
+ */
+export function divideByRowGrad(
+  dy: usize, a: usize, b: usize, da: usize, db: usize, rows: i32, cols: i32,
+  dyBytes: usize, aBytes: usize, bBytes: usize, daBytes: usize, dbBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 0) return BAD_GEOMETRY;
+  const size = <u64>rows * cols;
+  if (!fits(dy, size, dyBytes)) return 1;
+  if (!fits(a, size, aBytes)) return 2;
+  if (!fits(b, <u64>rows, bBytes)) return 3;
+  if (!fits(da, size, daBytes)) return 4;
+  if (!fits(db, <u64>rows, dbBytes)) return 5;
+  const rowBytes = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) {
+    const at = <usize>i * rowBytes;
+    const divisor = load<f32>(b + (<usize>i << 2));
+    let sum: f32 = 0;
+    for (let k = 0; k < cols; k++) {
+      const o = at + (<usize>k << 2);
+      const g = load<f32>(dy + o);
+      store<f32>(da + o, g / divisor);
+      sum += g * load<f32>(a + o);
+    }
+    store<f32>(db + (<usize>i << 2), -(sum / (divisor * divisor)));
+  }
+  return OK;
+}

@@ -133,6 +133,11 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       call: (k, [dy, x, dx]) => k.clipByValueGrad(dy.offset, x.offset, dx.offset, 37, -1, 1, dy.bytes, x.bytes, dx.bytes),
     },
     {
+      name: "divideByRowGrad",
+      buffers: [h * c, h * c, h, h * c, h],
+      call: (k, [dy, a, b, da, db]) => k.divideByRowGrad(dy.offset, a.offset, b.offset, da.offset, db.offset, h, c, dy.bytes, a.bytes, b.bytes, da.bytes, db.bytes),
+    },
+    {
       name: "maxMin",
       buffers: [37, 37, 37],
       call: (k, [a, b, out]) => k.maxMin(a.offset, b.offset, out.offset, 37, 1, 1, 0, a.bytes, b.bytes, out.bytes),

@@ -321,3 +321,56 @@ describe("the clipByValue gradient on wasm (one fused pass) matches cpu's where(
     }
   });
 });
+
+describe("the gradient of a row divided by its scalar, a [..., c] / b [..., 1], on wasm (one fused pass)", () => {
+  const sameElements = (got: Float32Array, want: Float32Array, what: string) => {
+    assert.equal(got.length, want.length, what);
+    got.forEach((v, i) => assert.ok(Object.is(v, want[i]), `${what}: element ${i} is ${v}, tfjs's composition gives ${want[i]}`));
+  };
+  // f(a, b) = Σ w · (a / b): dy = w
+  const grads = (a: tf.Tensor, b: tf.Tensor, w: tf.Tensor) => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.div(x, y), w)))([a, b]);
+  // tfjs-core's RealDiv gradient written out with tfjs ops, the composition the fused kernel replaces
+  const composed = (a: tf.Tensor, b: tf.Tensor, w: tf.Tensor) => [tf.div(w, b), tf.neg(tf.div(tf.reshape(tf.sum(tf.mul(w, a), -1), b.shape), tf.square(b)))];
+
+  test("random shapes and values, with NaN, ±∞ and ±0 among them: tfjs's bits on wasm, cpu's values within rounding", async () => {
+    const random = seeded(43);
+    const specials = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0];
+    // every twelfth value special, except in the cases also run on cpu (whose sums are not f32's: compared within rounding)
+    const values = (n: number, positive: boolean, special: boolean) =>
+      Array.from(normals(random, n), (v) => (special && random.int(12) === 0 ? specials[random.int(specials.length)] : positive ? Math.abs(v) + 0.1 : v));
+    await tf.setBackend("wasm");
+    for (let k = 0; k < 40; k++) {
+      const lead = Array.from({ length: random.int(3) }, () => 1 + random.int(5));
+      const cols = 2 + random.int(k % 4 === 0 ? 300 : 12);
+      const rows = lead.reduce((p, q) => p * q, 1);
+      const [aShape, bShape] = [[...lead, cols], [...lead, 1]];
+      const onCpuToo = k % 4 === 1;
+      const [av, bv, wv] = [values(rows * cols, false, !onCpuToo), values(rows, k % 2 === 0, !onCpuToo), values(rows * cols, false, !onCpuToo)];
+      const what = `case ${k}: [${aShape}] / [${bShape}]`;
+      const onWasm = tf.tidy(() => {
+        const [a, b, w] = [tf.tensor(av, aShape), tf.tensor(bv, bShape), tf.tensor(wv, aShape)];
+        return [...grads(a, b, w), ...composed(a, b, w)].map((t) => t.dataSync() as Float32Array);
+      });
+      sameElements(onWasm[0], onWasm[2], `${what}, da`);
+      sameElements(onWasm[1], onWasm[3], `${what}, db`);
+      if (onCpuToo) assertAllClose(await onCpuAndWasm(() => grads(tf.tensor(av, aShape), tf.tensor(bv, bShape), tf.tensor(wv, aShape))), 1e-5, what);
+    }
+    const profile = await tf.profile(() => tf.dispose(grads(tf.ones([4, 3]), tf.ones([4, 1]), tf.ones([4, 3]))));
+    assert.ok(profile.kernelNames.includes("StepwiseDivideByRowGrad"), `wasm ran ${profile.kernelNames.join(", ")}`);
+    assert.ok(!profile.kernelNames.includes("Square"), `b's gradient is the fused kernel's: wasm ran ${profile.kernelNames.join(", ")}`);
+  });
+
+  test("every other division keeps tfjs's gradient: the same shapes, a column over a row, a scalar divisor", async () => {
+    const random = seeded(47);
+    for (const [aShape, bShape] of [[[3, 4], [3, 4]], [[3, 1], [3, 4]], [[3, 4], [1, 4]], [[3, 4], []], [[2, 3, 4], [3, 1]]] as Array<[number[], number[]]>) {
+      const out = tf.broadcast_util.assertAndGetBroadcastShape(aShape, bShape);
+      const size = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
+      const [av, bv, wv] = [normals(random, size(aShape)), normals(random, size(bShape)).map((v) => Math.abs(v) + 0.5), normals(random, size(out))];
+      const run = () => grads(tf.tensor(av, aShape), tf.tensor(bv, bShape), tf.tensor(wv, out));
+      await tf.setBackend("wasm");
+      const profile = await tf.profile(() => tf.dispose(run()));
+      assert.ok(!profile.kernelNames.includes("StepwiseDivideByRowGrad"), `[${aShape}] / [${bShape}]: wasm ran ${profile.kernelNames.join(", ")}`);
+      assertAllClose(await onCpuAndWasm(run), 1e-5, `[${aShape}] / [${bShape}]`);
+    }
+  });
+});

@@ -28,6 +28,7 @@ import { directAvgPoolConfig, directMaxPoolConfig } from "./pools";
 import { reluGradColumnSumsConfig, reluGradConfig, reluGradientConfig } from "./relu-grad";
 import { lossKernelConfigs } from "./cross-entropy";
 import { softmaxGradConfig, softmaxGradientConfig } from "./softmax-grad";
+import { divideByRowGradConfig, divideGradientConfig } from "./divide-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 import { installTapeFusion } from "./tape-fusion";
 import { matrixTransposeConfig } from "./transpose";
@@ -56,6 +57,7 @@ export const simdWasmKernels: readonly KernelConfig[] = [
   maxPoolGradReluConfig,
   softmaxGradConfig,
   clipByValueGradConfig,
+  divideByRowGradConfig,
   ...lossKernelConfigs,
 ];
 
@@ -74,7 +76,7 @@ let registered = false;
  * pools their padding as explicit amounts (explicit-padding.ts: XNNPACK gets some "same" paddings wrong, and
  * tfjs-core mis-sizes some numeric ones). Where the runtime has wasm SIMD,
  * stepwise's own kernels (simd.ts) take max pools and their gradients, the filter gradients, bias sums and additions, gathers,
- * products with new weights, the fused Adam and accumulation steps, the gradients of ReLU, Softmax and clipByValue,
+ * products with new weights, the fused Adam and accumulation steps, the gradients of ReLU, Softmax, clipByValue and a row divided by its sum,
  * and the arithmetic of sw.fit's cross-entropies (cross-entropy.ts).
  * Idempotent; a kernel that the wasm backend registers itself (a later tfjs) is left as it is.
  */
@@ -135,6 +137,8 @@ export function registerWasmTrainingKernels(): void {
     if (maxPoolGradient) tf.registerGradient(maxPoolGradientConfig(maxPoolGradient));
     const clipGradient = tf.getGradient("ClipByValue");
     if (clipGradient) tf.registerGradient(clipByValueGradientConfig(clipGradient));
+    const divideGradient = tf.getGradient("RealDiv");
+    if (divideGradient) tf.registerGradient(divideGradientConfig(divideGradient));
     provideInPlaceArithmetic("wasm", wasmInPlaceArithmetic);
     installTapeFusion();
   }

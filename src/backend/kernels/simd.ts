@@ -111,6 +111,10 @@ export interface SimdKernels {
   ): number;
   countCorrect(x: number, classes: number, out: number, rows: number, cols: number, xBytes: number, classesBytes: number, outBytes: number): number;
   softmaxGrad(dy: number, y: number, dx: number, rows: number, cols: number, dyBytes: number, yBytes: number, dxBytes: number): number;
+  divideByRowGrad(
+    dy: number, a: number, b: number, da: number, db: number, rows: number, cols: number,
+    dyBytes: number, aBytes: number, bBytes: number, daBytes: number, dbBytes: number,
+  ): number;
   clipByValue(x: number, out: number, n: number, lo: number, hi: number, xBytes: number, outBytes: number): number;
   clipByValueGrad(dy: number, x: number, dx: number, n: number, lo: number, hi: number, dyBytes: number, xBytes: number, dxBytes: number): number;
   reluClamp(x: number, out: number, n: number, six: number, xBytes: number, outBytes: number): number;
