@@ -284,12 +284,16 @@ describe("the ReLU gradient on wasm (one fused pass) matches cpu's mul(dy, step(
   });
 });
 
+/**
+ * Element for element by Object.is: NaN where the reference has NaN, and the sign of every zero (a gradient's
+ * −0 passes through where a selected-away element is +0). `reference` names where `want` came from.
+ */
+function assertSameElements(got: Float32Array, want: Float32Array, what: string, reference: string): void {
+  assert.equal(got.length, want.length, what);
+  got.forEach((v, i) => assert.ok(Object.is(v, want[i]), `${what}: element ${i} is ${v} on wasm, ${want[i]} ${reference}`));
+}
+
 describe("the clipByValue gradient on wasm (one fused pass) matches cpu's where(x in [min, max], dy, 0)", () => {
-  const sameElements = (wasm: Float32Array, cpu: Float32Array, what: string) => {
-    assert.equal(wasm.length, cpu.length, what);
-    // Object.is: NaN where cpu has NaN, and the sign of every zero (dy's −0 passes, a clipped element is +0)
-    wasm.forEach((v, i) => assert.ok(Object.is(v, cpu[i]), `${what}: element ${i} is ${v} on wasm, ${cpu[i]} on cpu`));
-  };
   const grads = (xs: number[], dys: number[], min: number, max: number) => () =>
     tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(input, min, max), tf.tensor(dys))))(tf.tensor(xs));
 
@@ -302,7 +306,7 @@ describe("the clipByValue gradient on wasm (one fused pass) matches cpu's where(
     assert.ok(profile.kernelNames.includes("StepwiseClipByValueGrad"), `wasm ran ${profile.kernelNames.join(", ")}`);
     assert.ok(!profile.kernelNames.includes("Select"), `the gradient is one kernel, not tfjs's where(): wasm ran ${profile.kernelNames.join(", ")}`);
     const special = await onCpuAndWasm(grads(x, dy, -1, 1));
-    sameElements(special.wasm[0], special.cpu[0], "specials in [-1, 1]");
+    assertSameElements(special.wasm[0], special.cpu[0], "specials in [-1, 1]", "on cpu");
   });
 
   test("random bounds and lengths (the SIMD body and its tail), seeded", async () => {
@@ -317,16 +321,12 @@ describe("the clipByValue gradient on wasm (one fused pass) matches cpu's where(
       for (let i = 0; i < length; i += 7) xs[i] = i % 2 ? min : max;
       const dys = Array.from(normals(random, length));
       const results = await onCpuAndWasm(grads(xs, dys, min, max));
-      sameElements(results.wasm[0], results.cpu[0], `case ${k}: ${length} elements in [${min}, ${max}]`);
+      assertSameElements(results.wasm[0], results.cpu[0], `case ${k}: ${length} elements in [${min}, ${max}]`, "on cpu");
     }
   });
 });
 
 describe("the gradient of a row divided by its scalar, a [..., c] / b [..., 1], on wasm (one fused pass)", () => {
-  const sameElements = (got: Float32Array, want: Float32Array, what: string) => {
-    assert.equal(got.length, want.length, what);
-    got.forEach((v, i) => assert.ok(Object.is(v, want[i]), `${what}: element ${i} is ${v}, tfjs's composition gives ${want[i]}`));
-  };
   // f(a, b) = Σ w · (a / b): dy = w
   const grads = (a: tf.Tensor, b: tf.Tensor, w: tf.Tensor) => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.div(x, y), w)))([a, b]);
   // tfjs-core's RealDiv gradient written out with tfjs ops, the composition the fused kernel replaces
@@ -351,8 +351,8 @@ describe("the gradient of a row divided by its scalar, a [..., c] / b [..., 1], 
         const [a, b, w] = [tf.tensor(av, aShape), tf.tensor(bv, bShape), tf.tensor(wv, aShape)];
         return [...grads(a, b, w), ...composed(a, b, w)].map((t) => t.dataSync() as Float32Array);
       });
-      sameElements(onWasm[0], onWasm[2], `${what}, da`);
-      sameElements(onWasm[1], onWasm[3], `${what}, db`);
+      assertSameElements(onWasm[0], onWasm[2], `${what}, da`, "from tfjs's composition");
+      assertSameElements(onWasm[1], onWasm[3], `${what}, db`, "from tfjs's composition");
       if (onCpuToo) assertAllClose(await onCpuAndWasm(() => grads(tf.tensor(av, aShape), tf.tensor(bv, bShape), tf.tensor(wv, aShape))), 1e-5, what);
     }
     const profile = await tf.profile(() => tf.dispose(grads(tf.ones([4, 3]), tf.ones([4, 1]), tf.ones([4, 3]))));
