@@ -71,7 +71,11 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
   const batchSize = settings.batchSize === "full" ? source.size : settings.batchSize;
   const optimizer = options.optimizer;
   const signal = options.signal ?? currentAbortSignal();
-  const steps = new StepReplay((batch) => tapeStep(trainable, batch), settings.replay ? replayRefusal(target, options.loss) : "turned off (replay: false)");
+  const steps = new StepReplay<Batch>(
+    (batch) => tapeStep(trainable, batch),
+    (batch) => [batch.x, batch.y],
+    settings.replay ? replayRefusal(target, options.loss) : "turned off (replay: false)",
+  );
 
   const history: History = { steps: [], epochs: [] };
   let initialEpoch = 0;
@@ -196,7 +200,7 @@ export async function fit(target: TrainTarget, options: FitOptions): Promise<His
   return history;
 }
 
-/** The loss (and correct count) of a batch and its gradients, through tfjs's gradient tape. */
+/** The loss of a batch (with its correct count as the one metric, where there is one) and its gradients, through tfjs's gradient tape. */
 function tapeStep(trainable: Trainable, batch: Batch): StepResult {
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -204,13 +208,14 @@ function tapeStep(trainable: Trainable, batch: Batch): StepResult {
     if (result.correct) correct = tf.keep(result.correct);
     return result.loss;
   }, trainable.variables);
-  return { value, correct, grads };
+  return { value, metrics: correct ? [correct] : [], grads };
 }
 
 /** One micro-batch: gradients of the mean loss, applied with the batch's item count. */
-function trainBatch(steps: StepReplay, optimizer: Optimizer, batch: Batch): { loss: number; correct: number | undefined; updated: boolean } {
+function trainBatch(steps: StepReplay<Batch>, optimizer: Optimizer, batch: Batch): { loss: number; correct: number | undefined; updated: boolean } {
   try {
-    const { value, correct, grads } = steps.run(batch);
+    const { value, metrics, grads } = steps.run(batch);
+    const correct = metrics[0] as tf.Scalar | undefined;
     try {
       const [loss, correctCount] = readScalars(value, correct);
       if (!Number.isFinite(loss)) return { loss, correct: undefined, updated: false };

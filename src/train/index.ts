@@ -8,3 +8,4 @@ export type { FunctionTarget, TrainTarget } from "./target";
 export type { ProgressMode } from "./progress";
 export type { DataInput } from "./sources";
 export type { Batch, BatchSource, Divergence, EpochRecord, History, ReplayReport, StepRecord, TrainCallbacks, TrainInfo } from "./types";
+export { modelFitReplay, setModelFitReplay } from "./model-fit-replay";

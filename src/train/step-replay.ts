@@ -6,13 +6,14 @@
  * reference MLP at batch 16 that was about 40 % of the forward and backward passes: 596 µs through the
  * engine, 363 µs replayed (the same kernels, the same results; 1,655 against 1,320 µs at batch 64).
  *
- * A step of a model made of tfjs-layers' own layers, with a loss that `fit` names, runs the same kernels
- * with the same attributes every time, on new data. `StepReplay` records the kernels one step runs through
- * the backend's registry (the forward pass, the tape's saves, the backward pass) as a program, and then
- * runs that program instead: each kernel function called with its recorded attributes on this step's batch,
- * the variables as they are now, and the program's own intermediates, each released after its last use.
- * The kernel functions and their inputs are the engine's, so the loss, the correct count and every
- * gradient are the engine's bit for bit.
+ * A step of a model made of tfjs-layers' own layers, with a named loss, runs the same kernels with the same
+ * attributes every time, on new data. `StepReplay` records the kernels one step runs through the backend's
+ * registry (the forward pass, the tape's saves, the backward pass) as a program, and then runs that program
+ * instead: each kernel function called with its recorded attributes on this step's inputs (the batch's
+ * tensors), the variables as they are now, constants made during the step, and the program's own
+ * intermediates, each released after its last use. The kernel functions and their inputs are the engine's,
+ * so the loss, the metrics (fit's correct count, model.fit's metrics) and every gradient are the engine's
+ * bit for bit. `fit` (fit.ts) and `model.fit` with a stepwise optimizer (model-fit-replay.ts) replay so.
  *
  * A program replaces the engine only once it is known to be the step:
  *   - nothing in a recording escaped the kernels: no variable was written (BatchNormalization's moving
@@ -34,12 +35,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataType, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
-import { Batch, ReplayReport } from "./types";
+import { ReplayReport } from "./types";
 
-/** A step's results: the mean loss, the correct count where there is one, and the gradients by variable name. */
+/** A step's results: the loss, the metrics beside it (fit's correct count, model.fit's metrics) and the gradients by variable name. */
 export interface StepResult {
   value: tf.Scalar;
-  correct: tf.Scalar | undefined;
+  metrics: tf.Tensor[];
   grads: tf.NamedTensorMap;
 }
 
@@ -47,10 +48,10 @@ const REPLAY_BACKENDS = new Set(["cpu", "wasm"]);
 
 /** Where a kernel's input comes from when a program runs. */
 type Source =
-  | { kind: "x" }
-  | { kind: "y" }
+  | { kind: "input"; index: number }
   | { kind: "variable"; name: string; index: number }
-  | { kind: "constant"; info: TensorInfo; bytes: Uint8Array }
+  // written to the backend for each run and released after it, so that a program holds no backend memory
+  | { kind: "constant"; shape: number[]; dtype: DataType; values: tf.TypedArray; bytes: Uint8Array }
   | { kind: "output"; slot: number };
 
 interface Call {
@@ -72,8 +73,7 @@ interface Program {
   /** The variables the program reads, as they were when it was recorded. */
   variables: Array<{ name: string; shape: number[]; dtype: DataType }>;
   slots: number;
-  results: { value: number; correct: number | undefined; grads: Array<[string, number]> };
-  constants: TensorInfo[];
+  results: { value: number; metrics: number[]; grads: Array<[string, number]> };
 }
 
 type Refusal = string;
@@ -82,30 +82,33 @@ type Refusal = string;
 type Entry = { state: "recorded"; program: Program } | { state: "ready"; program: Program } | { state: "refused"; reason: Refusal };
 
 /**
- * Runs `step` through the engine until a recorded program is confirmed for the batch's shape, then replays
- * it. `step` must be a function of the batch and the variables alone (fit's step for a model of tfjs-layers'
- * layers and a named loss); dispose() releases the programs.
+ * Runs `step` through the engine until a recorded program is confirmed for the shapes of the batch's
+ * tensors, then replays it. `step` must be a function of the batch's tensors (`inputsOf`) and the variables
+ * alone (a step of a model of tfjs-layers' layers and a named loss); dispose() forgets the programs.
  */
-export class StepReplay {
+export class StepReplay<B> {
   private readonly entries = new Map<string, Entry>();
   private replayed = 0;
   private refusal: Refusal | undefined;
 
   constructor(
-    private readonly step: (batch: Batch) => StepResult,
+    private readonly step: (batch: B) => StepResult,
+    /** The tensors of a batch that the step reads: the program's inputs, in this order (null: none there). */
+    private readonly inputsOf: (batch: B) => ReadonlyArray<tf.Tensor | null>,
     /** Why this step cannot be replayed at all (not a model of known layers, a loss function, ...). */
     refusal?: string,
   ) {
     this.refusal = refusal;
   }
 
-  run(batch: Batch): StepResult {
+  run(batch: B): StepResult {
     if (this.refusal !== undefined) return this.step(batch);
     const backendName = tf.getBackend();
     const engine = tf.engine();
     if (!REPLAY_BACKENDS.has(backendName)) return this.refuse(`the ${backendName} backend is not replayed (only cpu and wasm)`, batch);
     if (engine.state.profiling || tf.env().getBool("DEBUG")) return this.step(batch);
-    const key = `${backendName} ${batch.x.dtype}[${batch.x.shape}] ${batch.y.dtype}[${batch.y.shape}]`;
+    const inputs = this.inputsOf(batch);
+    const key = `${backendName} ${inputs.map((t) => (t === null ? "null" : `${t.dtype}[${t.shape}]`)).join(" ")}`;
     const entry = this.entries.get(key);
     if (entry?.state === "refused") return this.step(batch);
     if (entry && entry.program.backend !== engine.backend) {
@@ -114,11 +117,11 @@ export class StepReplay {
       return this.run(batch);
     }
     if (entry?.state === "ready") {
-      const replayed = replay(entry.program, batch);
+      const replayed = replay(entry.program, inputs);
       this.replayed += 1;
       return replayed;
     }
-    const recorded = record(engine.backend, backendName, batch, this.step);
+    const recorded = record(engine.backend, backendName, inputs, () => this.step(batch));
     if (recorded.refusal !== undefined) {
       this.setEntry(key, { state: "refused", reason: recorded.refusal });
       return recorded.result;
@@ -129,7 +132,6 @@ export class StepReplay {
       return recorded.result;
     }
     const difference = programDifference(entry.program, program);
-    disposeProgram(program);
     this.setEntry(key, difference === undefined ? { state: "ready", program: entry.program } : { state: "refused", reason: `two steps ran different programs (${difference})` });
     return recorded.result;
   }
@@ -144,44 +146,39 @@ export class StepReplay {
     for (const key of [...this.entries.keys()]) this.drop(key);
   }
 
-  private refuse(reason: Refusal, batch: Batch): StepResult {
+  private refuse(reason: Refusal, batch: B): StepResult {
     this.refusal = reason;
     return this.step(batch);
   }
 
   private setEntry(key: string, entry: Entry): void {
-    const previous = this.entries.get(key);
-    if (previous && previous.state !== "refused" && (entry.state === "refused" || entry.program !== previous.program)) disposeProgram(previous.program);
     this.entries.set(key, entry);
   }
 
   private drop(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry && entry.state !== "refused") disposeProgram(entry.program);
     this.entries.delete(key);
   }
 }
 
-/** Runs `step` through the engine, recording the kernels it runs as a program (or why it cannot be one). */
-function record(backend: KernelBackend, backendName: string, batch: Batch, step: (batch: Batch) => StepResult): { result: StepResult; program?: Program; refusal?: Refusal } {
-  if (batch.x.dataId === batch.y.dataId) return { result: step(batch), refusal: "the batch's inputs and targets are one tensor" };
+/** Runs `step` through the engine, recording the kernels it runs on `inputs` as a program (or why it cannot be one). */
+function record(backend: KernelBackend, backendName: string, inputs: ReadonlyArray<tf.Tensor | null>, step: () => StepResult): { result: StepResult; program?: Program; refusal?: Refusal } {
+  const present = inputs.filter((t): t is tf.Tensor => t !== null);
+  if (new Set(present.map((t) => t.dataId)).size !== present.length) return { result: step(), refusal: "two of the batch's tensors are one tensor" };
   if (Object.prototype.hasOwnProperty.call(backend, "readSync") || Object.prototype.hasOwnProperty.call(backend, "read")) {
-    return { result: step(batch), refusal: "the backend's reads are replaced already" };
+    return { result: step(), refusal: "the backend's reads are replaced already" };
   }
   const sources = new Sources();
-  sources.set(batch.x, { kind: "x" });
-  sources.set(batch.y, { kind: "y" });
+  inputs.forEach((t, index) => t !== null && sources.set(t, { kind: "input", index }));
   // a variable given another's value (setWeights) shares its data until one is updated: a program reading
   // that data could not tell which one it read, so reading it refuses the recording
   const shared = new Map<object, string>();
   for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) {
     const other = sources.sharing(variable.dataId);
-    if (other) shared.set(variable.dataId, `${other.kind === "variable" ? `variable ${other.name}` : `the batch's ${other.kind}`} and variable ${name} share their data`);
+    if (other) shared.set(variable.dataId, `${other.kind === "variable" ? `variable ${other.name}` : "a tensor of the batch"} and variable ${name} share their data`);
     sources.set(variable, { kind: "variable", name, index: -1 }); // numbered when first read
   }
   const variables: Program["variables"] = [];
   const calls: Call[] = [];
-  const constants: TensorInfo[] = [];
   let slots = 0;
   let escape: Refusal | undefined;
   let depth = 0;
@@ -197,10 +194,8 @@ function record(backend: KernelBackend, backendName: string, batch: Batch, step:
     }
     if (known) return known;
     // made during the step outside the kernels (the gradient's seed, a constant), or before it: kept by value
-    const values = readSync(info.dataId) as tf.TypedArray;
-    const copy = values.slice();
-    const constant: Source = { kind: "constant", info: { dataId: backend.write(copy, info.shape.slice(), info.dtype), shape: info.shape.slice(), dtype: info.dtype }, bytes: new Uint8Array(copy.buffer.slice(0)) };
-    constants.push(constant.info);
+    const values = (readSync(info.dataId) as tf.TypedArray).slice();
+    const constant: Source = { kind: "constant", shape: info.shape.slice(), dtype: info.dtype, values, bytes: new Uint8Array(values.buffer.slice(0)) };
     sources.set(info, constant);
     return constant;
   };
@@ -263,32 +258,26 @@ function record(backend: KernelBackend, backendName: string, batch: Batch, step:
 
   let result: StepResult;
   try {
-    result = step(batch);
-  } catch (error) {
-    constants.forEach((info) => backend.disposeData(info.dataId));
-    throw error;
+    result = step();
   } finally {
     for (const [config, kernelFunc] of wrapped) config.kernelFunc = kernelFunc;
     variableProto.assign = assign;
     delete (readHooks as Partial<typeof readHooks>).readSync;
     delete (readHooks as Partial<typeof readHooks>).read;
   }
-  const refuse = (refusal: Refusal) => {
-    constants.forEach((info) => backend.disposeData(info.dataId));
-    return { result, refusal };
-  };
+  const refuse = (refusal: Refusal) => ({ result, refusal });
   if (escape !== undefined) return refuse(escape);
   const slotOf = (t: tf.Tensor): number | undefined => {
     const source = sources.get(t);
     return source?.kind === "output" ? source.slot : undefined;
   };
   const value = slotOf(result.value);
-  const correct = result.correct ? slotOf(result.correct) : undefined;
+  const metrics = result.metrics.map(slotOf);
   const grads = Object.entries(result.grads).map(([name, t]): [string, number | undefined] => [name, slotOf(t)]);
-  if (value === undefined || (result.correct && correct === undefined) || grads.some(([, slot]) => slot === undefined)) {
+  if (value === undefined || metrics.some((slot) => slot === undefined) || grads.some(([, slot]) => slot === undefined)) {
     return refuse("a result of the step was not made by a kernel (a value computed in JS beside them)");
   }
-  const resultSlots = [value, correct, ...grads.map(([, slot]) => slot)].filter((slot) => slot !== undefined);
+  const resultSlots = [value, ...metrics, ...grads.map(([, slot]) => slot)];
   // each result becomes a tensor of its own, which owns its kernel output
   if (new Set(resultSlots).size !== resultSlots.length) return refuse("two results of the step are one kernel output");
   const program: Program = {
@@ -296,8 +285,7 @@ function record(backend: KernelBackend, backendName: string, batch: Batch, step:
     calls,
     variables,
     slots,
-    results: { value, correct, grads: grads as Array<[string, number]> },
-    constants,
+    results: { value, metrics: metrics as number[], grads: grads as Array<[string, number]> },
   };
   planReleases(program);
   return { result, program };
@@ -333,8 +321,7 @@ function planReleases(program: Program): void {
   program.calls.forEach((call, at) => {
     for (const [, source] of call.inputs) if (source?.kind === "output") lastUse[source.slot] = at;
   });
-  const kept = new Set([program.results.value, ...program.results.grads.map(([, slot]) => slot)]);
-  if (program.results.correct !== undefined) kept.add(program.results.correct);
+  const kept = new Set([program.results.value, ...program.results.metrics, ...program.results.grads.map(([, slot]) => slot)]);
   program.calls.forEach((call, at) => {
     for (let j = 0; j < call.outputs.length; j++) {
       const slot = call.firstSlot + j;
@@ -345,8 +332,8 @@ function planReleases(program: Program): void {
   });
 }
 
-/** Runs `program` on `batch`: its results as tensors the engine tracks (the caller disposes them). */
-function replay(program: Program, batch: Batch): StepResult {
+/** Runs `program` on `batchInputs`: its results as tensors the engine tracks (the caller disposes them). */
+function replay(program: Program, batchInputs: ReadonlyArray<tf.Tensor | null>): StepResult {
   const backend = program.backend;
   const registered = tf.engine().registeredVariables;
   const variables = program.variables.map(({ name, shape, dtype }) => {
@@ -357,16 +344,21 @@ function replay(program: Program, batch: Batch): StepResult {
     return variable;
   });
   const slots = new Array<TensorInfo | undefined>(program.slots);
+  const constants = new Map<Source, TensorInfo>();
   const inputOf = (source: Source): TensorInfo => {
     switch (source.kind) {
-      case "x":
-        return batch.x;
-      case "y":
-        return batch.y;
+      case "input":
+        return batchInputs[source.index]!; // recorded from a tensor there, and the key holds where the nulls are
       case "variable":
         return variables[source.index];
-      case "constant":
-        return source.info;
+      case "constant": {
+        let info = constants.get(source);
+        if (!info) {
+          info = { dataId: backend.write(source.values.slice(), source.shape, source.dtype), shape: source.shape, dtype: source.dtype };
+          constants.set(source, info);
+        }
+        return info;
+      }
       case "output":
         return slots[source.slot]!;
     }
@@ -386,6 +378,9 @@ function replay(program: Program, batch: Batch): StepResult {
   } catch (error) {
     for (const info of slots) if (info) release(backend, info);
     throw error;
+  } finally {
+    // a kernel output that aliases a constant (a reshape) holds a reference of its own
+    for (const info of constants.values()) backend.disposeData(info.dataId);
   }
   const engine = tf.engine();
   const wrap = <T extends tf.Tensor>(slot: number): T => {
@@ -395,7 +390,7 @@ function replay(program: Program, batch: Batch): StepResult {
   const { results } = program;
   return {
     value: wrap<tf.Scalar>(results.value),
-    correct: results.correct === undefined ? undefined : wrap<tf.Scalar>(results.correct),
+    metrics: results.metrics.map((slot) => wrap(slot)),
     grads: Object.fromEntries(results.grads.map(([name, slot]) => [name, wrap(slot)])),
   };
 }
@@ -439,15 +434,14 @@ function programDifference(a: Program, b: Program): string | undefined {
 function sameSource(s: Source | null, t: Source | null): boolean {
   if (s === null || t === null) return s === t;
   switch (s.kind) {
-    case "x":
-    case "y":
-      return t.kind === s.kind;
+    case "input":
+      return t.kind === "input" && t.index === s.index;
     case "variable":
       return t.kind === "variable" && t.name === s.name;
     case "output":
       return t.kind === "output" && t.slot === s.slot;
     case "constant":
-      return t.kind === "constant" && t.info.dtype === s.info.dtype && tf.util.arraysEqual(t.info.shape, s.info.shape) && bytesEqual(t.bytes, s.bytes);
+      return t.kind === "constant" && t.dtype === s.dtype && tf.util.arraysEqual(t.shape, s.shape) && bytesEqual(t.bytes, s.bytes);
   }
 }
 
@@ -460,7 +454,3 @@ function attrsKey(attrs: NamedAttrMap): string {
   });
 }
 
-function disposeProgram(program: Program): void {
-  for (const info of program.constants) program.backend.disposeData(info.dataId);
-  program.constants.length = 0;
-}

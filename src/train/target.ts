@@ -70,7 +70,12 @@ const REPLAYABLE_LAYERS = new Set([
 export function replayRefusal(target: TrainTarget, loss: LossName | LossFunction | undefined): string | undefined {
   if (!isLayersModel(target)) return "the target is a loss of variables, which may read JS state";
   if (typeof loss !== "string") return "the loss is a function, which may read JS state";
-  const unknown = layersOf(target).find((layer) => !REPLAYABLE_LAYERS.has(layer.getClassName()));
+  return layersRefusal(target);
+}
+
+/** Why a model's layers may not be replayed (a layer or model class not of tfjs-layers'), or undefined. */
+export function layersRefusal(model: tf.LayersModel): string | undefined {
+  const unknown = layersOf(model).find((layer) => !REPLAYABLE_LAYERS.has(layer.getClassName()));
   return unknown && `layer ${unknown.name} is a ${unknown.getClassName()}, not one of tfjs-layers' layers known to replay`;
 }
 
@@ -78,7 +83,7 @@ export function replayRefusal(target: TrainTarget, loss: LossName | LossFunction
 const REPLAYABLE_MODELS = new Set(["Sequential", "Model", "Functional"]);
 
 /** A model's layers, those of nested models included, and any model that is not one of tfjs-layers' own. */
-function layersOf(model: tf.LayersModel): tf.layers.Layer[] {
+export function layersOf(model: tf.LayersModel): tf.layers.Layer[] {
   if (!REPLAYABLE_MODELS.has(model.getClassName())) return [model];
   return model.layers.flatMap((layer) => (layer instanceof tf.LayersModel ? layersOf(layer) : [layer]));
 }

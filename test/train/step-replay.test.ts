@@ -212,11 +212,11 @@ describe("StepReplay, given steps that escape their kernels", () => {
   const runFour = (step: (batch: Batch, k: number) => StepResult) => {
     const before = { tensors: tf.memory().numTensors, buffers: tf.engine().backend.numDataIds() };
     let k = 0;
-    const replay = new StepReplay((batch) => step(batch, k));
+    const replay = new StepReplay<Batch>((batch) => step(batch, k), (batch) => [batch.x, batch.y]);
     for (; k < 4; k++) {
       const batch = { x: tf.fill([4, 3], k + 1), y: tf.zeros([4]), size: 4 };
       const result = replay.run(batch);
-      tf.dispose([result.value, result.correct, ...Object.values(result.grads), batch.x, batch.y]);
+      tf.dispose([result.value, ...result.metrics, ...Object.values(result.grads), batch.x, batch.y]);
     }
     const report = replay.report();
     replay.dispose();
@@ -232,7 +232,7 @@ describe("StepReplay, given steps that escape their kernels", () => {
       const w = tf.tidy(() => tf.variable(tf.ones([3, 2]), true, `replay-w-${backend}`));
       const gradientsOf = (loss: (batch: Batch) => tf.Scalar) => (batch: Batch): StepResult => {
         const { value, grads } = tf.variableGrads(() => loss(batch), [w]);
-        return { value, correct: undefined, grads };
+        return { value, metrics: [], grads };
       };
       const plain = gradientsOf((batch) => batch.x.matMul(w).square().mean());
       assert.deepEqual(runFour(plain), { microBatches: 2 });
@@ -240,7 +240,7 @@ describe("StepReplay, given steps that escape their kernels", () => {
       const reads = gradientsOf((batch) => (batch.x.sum().dataSync()[0] > 0 ? batch.x.matMul(w).mean() : batch.x.matMul(w).neg().mean()));
       assert.match(runFour(reads).refused ?? "", /values were read during the step/);
 
-      const madeInJs = (batch: Batch): StepResult => ({ ...plain(batch), correct: tf.scalar(1) });
+      const madeInJs = (batch: Batch): StepResult => ({ ...plain(batch), metrics: [tf.scalar(1)] });
       assert.match(runFour(madeInJs).refused ?? "", /not made by a kernel/);
 
       const writes = gradientsOf((batch) => {
