@@ -394,7 +394,8 @@ function main(): void {
     );
   }
   console.log(
-    "(optimizer: extra time per sample of stepwise's adam over tf.train.adam; accum. time: of 4x16 accumulated over one batch of 64;\n" +
+    "(optimizer: extra time per sample of stepwise's adam over tf.train.adam, both through model.fit, which replays its steps with a stepwise optimizer only;\n" +
+      " accum. time: of 4x16 accumulated over one batch of 64;\n" +
       " batch 16: of plain batches of 16, no accumulation, over one batch of 64 — the cost of the micro-batch size alone)",
   );
 

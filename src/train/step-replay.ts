@@ -113,7 +113,7 @@ export class StepReplay<B> {
     if (entry?.state === "refused") return this.step(batch);
     if (entry && entry.program.backend !== engine.backend) {
       // the backend was set up again: its kernels are other functions now
-      this.drop(key);
+      this.entries.delete(key);
       return this.run(batch);
     }
     if (entry?.state === "ready") {
@@ -123,16 +123,16 @@ export class StepReplay<B> {
     }
     const recorded = record(engine.backend, backendName, inputs, () => this.step(batch));
     if (recorded.refusal !== undefined) {
-      this.setEntry(key, { state: "refused", reason: recorded.refusal });
+      this.entries.set(key, { state: "refused", reason: recorded.refusal });
       return recorded.result;
     }
     const program = recorded.program!;
     if (!entry) {
-      this.setEntry(key, { state: "recorded", program });
+      this.entries.set(key, { state: "recorded", program });
       return recorded.result;
     }
     const difference = programDifference(entry.program, program);
-    this.setEntry(key, difference === undefined ? { state: "ready", program: entry.program } : { state: "refused", reason: `two steps ran different programs (${difference})` });
+    this.entries.set(key, difference === undefined ? { state: "ready", program: entry.program } : { state: "refused", reason: `two steps ran different programs (${difference})` });
     return recorded.result;
   }
 
@@ -143,20 +143,12 @@ export class StepReplay<B> {
   }
 
   dispose(): void {
-    for (const key of [...this.entries.keys()]) this.drop(key);
+    this.entries.clear();
   }
 
   private refuse(reason: Refusal, batch: B): StepResult {
     this.refusal = reason;
     return this.step(batch);
-  }
-
-  private setEntry(key: string, entry: Entry): void {
-    this.entries.set(key, entry);
-  }
-
-  private drop(key: string): void {
-    this.entries.delete(key);
   }
 }
 
