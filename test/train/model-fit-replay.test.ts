@@ -1,8 +1,8 @@
 /**
  * model.fit with a stepwise optimizer replays its steps (src/train/model-fit-replay.ts). Over random models
  * (dense and convolutional, nested with a frozen backbone, functional with two inputs and two outputs),
- * tfjs-layers' named losses and metrics, L2 regularizers, batch sizes (a smaller last batch included) and
- * optimizers with and without accumulation, on cpu and on wasm, a run through the replay must equal the
+ * tfjs-layers' named losses and metrics, L2 regularizers, class weights, a validation split, batch sizes (a
+ * smaller last batch included) and optimizers with and without accumulation, on cpu and on wasm, a run through the replay must equal the
  * same run through tfjs-layers' own train function bit for bit (weights and every number of the history),
  * must have replayed, and must leak nothing. fitDataset, trainOnBatch and a second compile go the same way.
  * What may read JS state (a loss, metric or regularizer of the user's) keeps tfjs's function; what the
@@ -35,6 +35,10 @@ interface Config {
   l2: boolean;
   classes: number;
   samples: number;
+  /** model.fit's validationSplit: the last rows are held out. */
+  validationSplit: number;
+  /** model.fit's classWeight (a sample weight per row, one more tensor in each batch), for one classification output. */
+  classWeighted: boolean;
   batchSize: number;
   optimizer: "adam" | "sgd";
   accumulate: number;
@@ -54,8 +58,11 @@ const pick = <T>(random: Rng, items: readonly T[]): T => items[random.int(items.
 function drawConfig(random: Rng): Config {
   const samples = 24 + random.int(60);
   const head = pick(random, HEADS);
+  const kind = pick(random, ["dense", "conv", "nested", "two-by-two"] as const);
+  const validationSplit = pick(random, [0, 0.25]);
+  const trainingSamples = Math.floor(samples * (1 - validationSplit));
   return {
-    kind: pick(random, ["dense", "conv", "nested", "two-by-two"] as const),
+    kind,
     features: 1 + random.int(20),
     image: [6 + random.int(4), 6 + random.int(4), 1 + random.int(2)],
     hidden: 1 + random.int(24),
@@ -65,8 +72,10 @@ function drawConfig(random: Rng): Config {
     l2: random.int(3) === 0,
     classes: 2 + random.int(5),
     samples,
+    validationSplit,
+    classWeighted: kind !== "two-by-two" && head.loss.endsWith("ategoricalCrossentropy") && random.int(2) === 0,
     // at least two whole batches an epoch (each shape is recorded twice before it is replayed)
-    batchSize: 3 + random.int(Math.floor(samples / 2) - 3),
+    batchSize: 3 + random.int(Math.floor(trainingSamples / 2) - 3),
     optimizer: pick(random, ["adam", "sgd"] as const),
     accumulate: random.int(3) === 0 ? 2 + random.int(2) : 1,
     epochs: 2 + random.int(2),
@@ -158,6 +167,8 @@ async function train(config: Config, data: Data, seed: number, replay: boolean) 
   const history = await model.fit(data.x, data.y, {
     batchSize: config.batchSize,
     epochs: config.epochs,
+    validationSplit: config.validationSplit,
+    classWeight: config.classWeighted ? Object.fromEntries(Array.from({ length: config.classes }, (_, c) => [c, 0.5 + c / 2])) : undefined,
     shuffle: false,
     verbose: 0,
     callbacks: [optimizer.fitCallback()],
@@ -206,9 +217,12 @@ for (const backend of ["cpu", "wasm"]) {
       await tf.setBackend(backend);
       const random = seeded(backend === "cpu" ? 51 : 52);
       const kinds = new Set<Kind>();
+      let [classWeighted, validated] = [0, 0];
       for (let c = 0; c < 14; c++) {
         const config = drawConfig(random);
         kinds.add(config.kind);
+        classWeighted += Number(config.classWeighted);
+        validated += Number(config.validationSplit > 0);
         const data = dataOf(config, random);
         const where = `config ${c}: ${JSON.stringify(config)}`;
         const leaks = leakCheck();
@@ -223,6 +237,7 @@ for (const backend of ["cpu", "wasm"]) {
         tf.dispose([data.x, data.y].flat());
       }
       assert.equal(kinds.size, 4, "every kind of model was drawn");
+      assert.ok(classWeighted > 0 && validated > 0, `class weights drawn ${classWeighted} times, a validation split ${validated} times`);
     });
 
     test("fitDataset, trainOnBatch and a second compile with another loss replay tfjs-layers' steps", async () => {
