@@ -1073,6 +1073,13 @@ export function conv2d(
   if ((epilogue & EPILOGUE_BIAS) != 0 && !fits(bias, bytes4(<u64>outChannels), biasBytes)) return 5;
   for (let c = 0; c < channels; c++) if (load<u32>(zeros + (<usize>c << 2)) != 0) return BAD_GEOMETRY; // not zeros: +0.0 only
   const positions = outHeight * outWidth;
+  if (
+    channels == 1 && (outChannels & 15) == 0 && top == 0 && left == 0 && outWidth >= 2 &&
+    (outHeight - 1) * sh + (kh - 1) * dh < height && (outWidth - 1) * sw + (kw - 1) * dw < width
+  ) {
+    conv2dOneChannelInside(x, filter, y, bias, batch, height, width, outHeight, outWidth, outChannels, kh, kw, sh, sw, dh, dw, epilogue);
+    return OK;
+  }
   const xImage = <usize>height * width * channels * 4;
   const yImage = <usize>positions * outChannels * 4;
   const o8 = outChannels & ~7;
@@ -1128,6 +1135,78 @@ export function conv2d(
     }
   }
   return OK;
+}
+
+/**
+ * conv2d of a one-channel input (a grayscale first layer) whose windows all lie inside it (no padding),
+ * into output channels in multiples of 16: the output positions of the whole batch, in order, two at a
+ * time, × 16 channels (convTile2x16OneChannel). Each output is the same sum, in the same order, as
+ * conv2d's 4 × 8 tiles make it. Those tiles keep four pixel pointers, a channel counter and the tests of
+ * every window beside eight accumulators; on the reference CNN's first layer at batch 64 (bias and ReLU)
+ * this took 0.39 ms against their 0.55 (the kernel alone on one heap, builds timed in turns, 2026-12-03). An odd last position is
+ * computed with the one before it, which is written again with the same values.
+ */
+function conv2dOneChannelInside(
+  x: usize, filter: usize, y: usize, bias: usize, batch: i32, height: i32, width: i32, outHeight: i32, outWidth: i32, outChannels: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, epilogue: i32,
+): void {
+  const xImage = <usize>height * width * 4;
+  const oBytes = <usize>outChannels * 4;
+  const rowStep = <usize>dh * width * 4;
+  const colStep = <usize>dw * 4;
+  const next = <usize>sw * 4; // from one output position's pixel to the next one's along the row
+  const outRow = <usize>outWidth * oBytes;
+  // a row's positions two at a time; an odd last one is computed with the one before it
+  const lastPair = outWidth - 2;
+  let yRow = y;
+  for (let n = 0; n < batch; n++) {
+    for (let row = 0; row < outHeight; row++) {
+      const xRow = x + <usize>n * xImage + <usize>(row * sh) * width * 4;
+      for (let col = 0; col < outWidth; col += 2) {
+        const c = min(col, lastPair);
+        const p = xRow + <usize>c * next;
+        const yt = yRow + <usize>c * oBytes;
+        for (let o = 0; o < outChannels; o += 16) convTile2x16OneChannel(p, next, filter, yt, o, oBytes, kh, kw, rowStep, colStep, bias, epilogue);
+      }
+      yRow += outRow;
+    }
+  }
+}
+
+/**
+ * Two output positions (pixels at `p` and `p + d`) × 16 output channels of a one-channel convolution whose
+ * taps all read inside x: each tap is two pixel splats and the filter's four vectors for those channels,
+ * eight multiply-adds, over the taps in filter order.
+ */
+// @ts-ignore: decorator
+@inline
+function convTile2x16OneChannel(
+  p: usize, d: usize, filter: usize, yt: usize, o: i32,
+  oBytes: usize, kh: i32, kw: i32, rowStep: usize, colStep: usize, bias: usize, epilogue: i32,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let e0 = f32x4.splat(0), e1 = f32x4.splat(0), e2 = f32x4.splat(0), e3 = f32x4.splat(0);
+  let pw = filter + (<usize>o << 2);
+  let rowStart = p;
+  for (let i = 0; i < kh; i++) {
+    let px = rowStart;
+    for (let j = 0; j < kw; j++) {
+      const a = v128.load32_splat(px);
+      const b = v128.load32_splat(px + d);
+      const w0 = v128.load(pw), w1 = v128.load(pw, 16), w2 = v128.load(pw, 32), w3 = v128.load(pw, 48);
+      c0 = madd(a, w0, c0); c1 = madd(a, w1, c1); c2 = madd(a, w2, c2); c3 = madd(a, w3, c3);
+      e0 = madd(b, w0, e0); e1 = madd(b, w1, e1); e2 = madd(b, w2, e2); e3 = madd(b, w3, e3);
+      px += colStep;
+      pw += oBytes;
+    }
+    rowStart += rowStep;
+  }
+  const pc = yt + (<usize>o << 2);
+  const pb = bias + (<usize>o << 2);
+  v128.store(pc, finish(c0, pb, epilogue)); v128.store(pc, finish(c1, pb + 16, epilogue), 16);
+  v128.store(pc, finish(c2, pb + 32, epilogue), 32); v128.store(pc, finish(c3, pb + 48, epilogue), 48);
+  v128.store(pc + oBytes, finish(e0, pb, epilogue)); v128.store(pc + oBytes, finish(e1, pb + 16, epilogue), 16);
+  v128.store(pc + oBytes, finish(e2, pb + 32, epilogue), 32); v128.store(pc + oBytes, finish(e3, pb + 48, epilogue), 48);
 }
 
 /** Whether the window whose tap (0, 0) is at (row, col) lies inside the image for every tap. */
