@@ -1139,12 +1139,12 @@ export function conv2d(
 
 /**
  * conv2d of a one-channel input (a grayscale first layer) whose windows all lie inside it (no padding),
- * into output channels in multiples of 16: the output positions of the whole batch, in order, two at a
- * time, × 16 channels (convTile2x16OneChannel). Each output is the same sum, in the same order, as
- * conv2d's 4 × 8 tiles make it. Those tiles keep four pixel pointers, a channel counter and the tests of
- * every window beside eight accumulators; on the reference CNN's first layer at batch 64 (bias and ReLU)
- * this took 0.39 ms against their 0.55 (the kernel alone on one heap, builds timed in turns, 2026-12-03). An odd last position is
- * computed with the one before it, which is written again with the same values.
+ * into output channels in multiples of 16: each output row's positions two at a time × 16 channels
+ * (convTile2x16OneChannel); an odd last position is computed with the one before it, which is written
+ * again with the same values. Each output is the same sum, in the same order, as conv2d's 4 × 8 tiles make
+ * it. Those tiles keep four pixel pointers, a channel counter and the tests of every window beside eight
+ * accumulators; on the reference CNN's first layer at batch 64 (bias and ReLU) this took 0.39 ms against
+ * their 0.55 (the kernel alone on one heap, the builds timed in turns, 2026-12-03).
  */
 function conv2dOneChannelInside(
   x: usize, filter: usize, y: usize, bias: usize, batch: i32, height: i32, width: i32, outHeight: i32, outWidth: i32, outChannels: i32,
@@ -1156,7 +1156,6 @@ function conv2dOneChannelInside(
   const colStep = <usize>dw * 4;
   const next = <usize>sw * 4; // from one output position's pixel to the next one's along the row
   const outRow = <usize>outWidth * oBytes;
-  // a row's positions two at a time; an odd last one is computed with the one before it
   const lastPair = outWidth - 2;
   let yRow = y;
   for (let n = 0; n < batch; n++) {
