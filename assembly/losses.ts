@@ -149,6 +149,87 @@ export function probabilityPick(
 }
 
 /**
+ * The forward pass of tfjs-layers' sparseCategoricalCrossentropy after its first clip, row by row of the
+ * clipped probabilities u: s[i] = Σ_k u[i, k] (the row sum its categoricalCrossentropy divides by) and
+ * x[i] = u[i, y] / s[i] clipped to [lo, hi], the number whose −log is the row's loss (the caller runs tfjs's
+ * Log and Neg on it). tfjs sums t[i, k] · log(w[i, k]) over the row, whose terms off the class are −0, so the
+ * sum is log(w[i, y]) exactly. A row without a class in [0, cols) (an all-zero one-hot row) has loss 0:
+ * x[i] = 1 there, or NaN where the row sum is NaN, as tfjs's sum of 0 · log(NaN) is.
+ */
+export function sparseProbabilityPick(
+  u: usize, classes: usize, s: usize, x: usize, rows: i32, cols: i32, lo: f32, hi: f32,
+  uBytes: usize, classesBytes: usize, sBytes: usize, xBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  if (!fits(u, <u64>rows * cols, uBytes)) return 1;
+  if (!fits(classes, <u64>rows, classesBytes)) return 2;
+  if (!fits(s, <u64>rows, sBytes)) return 3;
+  if (!fits(x, <u64>rows, xBytes)) return 4;
+  const rowBytes = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) {
+    const row = u + <usize>i * rowBytes;
+    let sum: f32 = 0;
+    for (let k = 0; k < cols; k++) sum += load<f32>(row + (<usize>k << 2));
+    const at = <usize>i << 2;
+    const y = load<i32>(classes + at);
+    let picked: f32 = sum != sum ? sum : 1;
+    if (y >= 0 && y < cols) {
+      const share = load<f32>(row + (<usize>y << 2)) / sum;
+      picked = share > hi ? hi : share < lo ? lo : share;
+    }
+    store<f32>(s + at, sum);
+    store<f32>(x + at, picked);
+  }
+  return OK;
+}
+
+/**
+ * The gradient of sparseProbabilityPick's loss −log(x) with respect to the clipped probabilities u, given
+ * dy[i] for each row's loss: tfjs-core's gradients of Neg, Sum, Mul (by the one-hot row), Log, ClipByValue,
+ * RealDiv (by the row sum) and Sum (the row sum), and the tape's Add of the last two, operation by operation:
+ *   n = −dy[i];  v = u[i, k] / s[i];  w = v clipped;  dv = [lo ≤ v ≤ hi] · ((n · t[i, k]) / w)
+ *   du[i, k] = dv / s[i] + −((Σ_k dv · u[i, k]) / (s[i] · s[i]))
+ * (the Σ from 0, in column order: divideByRowGrad's).
+ */
+export function sparseCrossEntropyGrad(
+  u: usize, s: usize, classes: usize, dy: usize, du: usize, rows: i32, cols: i32, lo: f32, hi: f32,
+  uBytes: usize, sBytes: usize, classesBytes: usize, dyBytes: usize, duBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  const size = <u64>rows * cols;
+  if (!fits(u, size, uBytes)) return 1;
+  if (!fits(s, <u64>rows, sBytes)) return 2;
+  if (!fits(classes, <u64>rows, classesBytes)) return 3;
+  if (!fits(dy, <u64>rows, dyBytes)) return 4;
+  if (!fits(du, size, duBytes)) return 5;
+  const rowBytes = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) {
+    const at = <usize>i << 2;
+    const sum = load<f32>(s + at);
+    const n: f32 = -load<f32>(dy + at);
+    const row = u + <usize>i * rowBytes;
+    const out = du + <usize>i * rowBytes;
+    let dot: f32 = 0;
+    for (let k = 0; k < cols; k++) {
+      const o = <usize>k << 2;
+      const value = load<f32>(row + o);
+      const v: f32 = value / sum;
+      const w: f32 = v > hi ? hi : v < lo ? lo : v;
+      const dw: f32 = (n * hot(classes, i, k)) / w;
+      const dv: f32 = v >= lo && v <= hi ? dw : 0;
+      store<f32>(out + o, dv / sum);
+      dot += dv * value;
+    }
+    const ds: f32 = -(dot / (sum * sum));
+    for (let k = 0; k < cols; k++) {
+      const o = <usize>k << 2;
+      store<f32>(out + o, load<f32>(out + o) + ds);
+    }
+  }
+  return OK;
+}
+
+/**
  * The gradient of the mean cross-entropy from probabilities, from probabilityPick's q, s and c:
  * g[i, k] = (t[i, k] − q[i]) · ((dy · [lo ≤ q[i] ≤ hi]) / ((c[i] · s[i]) · −rows)), in that order of operations.
  */

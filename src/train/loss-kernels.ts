@@ -16,6 +16,10 @@ export const LOGITS_GRAD_KERNEL = "StepwiseCrossEntropyOfLogitsGrad";
 export const PROBABILITY_PICK_KERNEL = "StepwiseProbabilityPick";
 /** {classes, q, s, c, dy}, attrs {lo, hi, cols} → the gradient of the mean cross-entropy from probabilities, [rows, cols]. */
 export const PROBABILITIES_GRAD_KERNEL = "StepwiseCrossEntropyOfProbabilitiesGrad";
+/** {u (probabilities clipped to [lo, hi]), classes}, attrs {lo, hi} → [s (the row sum), x (the number whose −log is the row's loss in tfjs-layers' sparseCategoricalCrossentropy)]. */
+export const SPARSE_PROBABILITY_PICK_KERNEL = "StepwiseSparseProbabilityPick";
+/** {u, s, classes, dy ([rows])}, attrs {lo, hi} → the gradient of those rows' losses with respect to u, [rows, cols]. */
+export const SPARSE_CROSS_ENTROPY_GRAD_KERNEL = "StepwiseSparseCrossEntropyGrad";
 /** {x, classes} → the number of rows whose first maximum is the row's class (an int32 scalar). */
 export const COUNT_CORRECT_KERNEL = "StepwiseCountCorrect";
 

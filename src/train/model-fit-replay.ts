@@ -9,7 +9,9 @@
  * the gradients through a `StepReplay` over the batch's tensors, and then applies the gradients as
  * `minimize` does. While a step is recorded (and whenever it is not replayed) it runs tfjs-layers' own
  * train function, with `minimize` stopped after the gradients, so the step's kernels are tfjs-layers'
- * own and the results are the same bit for bit.
+ * own and the results are the same bit for bit. One exception, with the same bits: an output whose loss is
+ * the named sparseCategoricalCrossentropy runs it as layers-cross-entropy.ts does, in one pass each way
+ * instead of a dozen kernels.
  *
  * What may read JS state is never replayed: a loss, metric or regularizer given as a function or class of
  * the user's, a layer or model that is not one of tfjs-layers' own (target.ts). The recording refuses the
@@ -21,6 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Optimizer } from "../optim";
 import { StepReplay, StepResult } from "./step-replay";
+import { fusedSparseCrossEntropy, type LayersLoss } from "./layers-cross-entropy";
 import { layersOf, layersRefusal } from "./target";
 import { ReplayReport } from "./types";
 
@@ -149,14 +152,30 @@ function gradientStep(model: tf.LayersModel, train: TrainFunction, data: tf.Tens
     gradients = optimizer.computeGradients(f, varList);
     return gradients.value;
   };
+  const losses = internals(model).lossFunctions as LayersLoss[] | undefined;
+  const ownLosses = losses?.slice();
+  if (losses) for (const i of sparseCrossEntropyOutputs(model)) losses[i] = fusedSparseCrossEntropy(losses[i]);
   let outputs: tf.Scalar[];
   try {
     outputs = train(data);
   } finally {
     delete (stoppable as Partial<typeof stoppable>).minimize;
+    if (losses && ownLosses) losses.splice(0, losses.length, ...ownLosses);
   }
   if (!gradients) throw new Error("stepwise: tfjs-layers' train function did not call minimize; this version of tfjs-layers is not supported by model.fit's replay");
   return { value: gradients.value, metrics: outputs.slice(1), grads: gradients.grads };
+}
+
+/**
+ * The outputs whose loss is tfjs-layers' named sparseCategoricalCrossentropy: their losses run as
+ * layers-cross-entropy.ts computes them, in fewer kernels with the same bits.
+ */
+function sparseCrossEntropyOutputs(model: tf.LayersModel): number[] {
+  const loss = internals(model).loss;
+  const names = model.outputNames;
+  const lossOf = (i: number): unknown =>
+    typeof loss === "string" ? loss : Array.isArray(loss) ? loss[i] : loss && typeof loss === "object" ? (loss as Record<string, unknown>)[names[i]] : undefined;
+  return names.map((_, i) => i).filter((i) => lossOf(i) === "sparseCategoricalCrossentropy");
 }
 
 /** Why this compiled model's steps may not be replayed, or undefined where they may. */

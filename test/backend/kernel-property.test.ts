@@ -123,6 +123,17 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
         ),
     },
     {
+      name: "sparseProbabilityPick",
+      buffers: [h * c, h, h, h],
+      call: (k, [u, classes, sums, x]) => k.sparseProbabilityPick(u.offset, classes.offset, sums.offset, x.offset, h, c, 1e-7, 1 - 1e-7, u.bytes, classes.bytes, sums.bytes, x.bytes),
+    },
+    {
+      name: "sparseCrossEntropyGrad",
+      buffers: [h * c, h, h, h, h * c],
+      call: (k, [u, sums, classes, dy, du]) =>
+        k.sparseCrossEntropyGrad(u.offset, sums.offset, classes.offset, dy.offset, du.offset, h, c, 1e-7, 1 - 1e-7, u.bytes, sums.bytes, classes.bytes, dy.bytes, du.bytes),
+    },
+    {
       name: "clipByValue",
       buffers: [37, 37],
       call: (k, [x, out]) => k.clipByValue(x.offset, out.offset, 37, -1, 1, x.bytes, out.bytes),

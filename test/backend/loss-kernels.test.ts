@@ -12,7 +12,14 @@ import * as tf from "@tensorflow/tfjs";
 import { lossKernelConfigs } from "../../src/backend/kernels/cross-entropy";
 import { crossEntropyOfLogits, crossEntropyOfProbabilities } from "../../src/train/cross-entropy";
 import { correctCount } from "../../src/train/loss";
-import { COUNT_CORRECT_KERNEL, LOG_SOFTMAX_PICK_KERNEL, PROBABILITIES_GRAD_KERNEL, ROW_MAX_SHIFT_KERNEL } from "../../src/train/loss-kernels";
+import {
+  COUNT_CORRECT_KERNEL,
+  LOG_SOFTMAX_PICK_KERNEL,
+  PROBABILITIES_GRAD_KERNEL,
+  ROW_MAX_SHIFT_KERNEL,
+  SPARSE_CROSS_ENTROPY_GRAD_KERNEL,
+  SPARSE_PROBABILITY_PICK_KERNEL,
+} from "../../src/train/loss-kernels";
 import { SOFTMAX_GRAD_KERNEL } from "../../src/backend/kernels/softmax-grad";
 import { seeded, setUpWasm } from "./helpers";
 import type { Rng } from "../../src/data";
@@ -146,6 +153,9 @@ describe("loss kernels on wasm: the composed arithmetic, bit for bit", () => {
     assert.throws(run(LOG_SOFTMAX_PICK_KERNEL, { z, m: vector3, l: vector4, classes }), /l must be float32 \[3\], got float32 \[4\]/);
     assert.throws(grad(matrix, 4), /dy must be a float32 scalar, got float32 \[1,1\]/);
     assert.throws(grad(one, 0), /attribute cols must be an integer ≥ 1, got 0/);
+    assert.throws(run(SPARSE_PROBABILITY_PICK_KERNEL, { u: z, classes: short }, { lo: 0, hi: 1 }), /StepwiseSparseProbabilityPick: classes must be int32 \[3\], got int32 \[2\]/);
+    assert.throws(run(SPARSE_CROSS_ENTROPY_GRAD_KERNEL, { u: z, s: vector3, classes, dy: one }, { lo: 0, hi: 1 }), /StepwiseSparseCrossEntropyGrad: dy must be float32 \[3\], got float32 \[\]/);
+    assert.throws(run(SPARSE_CROSS_ENTROPY_GRAD_KERNEL, { u: vector3, s: vector3, classes, dy: vector3 }, { lo: 0, hi: 1 }), /u must be a float32 matrix \[rows, cols\] with cols ≥ 1, got float32 \[3\]/);
     assert.equal(tf.memory().numTensors, before.tensors, "tensors made by refused calls");
     assert.equal(tf.engine().backend.numDataIds(), before.buffers, "wasm buffers made by refused calls");
     tf.dispose([z, vector3, vector4, matrix, classes, short, floatClasses, one]);

@@ -14,6 +14,8 @@ import {
   PROBABILITIES_GRAD_KERNEL,
   PROBABILITY_PICK_KERNEL,
   ROW_MAX_SHIFT_KERNEL,
+  SPARSE_CROSS_ENTROPY_GRAD_KERNEL,
+  SPARSE_PROBABILITY_PICK_KERNEL,
   type ClipAttrs,
 } from "../../train/loss-kernels";
 import type { WasmBackendLike } from "./scope";
@@ -124,6 +126,34 @@ const probabilitiesGrad: KernelFunc = (args) => {
   return g;
 };
 
+const sparseProbabilityPick: KernelFunc = (args) => {
+  const { wasm, kernels } = kernelsFor(SPARSE_PROBABILITY_PICK_KERNEL, args);
+  const [rows, cols] = matrixShape(SPARSE_PROBABILITY_PICK_KERNEL, args, "u");
+  const u = expect(SPARSE_PROBABILITY_PICK_KERNEL, args, "u", "float32", [rows, cols]);
+  const classes = expect(SPARSE_PROBABILITY_PICK_KERNEL, args, "classes", "int32", [rows]);
+  const { lo, hi } = args.attrs as unknown as ClipAttrs;
+  const [s, x] = [0, 1].map(() => wasm.makeOutput([rows], "float32"));
+  runChecked(wasm, SPARSE_PROBABILITY_PICK_KERNEL, [["u", u], ["classes", classes], ["s", s], ["x", x]], [s, x], (ub, cb, sb, xb) =>
+    kernels.sparseProbabilityPick(ub.offset, cb.offset, sb.offset, xb.offset, rows, cols, lo, hi, ub.bytes, cb.bytes, sb.bytes, xb.bytes),
+  );
+  return [s, x];
+};
+
+const sparseCrossEntropyGrad: KernelFunc = (args) => {
+  const { wasm, kernels } = kernelsFor(SPARSE_CROSS_ENTROPY_GRAD_KERNEL, args);
+  const [rows, cols] = matrixShape(SPARSE_CROSS_ENTROPY_GRAD_KERNEL, args, "u");
+  const u = expect(SPARSE_CROSS_ENTROPY_GRAD_KERNEL, args, "u", "float32", [rows, cols]);
+  const [s, dy] = ["s", "dy"].map((name) => expect(SPARSE_CROSS_ENTROPY_GRAD_KERNEL, args, name, "float32", [rows]));
+  const classes = expect(SPARSE_CROSS_ENTROPY_GRAD_KERNEL, args, "classes", "int32", [rows]);
+  const { lo, hi } = args.attrs as unknown as ClipAttrs;
+  const du = wasm.makeOutput([rows, cols], "float32");
+  const buffers = [["u", u], ["s", s], ["classes", classes], ["dy", dy], ["du", du]] as const;
+  runChecked(wasm, SPARSE_CROSS_ENTROPY_GRAD_KERNEL, buffers, [du], (ub, sb, cb, db, gb) =>
+    kernels.sparseCrossEntropyGrad(ub.offset, sb.offset, cb.offset, db.offset, gb.offset, rows, cols, lo, hi, ub.bytes, sb.bytes, cb.bytes, db.bytes, gb.bytes),
+  );
+  return du;
+};
+
 const countCorrect: KernelFunc = (args) => {
   const { wasm, kernels } = kernelsFor(COUNT_CORRECT_KERNEL, args);
   const [rows, cols] = matrixShape(COUNT_CORRECT_KERNEL, args, "x");
@@ -142,5 +172,7 @@ export const lossKernelConfigs: readonly KernelConfig[] = [
   { kernelName: LOGITS_GRAD_KERNEL, backendName: "wasm", kernelFunc: logitsGrad },
   { kernelName: PROBABILITY_PICK_KERNEL, backendName: "wasm", kernelFunc: probabilityPick },
   { kernelName: PROBABILITIES_GRAD_KERNEL, backendName: "wasm", kernelFunc: probabilitiesGrad },
+  { kernelName: SPARSE_PROBABILITY_PICK_KERNEL, backendName: "wasm", kernelFunc: sparseProbabilityPick },
+  { kernelName: SPARSE_CROSS_ENTROPY_GRAD_KERNEL, backendName: "wasm", kernelFunc: sparseCrossEntropyGrad },
   { kernelName: COUNT_CORRECT_KERNEL, backendName: "wasm", kernelFunc: countCorrect },
 ];

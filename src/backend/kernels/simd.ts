@@ -109,6 +109,14 @@ export interface SimdKernels {
     classes: number, q: number, s: number, c: number, dy: number, g: number, rows: number, cols: number, lo: number, hi: number,
     classesBytes: number, qBytes: number, sBytes: number, cBytes: number, dyBytes: number, gBytes: number,
   ): number;
+  sparseProbabilityPick(
+    u: number, classes: number, s: number, x: number, rows: number, cols: number, lo: number, hi: number,
+    uBytes: number, classesBytes: number, sBytes: number, xBytes: number,
+  ): number;
+  sparseCrossEntropyGrad(
+    u: number, s: number, classes: number, dy: number, du: number, rows: number, cols: number, lo: number, hi: number,
+    uBytes: number, sBytes: number, classesBytes: number, dyBytes: number, duBytes: number,
+  ): number;
   countCorrect(x: number, classes: number, out: number, rows: number, cols: number, xBytes: number, classesBytes: number, outBytes: number): number;
   softmaxGrad(dy: number, y: number, dx: number, rows: number, cols: number, dyBytes: number, yBytes: number, dxBytes: number): number;
   divideByRowGrad(
