@@ -35,6 +35,7 @@ interface LoadedModule {
 type EngineModule = { Converter: new (cwd: string) => Converter };
 type FilesModule = typeof import("../engine/files");
 type ResolutionModule = { overlayInstallation(cwd: string, installation: Installation): TypeOverlay };
+type HugePagesModule = typeof import("./huge-pages");
 
 /** A CommonJS loader for the few files the snapshot holds: built-ins, the plan's modules and relative paths. */
 function createLoader(plan: SnapshotPlan): { load(file: string): unknown; loaded: Map<string, LoadedModule> } {
@@ -82,6 +83,7 @@ function buildSnapshot(): void {
   const resolution = load(path.join(plan.kernelDist, "resolution.js")) as ResolutionModule;
   const { Converter } = load(path.join(plan.kernelDist, "engine", "converter.js")) as EngineModule;
   const files = load(path.join(plan.kernelDist, "engine", "files.js")) as FilesModule;
+  const hugePages = load(path.join(plan.kernelDist, "snapshot", "huge-pages.js")) as HugePagesModule;
 
   const overlay = resolution.overlayInstallation(plan.cwd, plan.installation);
   let installed: SeededFile[];
@@ -98,18 +100,20 @@ function buildSnapshot(): void {
   }
   files.seedInstalledFiles(installed);
 
-  v8.startupSnapshot.setDeserializeMainFunction(() => startFromSnapshot(plan.kernelDist, loaded, files));
+  v8.startupSnapshot.setDeserializeMainFunction(() => startFromSnapshot(plan.kernelDist, loaded, files, hugePages));
 }
 
 /**
  * The restored process's main: the modules loaded above become the ones Node's loader hands out (one
  * compiler, one engine, whoever requires them), then the kernel starts as main.js starts it.
  */
-function startFromSnapshot(kernelDist: string, loaded: Map<string, LoadedModule>, files: FilesModule): void {
+function startFromSnapshot(kernelDist: string, loaded: Map<string, LoadedModule>, files: FilesModule, hugePages: HugePagesModule): void {
   // the launcher (launch.ts) learns that the snapshot was accepted, and the kernel goes when the launcher goes
   process.send?.({ snapshot: "restored" });
   process.on("disconnect", () => process.exit(0));
   process.channel?.unref();
+  // the launcher's GLIBC_TUNABLES back, for the processes cells start (launch.ts added huge-page malloc)
+  hugePages.restoreTunables();
 
   // `node:module` may be used now that the process is restored
   const Module = require("node:module") as typeof import("node:module") & {

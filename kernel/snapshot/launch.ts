@@ -18,6 +18,7 @@ import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { watchParent } from "../parent-watch";
 import { nodeFlags } from "./blob";
+import { withHugePageMalloc } from "./huge-pages";
 
 /** The signals a launcher passes on to its kernel. */
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
@@ -46,6 +47,7 @@ export function launchFromSnapshot(snapshotFile: string, args: readonly string[]
     const child = spawn(process.execPath, [...nodeFlags(), "--snapshot-blob", snapshotFile, "--", ...args], {
       stdio: ["inherit", "inherit", "pipe", "ipc"],
       detached: process.platform !== "win32",
+      env: withHugePageMalloc(process.env),
     });
     let restored = false;
     let signalled = false;

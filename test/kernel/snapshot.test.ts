@@ -19,6 +19,7 @@ import { KernelProcess } from "../../jupyter/launcher";
 import { installKernelSpec } from "../../kernel/install";
 import { nodeFlags, snapshotFile } from "../../kernel/snapshot/blob";
 import { KEEP_OTHERS, UNUSED_DAYS, buildSnapshot, removeUnused } from "../../kernel/snapshot/build";
+import { restoreTunables, withHugePageMalloc } from "../../kernel/snapshot/huge-pages";
 import { isRunning, ok, resultText, run, streamText } from "./harness";
 
 const STEPWISE_CLI = path.resolve(__dirname, "../../../bin/stepwise.js");
@@ -54,14 +55,23 @@ function snapshotPath(): string {
   return snapshotFile({ ...process.env, ...env });
 }
 
-/** Whether the kernel process runs from a snapshot, and what it was told about it (kernel/main.ts). */
+/**
+ * Whether the kernel process runs from a snapshot, what it was told about it (kernel/main.ts), and the glibc
+ * tunables cells see (the launcher adds huge-page malloc for the kernel's start, huge-pages.ts).
+ */
 const START_CELL = `console.log(JSON.stringify({ fromSnapshot: process.execArgv.includes("--snapshot-blob"), start: require(${JSON.stringify(
   path.resolve(__dirname, "../../kernel/main.js"),
-)}).kernelStart ?? null }))`;
+)}).kernelStart ?? null, tunables: Object.entries(process.env).filter(([name]) => name.includes("GLIBC_TUNABLES")) }))`;
 
 interface StartReport {
   fromSnapshot: boolean;
   start: { file: string; seeded: number; stale: number } | null;
+  tunables: Array<[string, string]>;
+}
+
+/** The GLIBC_TUNABLES this test's kernels are given (this process's own, if any). */
+function clientTunables(): Array<[string, string]> {
+  return process.env.GLIBC_TUNABLES === undefined ? [] : [["GLIBC_TUNABLES", process.env.GLIBC_TUNABLES]];
 }
 
 async function startReport(kernel: KernelProcess): Promise<StartReport> {
@@ -102,6 +112,8 @@ describe("kernel startup snapshot", () => {
 
     const fromSnapshot = await startKernel();
     const without = await startKernel({ STEPWISE_KERNEL_SNAPSHOT: "0" });
+    const tunables = "glibc.malloc.trim_threshold=262144";
+    const withTunables = await startKernel({ GLIBC_TUNABLES: tunables });
     try {
       const report = await startReport(fromSnapshot);
       assert.equal(report.fromSnapshot, true);
@@ -109,7 +121,12 @@ describe("kernel startup snapshot", () => {
       // the compiler's lib, @types/node, tfjs's and stepwise's declarations: hundreds of files
       assert.ok((report.start?.seeded ?? 0) > 300, `seeded ${report.start?.seeded}`);
       assert.equal(report.start?.stale, 0);
-      assert.deepEqual(await startReport(without), { fromSnapshot: false, start: null });
+      // cells see the environment the client gave the kernel, whatever the launcher added for the start
+      assert.deepEqual(report.tunables, clientTunables());
+      assert.deepEqual(await startReport(without), { fromSnapshot: false, start: null, tunables: clientTunables() });
+      const userTunables = await startReport(withTunables);
+      assert.equal(userTunables.fromSnapshot, true);
+      assert.deepEqual(userTunables.tunables, [["GLIBC_TUNABLES", tunables]]);
 
       const expected = await answers(without);
       assert.deepEqual(await answers(fromSnapshot), expected);
@@ -120,6 +137,7 @@ describe("kernel startup snapshot", () => {
     } finally {
       await fromSnapshot.shutdown(3000);
       await without.shutdown(3000);
+      await withTunables.shutdown(3000);
     }
   });
 
@@ -154,7 +172,7 @@ describe("kernel startup snapshot", () => {
     fs.writeFileSync(file, whole.subarray(0, 1 << 20));
     const kernel = await startKernel();
     try {
-      assert.deepEqual(await startReport(kernel), { fromSnapshot: false, start: null });
+      assert.deepEqual(await startReport(kernel), { fromSnapshot: false, start: null, tunables: clientTunables() });
       assert.equal(resultText(await ok(kernel, "1 + 1")), "2");
       assert.equal(fs.existsSync(file), false, "the damaged snapshot was removed");
       assert.ok(fs.existsSync(`${file}.refused`), "and marked as refused");
@@ -228,5 +246,28 @@ describe("kernel startup snapshot", () => {
       "--no-warnings",
     ]);
     assert.deepEqual(nodeFlags([]), []);
+  });
+
+  test("the kernel's start asks glibc for huge-page malloc, keeping the user's tunables, and puts them back", () => {
+    const user = { PATH: "/bin", GLIBC_TUNABLES: "glibc.malloc.trim_threshold=1" };
+    const started = withHugePageMalloc(user);
+    assert.equal(started.GLIBC_TUNABLES, "glibc.malloc.trim_threshold=1:glibc.malloc.hugetlb=1");
+    assert.equal(started.PATH, "/bin");
+    assert.equal(user.GLIBC_TUNABLES, "glibc.malloc.trim_threshold=1", "the launcher's own environment is left alone");
+    restoreTunables(started);
+    assert.deepEqual(started, user);
+
+    const none = withHugePageMalloc({ PATH: "/bin" });
+    assert.equal(none.GLIBC_TUNABLES, "glibc.malloc.hugetlb=1");
+    restoreTunables(none);
+    assert.deepEqual(none, { PATH: "/bin" });
+
+    // the user's own choice of this tunable wins
+    const chosen = { GLIBC_TUNABLES: "glibc.malloc.hugetlb=0" };
+    assert.equal(withHugePageMalloc(chosen), chosen);
+    // a process the launcher did not start has nothing to put back
+    const untouched = { GLIBC_TUNABLES: "glibc.malloc.trim_threshold=1" };
+    restoreTunables(untouched);
+    assert.deepEqual(untouched, { GLIBC_TUNABLES: "glibc.malloc.trim_threshold=1" });
   });
 });
