@@ -5,7 +5,7 @@
  *
  * Node.js reads the ~55 MB snapshot into memory allocated by malloc before restoring it, and on a VM each
  * fresh 4 KiB page costs a fault of its own: on a 2-core Firecracker VM faults cost ~10 µs, and restoring took
- * ~59,000 of them, 0.96 s for `node --snapshot-blob <file> -e 0`; with the tunable, ~29,000 and 0.62–0.71 s,
+ * ~59,000 of them, 0.96 s for `node --snapshot-blob <file> -e 0`; with the tunable, ~29,000 and 0.58–0.71 s,
  * and a kernel started from the snapshot gave its first result 0.3–0.4 s sooner through jupyter_client.
  *
  * The user's own tunables are kept (theirs win for this one), and the kernel puts GLIBC_TUNABLES back as it

@@ -33,7 +33,7 @@ type LossOrMetric = string | ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor)
 /** What this module reads of a LayersModel beyond its public API (tfjs-layers 4.x). */
 interface ModelInternals {
   optimizer_: tf.Optimizer | undefined;
-  lossFunctions: unknown[] | undefined;
+  lossFunctions: LayersLoss[] | undefined;
   metricsTensors: unknown[] | undefined;
   collectedTrainableWeights: Array<{ read(): tf.Variable }> | undefined;
   loss: LossOrMetric | LossOrMetric[] | Record<string, LossOrMetric> | undefined;
@@ -152,7 +152,7 @@ function gradientStep(model: tf.LayersModel, train: TrainFunction, data: tf.Tens
     gradients = optimizer.computeGradients(f, varList);
     return gradients.value;
   };
-  const losses = internals(model).lossFunctions as LayersLoss[] | undefined;
+  const losses = internals(model).lossFunctions;
   const ownLosses = losses?.slice();
   if (losses) for (const i of sparseCrossEntropyOutputs(model)) losses[i] = fusedSparseCrossEntropy(losses[i]);
   let outputs: tf.Scalar[];
