@@ -7,8 +7,9 @@
  *
  *   y = int(floor(label));  u = clip(p, ε, 1 − ε);  s = Σ_k u_k;  w = clip(u / s, ε, 1 − ε);  loss = −Σ_k t_k · log(w_k)
  *
- * with t the one-hot row of y: thirteen kernels forward and, through tfjs-core's gradients, a dozen more
- * backward (each of a Log, a Mul by the one-hot row, a Neg, two clips, a division by the row sum and the sum).
+ * with t the one-hot row of y: fourteen kernels forward and, through tfjs-core's gradients, thirteen more
+ * backward (of a Log, a Mul by the one-hot row, a Neg, two clips, a division by the row sum and the sum),
+ * with a dozen Identity clones for the tape besides.
  * Here the labels and the first clip keep tfjs's own kernels (the clip's gradient is the tape's), and the
  * rest is one pass forward and one backward on wasm (assembly/losses.ts `sparseProbabilityPick` and
  * `sparseCrossEntropyGrad`) between tfjs's own Log and Neg, with tfjs-core's f32 operations in tfjs-core's
