@@ -32,7 +32,7 @@ function floatOneHot(classes: tf.Tensor1D, columns: number): tf.Tensor2D {
 }
 
 /** tfjs-layers' epsilon(): its cross-entropies clip probabilities to [ε, 1 − ε]. */
-const EPSILON = 1e-7;
+export const EPSILON = 1e-7;
 
 /** Mean softmax cross-entropy of logits `z` [N, C] against int32 class indices `classes` [N]. */
 export function crossEntropyOfLogits(classes: tf.Tensor1D, z: tf.Tensor2D): tf.Scalar {

@@ -20,10 +20,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { backendHasKernels, runKernelOutputs } from "../tensor/fused-kernel";
+import { EPSILON } from "./cross-entropy";
 import { SPARSE_CROSS_ENTROPY_GRAD_KERNEL, SPARSE_PROBABILITY_PICK_KERNEL } from "./loss-kernels";
-
-/** tfjs-layers' epsilon(): its cross-entropies clip probabilities to [ε, 1 − ε]. */
-const EPSILON = 1e-7;
 
 /** A loss as tfjs-layers' compiled models hold them: per-example losses from targets and predictions. */
 export type LayersLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
