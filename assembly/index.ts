@@ -22,7 +22,7 @@
  * write into a neighbouring tensor.
  */
 
-import { BAD_GEOMETRY, bytes4, EPILOGUE_BIAS, EPILOGUE_BIAS_RELU, EPILOGUE_RELU, finish, fits, madd, OK, pixel } from "./common";
+import { BAD_GEOMETRY, blockSquares, bytes4, EPILOGUE_BIAS, EPILOGUE_BIAS_RELU, EPILOGUE_RELU, finish, fits, highLanes, laneTotal, lowLanes, madd, OK, pixel } from "./common";
 
 // ---------------------------------------------------------------------------------------------------------
 // Max pool
@@ -617,20 +617,26 @@ function scalarTap(
 // Optimizer arithmetic
 // ---------------------------------------------------------------------------------------------------------
 
-/** Σ x² over n floats, squares rounded to f32 as tfjs's Square does, summed in f64; −1 when x is too small. */
+/** Σ x² over n floats in the order of common.ts `blockSquares`; −1 when x is too small. */
 export function sumSquares(x: usize, n: i32, xBytes: usize): f64 {
   if (n < 0 || !fits(x, bytes4(<u64>n), xBytes)) return -1;
   let lo = f64x2.splat(0);
   let hi = f64x2.splat(0);
+  const blockEnd = x + (<usize>(n & ~15) << 2);
   const vectorEnd = x + (<usize>(n & ~3) << 2);
   let p = x;
+  for (; p < blockEnd; p += 64) {
+    const block = blockSquares(v128.load(p), v128.load(p, 16), v128.load(p, 32), v128.load(p, 48));
+    lo = f64x2.add(lo, lowLanes(block));
+    hi = f64x2.add(hi, highLanes(block));
+  }
   for (; p < vectorEnd; p += 16) {
     const v = v128.load(p);
     const squares = f32x4.mul(v, v);
-    lo = f64x2.add(lo, f64x2.promote_low_f32x4(squares));
-    hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(squares, squares, 2, 3, 0, 1)));
+    lo = f64x2.add(lo, lowLanes(squares));
+    hi = f64x2.add(hi, highLanes(squares));
   }
-  let total = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
+  let total = laneTotal(lo, hi);
   const end = x + (<usize>n << 2);
   for (; p < end; p += 4) {
     const v = load<f32>(p);

@@ -18,7 +18,7 @@ import * as tf from "@tensorflow/tfjs";
 import { EncodedTensor, SquaredNorm, addSquaredNorms, decodeTensor, deferredSquaredNorm, disposeSquaredNorm, encodeTensor, readSquaredNorms } from "../tensor";
 import { requirePositive } from "../util/validate";
 import { NoiseScaleEstimate, NoiseScaleState, NoiseScaleTracker } from "./noise-scale";
-import { addToWindowSum, windowMean } from "./window-sum";
+import { addToWindowMean, addToWindowSum, windowMean } from "./window-sum";
 
 export type LastWindowPolicy = "drop" | "rescale" | "carry";
 export const LAST_WINDOW_POLICIES: readonly LastWindowPolicy[] = ["drop", "rescale", "carry"];
@@ -91,19 +91,31 @@ export class GradientAccumulator {
     const completed: CompletedWindow[] = [];
     for (const [group, names] of touched) {
       const window = this.windowFor(group);
+      // the micro-batch that completes a window is added and the mean taken in one pass
+      const completes = window.microBatches + 1 >= this.options.windowOf(group);
+      const windowItems = window.items + items;
+      const means = new Map<string, number | undefined>(); // the sums turned into means here, and their Σ x²
       // Σ|gᵢ|² of this micro-batch over the group, summed in the order squaredNorm sums it
       let gradSquares: number | undefined = 0;
       for (const name of names) {
-        const added = addToWindowSum(window.sums.get(name), grads[name], items); // Σ nᵢ·gᵢ
+        const sum = window.sums.get(name);
+        let added: { sum: tf.Tensor; gradSquares: number | undefined };
+        if (completes) {
+          const { mean, gradSquares: squaresOfGrad, squares } = addToWindowMean(sum, grads[name], items, windowItems); // Σ nᵢ·gᵢ / Σ nᵢ
+          added = { sum: mean, gradSquares: squaresOfGrad };
+          means.set(name, squares);
+        } else {
+          added = addToWindowSum(sum, grads[name], items); // Σ nᵢ·gᵢ
+        }
         window.sums.set(name, added.sum);
         gradSquares = gradSquares === undefined || added.gradSquares === undefined ? undefined : gradSquares + added.gradSquares;
       }
       if (this.options.trackNoiseScale) {
         window.smallSquaredNorms = addSquaredNorms(window.smallSquaredNorms, gradSquares ?? deferredSquaredNorm(names.map((name) => grads[name])));
       }
-      window.items += items;
+      window.items = windowItems;
       window.microBatches += 1;
-      if (window.microBatches >= this.options.windowOf(group)) completed.push(this.complete(group, window));
+      if (completes) completed.push(this.complete(group, window, means));
     }
     return completed;
   }
@@ -172,12 +184,13 @@ export class GradientAccumulator {
     return window;
   }
 
-  private complete(group: string, window: Window): CompletedWindow {
+  /** The window's mean gradients: its sums divided by its items, except those in `means`, which already are (with their Σ x²). */
+  private complete(group: string, window: Window, means: ReadonlyMap<string, number | undefined> = new Map()): CompletedWindow {
     const items = window.items;
     const grads: Record<string, tf.Tensor> = {};
     let squares: Record<string, number> | undefined = {};
     for (const [name, sum] of window.sums) {
-      const { mean, squares: meanSquares } = windowMean(sum, items);
+      const { mean, squares: meanSquares } = means.has(name) ? { mean: sum, squares: means.get(name) } : windowMean(sum, items);
       grads[name] = mean;
       if (squares && meanSquares !== undefined) squares[name] = meanSquares;
       else squares = undefined;

@@ -3,7 +3,7 @@
  * On wasm the window owns its sum alone, so each micro-batch is added in place and the mean is taken in
  * place, each in one pass that also returns the squared norm it passed over (the backend's in-place
  * arithmetic, src/tensor/in-place.ts): no kernel dispatch, no new tensor, no separate pass for the noise scale or the
- * gradient norm. Elsewhere they are composed from tfjs ops into new tensors, and the norms are left to the
+ * gradient norm. The window's last micro-batch is added and the mean taken in a single pass. Elsewhere they are composed from tfjs ops into new tensors, and the norms are left to the
  * caller (undefined).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -31,4 +31,21 @@ export function windowMean(sum: tf.Tensor, items: number): { mean: tf.Tensor; sq
   const mean = tf.keep(tf.tidy(() => sum.div(items)));
   sum.dispose();
   return { mean, squares: undefined };
+}
+
+/**
+ * A window's last micro-batch: (`sum` + `grad`·`scale`) / `items`, kept, with the bits of addToWindowSum then
+ * windowMean, and Σ grad² and Σ mean² where they came with it. `sum` is consumed; `grad` is left to the caller.
+ */
+export function addToWindowMean(
+  sum: tf.Tensor | undefined,
+  grad: tf.Tensor,
+  scale: number,
+  items: number,
+): { mean: tf.Tensor; gradSquares: number | undefined; squares: number | undefined } {
+  const inPlace = inPlaceArithmetic()?.accumulateMean(sum, grad, scale, items);
+  if (inPlace) return { mean: inPlace.mean, gradSquares: inPlace.gradSquares, squares: inPlace.meanSquares };
+  const added = addToWindowSum(sum, grad, scale);
+  const { mean, squares } = windowMean(added.sum, items);
+  return { mean, gradSquares: added.gradSquares, squares };
 }

@@ -16,6 +16,12 @@ export interface InPlaceArithmetic {
   accumulate(sum: tf.Tensor | undefined, grad: tf.Tensor, scale: number): { sum: tf.Tensor; gradSquares: number } | undefined;
   /** `t` / `divisor` in place (the caller owns `t` alone), returning Σ of the squared quotients; else undefined. */
   divide(t: tf.Tensor, divisor: number): number | undefined;
+  /**
+   * accumulate, then divide, in one pass: (`sum` + `grad`·`scale`) / `divisor` written into `sum` (or a new
+   * kept tensor when there is no sum), with the bits of the two, Σ grad² and Σ of the squared quotients;
+   * undefined (nothing written) where this backend cannot.
+   */
+  accumulateMean(sum: tf.Tensor | undefined, grad: tf.Tensor, scale: number, divisor: number): { mean: tf.Tensor; gradSquares: number; meanSquares: number } | undefined;
 }
 
 const KEY = Symbol.for("stepwise.inPlaceArithmetic");

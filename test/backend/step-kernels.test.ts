@@ -19,6 +19,10 @@ before(setUpWasm);
 interface StepKernels {
   accumulateInPlace(sum: number, grad: number, n: number, scale: number, first: number, sumBytes: number, gradBytes: number): number;
   divideInPlace(x: number, n: number, divisor: number, xBytes: number): number;
+  accumulateMeanInPlace(
+    sum: number, grad: number, squares: number, n: number, scale: number, first: number, divisor: number,
+    sumBytes: number, gradBytes: number, squaresBytes: number,
+  ): number;
   sumSquares(x: number, n: number, xBytes: number): number;
 }
 
@@ -54,6 +58,71 @@ for (const build of KERNEL_BUILDS) describe(`in-place window kernels (${build} b
     assert.ok(kernels.accumulateInPlace(s.offset, g.offset, N, 3, 0, s.bytes, g.bytes) > 0);
     assert.ok(kernels.divideInPlace(s.offset, N, 3, s.bytes) > 0);
     tf.dispose([sum, grad]);
+  });
+
+  test("divideInPlace and accumulateMeanInPlace equal RealDiv for divisors a power of two or not, over subnormals, ±0, ±∞ and NaN", () => {
+    const { backend, kernels } = wasmKernels();
+    const random = seeded(8);
+    const special = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-45, 1.1754942e-38, 3.4028235e38, -3.4028235e38, 1, -1];
+    const values = Float32Array.from([...special, ...normals(random, 1003 - special.length).map((v, i) => v * 2 ** ((i % 60) - 30))]);
+    // powers of two with exact reciprocals (2⁻¹²⁶ … 2¹²⁶), 2¹²⁷ (its reciprocal is subnormal) and other numbers
+    for (const divisor of [1, 2, 64, 2 ** -10, 2 ** -126, 2 ** 100, 2 ** 126, 2 ** 127, 3, 29, 1000, 0.1]) {
+      const expected = tf.tidy(() => Float32Array.from(tf.tensor1d(values).div(divisor).dataSync()));
+      // the fused pass adds a zero gradient first (−0 + 0 is +0)
+      const expectedMean = tf.tidy(() => Float32Array.from(tf.tensor1d(values).add(tf.zeros([values.length]).mul(1)).div(divisor).dataSync()));
+      const x = tf.tensor1d(values);
+      const b = heapBuffer(backend, x);
+      kernels.divideInPlace(b.offset, values.length, divisor, b.bytes);
+      assert.deepEqual(Float32Array.from(x.dataSync()), expected, `divideInPlace by ${divisor}`);
+      const [sum, zeros, squares] = [tf.tensor1d(values), tf.zeros([values.length]), tf.zeros([4])];
+      const [s, z, q] = [sum, zeros, squares].map((t) => heapBuffer(backend, t));
+      assert.equal(kernels.accumulateMeanInPlace(s.offset, z.offset, q.offset, values.length, 1, 0, divisor, s.bytes, z.bytes, q.bytes), 0);
+      assert.deepEqual(Float32Array.from(sum.dataSync()), expectedMean, `accumulateMeanInPlace by ${divisor}`);
+      tf.dispose([x, sum, zeros, squares]);
+    }
+  });
+
+  test("accumulateMeanInPlace: each buffer one element short names that buffer and no byte changes; a negative count is −1", () => {
+    const { backend, kernels } = wasmKernels();
+    const tensors = [tf.tensor1d(normals(seeded(5), N)), tf.tensor1d(normals(seeded(6), N)), tf.tensor1d([1, 2, 3, 4])];
+    const before = tensors.map((t) => Float32Array.from(t.dataSync()));
+    const [s, g, q] = tensors.map((t) => heapBuffer(backend, t));
+    const unchanged = (what: string) => tensors.forEach((t, i) => assert.deepEqual(Float32Array.from(t.dataSync()), before[i], what));
+    for (const first of [0, 1]) {
+      const call = (n: number, short: number) =>
+        kernels.accumulateMeanInPlace(s.offset, g.offset, q.offset, n, 3, first, 7, s.bytes - (short === 1 ? 4 : 0), g.bytes - (short === 2 ? 4 : 0), q.bytes - (short === 3 ? 4 : 0));
+      for (const short of [1, 2, 3]) {
+        assert.equal(call(N, short), short, `buffer ${short} one element short (first ${first})`);
+        unchanged(`accumulateMeanInPlace refused for buffer ${short} (first ${first})`);
+      }
+      assert.equal(call(-1, 0), -1, "a negative count");
+      unchanged("accumulateMeanInPlace refused a negative count");
+    }
+    tf.dispose(tensors);
+  });
+
+  test("accumulateMeanInPlace has the bits of accumulateInPlace then divideInPlace, and their Σ x², first micro-batch or not", () => {
+    const { backend, kernels } = wasmKernels();
+    const random = seeded(7);
+    // sizes around the kernels' blocks of 16 floats and vectors of 4, and the one of the bench's MLP
+    for (const n of [0, 1, 3, 4, 15, 16, 17, 31, 64, 1003, 784 * 256]) {
+      for (const first of [1, 0]) {
+        const [start, grad] = [normals(random, n), normals(random, n)];
+        const [scale, divisor] = [1 + random.int(32), 1 + random.int(200)];
+        const [twoPass, onePass, g] = [tf.tensor1d(start), tf.tensor1d(start), tf.tensor1d(grad)];
+        const squares = tf.zeros([4]);
+        const [a, b, gb, qb] = [twoPass, onePass, g, squares].map((t) => heapBuffer(backend, t));
+        const gradSquares = kernels.accumulateInPlace(a.offset, gb.offset, n, scale, first, a.bytes, gb.bytes);
+        const meanSquares = kernels.divideInPlace(a.offset, n, divisor, a.bytes);
+        assert.equal(kernels.accumulateMeanInPlace(b.offset, gb.offset, qb.offset, n, scale, first, divisor, b.bytes, gb.bytes, qb.bytes), 0);
+        assert.deepEqual(Float32Array.from(onePass.dataSync()), Float32Array.from(twoPass.dataSync()), `the mean (n ${n}, first ${first})`);
+        const written = new Float64Array(Float32Array.from(squares.dataSync()).buffer);
+        assert.equal(written[0], gradSquares, `Σ grad² (n ${n}, first ${first})`);
+        assert.equal(written[1], meanSquares, `Σ mean² (n ${n}, first ${first})`);
+        assert.equal(gradSquares, kernels.sumSquares(gb.offset, n, gb.bytes), `Σ grad² is sumSquares's (n ${n})`);
+        tf.dispose([twoPass, onePass, g, squares]);
+      }
+    }
   });
 
   test("the values of Multiply, Add and RealDiv, and the Σ x² of sumSquares, exactly", () => {
