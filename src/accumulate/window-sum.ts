@@ -2,9 +2,9 @@
  * The running sum Σ nᵢ·gᵢ of one variable's gradients over an accumulation window, and its mean at the end.
  * On wasm the window owns its sum alone, so each micro-batch is added in place and the mean is taken in
  * place, each in one pass that also returns the squared norm it passed over (the backend's in-place
- * arithmetic, src/tensor/in-place.ts): no kernel dispatch, no new tensor, no separate pass for the noise scale or the
- * gradient norm. The window's last micro-batch is added and the mean taken in a single pass. Elsewhere they are composed from tfjs ops into new tensors, and the norms are left to the
- * caller (undefined).
+ * arithmetic, src/tensor/in-place.ts): no kernel dispatch, no new tensor, no separate pass for the noise
+ * scale or the gradient norm; the window's last micro-batch is added and the mean taken in a single pass.
+ * Elsewhere they are composed from tfjs ops into new tensors, and the norms are left to the caller (undefined).
  */
 import * as tf from "@tensorflow/tfjs";
 import { inPlaceArithmetic } from "../tensor";
