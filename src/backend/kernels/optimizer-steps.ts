@@ -92,17 +92,28 @@ function onWasmAsFloat32(backend: WasmBackendLike, t: tf.Tensor): boolean {
 }
 
 /**
- * An accumulation window's sum plus `grad`·`scale`, and Σ grad²: with `sum`, added into it in place (the
- * caller must own `sum` alone: no other tensor may share its data); without, a new kept tensor. Undefined
- * where that cannot run on wasm (another backend, no SIMD, a tensor not on wasm or not float32).
+ * The in-place kernels and the tensor a window's pass writes: `sum`, or a new kept tensor for a window's first
+ * micro-batch (a window outlives the caller's tidy: model.fit runs each batch in one). Undefined where the
+ * pass cannot run on wasm (another backend, no SIMD, a tensor not on wasm or not float32, shapes that differ).
  */
-function wasmAccumulateInPlace(sum: tf.Tensor | undefined, grad: tf.Tensor, scale: number): { sum: tf.Tensor; gradSquares: number } | undefined {
+function windowPass(sum: tf.Tensor | undefined, grad: tf.Tensor): { backend: WasmBackendLike; kernels: InPlaceKernels; target: tf.Tensor } | undefined {
   const wasm = inPlaceKernels();
   if (!wasm || !onWasmAsFloat32(wasm.backend, grad) || (sum && !(onWasmAsFloat32(wasm.backend, sum) && tf.util.arraysEqual(sum.shape, grad.shape)))) {
     return undefined;
   }
-  // kept: a window outlives the caller's tidy (model.fit runs each batch in one)
   const target = sum ?? tf.keep(tf.engine().makeTensorFromTensorInfo(wasm.backend.makeOutput(grad.shape.slice(), "float32")));
+  return { ...wasm, target };
+}
+
+/**
+ * An accumulation window's sum plus `grad`·`scale`, and Σ grad²: with `sum`, added into it in place (the
+ * caller must own `sum` alone: no other tensor may share its data); without, a new kept tensor. Undefined
+ * where that cannot run on wasm.
+ */
+function wasmAccumulateInPlace(sum: tf.Tensor | undefined, grad: tf.Tensor, scale: number): { sum: tf.Tensor; gradSquares: number } | undefined {
+  const wasm = windowPass(sum, grad);
+  if (!wasm) return undefined;
+  const { target } = wasm;
   const into = heapBuffer(wasm.backend, target);
   const from = heapBuffer(wasm.backend, grad);
   const gradSquares = wasm.kernels.accumulateInPlace(into.offset, from.offset, grad.size, scale, sum ? 0 : 1, into.bytes, from.bytes);
@@ -137,12 +148,9 @@ function wasmAccumulateMean(
   scale: number,
   divisor: number,
 ): { mean: tf.Tensor; gradSquares: number; meanSquares: number } | undefined {
-  const wasm = inPlaceKernels();
-  if (!wasm || !onWasmAsFloat32(wasm.backend, grad) || (sum && !(onWasmAsFloat32(wasm.backend, sum) && tf.util.arraysEqual(sum.shape, grad.shape)))) {
-    return undefined;
-  }
-  const { backend, kernels } = wasm;
-  const target = sum ?? tf.keep(tf.engine().makeTensorFromTensorInfo(backend.makeOutput(grad.shape.slice(), "float32")));
+  const wasm = windowPass(sum, grad);
+  if (!wasm) return undefined;
+  const { backend, kernels, target } = wasm;
   const squares = backend.makeOutput([4], "float32"); // the two f64 sums of squares
   try {
     const [into, from, out] = [heapBuffer(backend, target), heapBuffer(backend, grad), heapBuffer(backend, squares)];
