@@ -15,10 +15,20 @@
  * epoch is dropped, rescaled (averaged over the items it really holds) or carried into the next epoch.
  */
 import * as tf from "@tensorflow/tfjs";
-import { EncodedTensor, SquaredNorm, addSquaredNorms, decodeTensor, deferredSquaredNorm, disposeSquaredNorm, encodeTensor, readSquaredNorms } from "../tensor";
+import {
+  EncodedTensor,
+  MatrixProduct,
+  SquaredNorm,
+  addSquaredNorms,
+  decodeTensor,
+  deferredSquaredNorm,
+  disposeSquaredNorm,
+  encodeTensor,
+  readSquaredNorms,
+} from "../tensor";
 import { requirePositive } from "../util/validate";
 import { NoiseScaleEstimate, NoiseScaleState, NoiseScaleTracker } from "./noise-scale";
-import { addToWindowMean, addToWindowSum, windowMean } from "./window-sum";
+import { addProductToWindowSum, addToWindowMean, addToWindowSum, windowMean } from "./window-sum";
 
 export type LastWindowPolicy = "drop" | "rescale" | "carry";
 export const LAST_WINDOW_POLICIES: readonly LastWindowPolicy[] = ["drop", "rescale", "carry"];
@@ -64,6 +74,50 @@ export interface AccumulatorState {
   noise: Record<string, NoiseScaleState>;
 }
 
+/**
+ * Gradients handed over as products while a step runs, before `add` (GradientAccumulator.sink): a replayed
+ * step gives it each Dense weight gradient xᵀ·dy it is about to compute, and where the backend can (wasm
+ * with a host BLAS) the product is computed straight into its window's sum, in one pass instead of three
+ * (the product, its addition, the zeroing of a new product), and the step returns the other gradients.
+ */
+export interface GradientSink {
+  /** Takes variable `name`'s gradient, `product`, into its window; false where it cannot: the step then computes it as usual. */
+  take(name: string, product: MatrixProduct): boolean;
+  /** Undoes what add() did not count: a sum started here is dropped, and a window added into in place is discarded (the step failed). */
+  abandon(): void;
+}
+
+interface Taken {
+  group: string;
+  sum: tf.Tensor;
+  /** The window held no sum for it: this one was started by the product. */
+  started: boolean;
+  gradSquares: number | undefined;
+}
+
+class ProductSink implements GradientSink {
+  readonly taken = new Map<string, Taken>();
+  counted = false;
+
+  constructor(
+    readonly items: number,
+    private readonly accumulator: GradientAccumulator,
+  ) {}
+
+  take(name: string, product: MatrixProduct): boolean {
+    if (this.counted || this.taken.has(name)) return false;
+    const taken = this.accumulator.takeProduct(name, product, this.items);
+    if (taken) this.taken.set(name, taken);
+    return taken !== undefined;
+  }
+
+  abandon(): void {
+    if (this.counted) return;
+    this.counted = true;
+    this.accumulator.abandon(this.taken);
+  }
+}
+
 /** Device norms are read in batches, so tracking the noise scale adds no per-step synchronisation. */
 const MAX_PENDING_NORMS = 32;
 
@@ -75,12 +129,26 @@ export class GradientAccumulator {
   constructor(private readonly options: AccumulatorOptions) {}
 
   /**
-   * Add one micro-batch: `grads` are gradients of the mean loss over `items` items (not disposed here).
-   * Returns the windows this micro-batch completed.
+   * A sink for the gradients of the next micro-batch, of `items` items, that its step computes as products
+   * (see GradientSink); pass it to `add` with the gradients the step returned.
    */
-  add(grads: Record<string, tf.Tensor>, items: number): CompletedWindow[] {
+  sink(items: number): GradientSink {
     requirePositive("accumulate", "itemCount", items);
+    return new ProductSink(items, this);
+  }
+
+  /**
+   * Add one micro-batch: `grads` are gradients of the mean loss over `items` items (not disposed here), and
+   * those `sink` took while the step ran. Returns the windows this micro-batch completed.
+   */
+  add(grads: Record<string, tf.Tensor>, items: number, sink?: GradientSink): CompletedWindow[] {
+    requirePositive("accumulate", "itemCount", items);
+    const taken = this.count(sink, items);
     const touched = new Map<string, string[]>();
+    for (const [name, { group }] of taken) {
+      if (name in grads) throw new Error(`accumulate: the gradient of "${name}" came both as a tensor and through the sink`);
+      touched.set(group, [...(touched.get(group) ?? []), name]);
+    }
     for (const name of Object.keys(grads)) {
       const group = this.options.groupOf(name);
       if (group === undefined) continue;
@@ -100,7 +168,16 @@ export class GradientAccumulator {
       for (const name of names) {
         const sum = window.sums.get(name);
         let added: { sum: tf.Tensor; gradSquares: number | undefined };
-        if (completes) {
+        const product = taken.get(name);
+        if (product) {
+          // added into the sum already, while the step ran
+          added = { sum: product.sum, gradSquares: product.gradSquares };
+          if (completes) {
+            const { mean, squares } = windowMean(product.sum, windowItems);
+            added.sum = mean;
+            means.set(name, squares);
+          }
+        } else if (completes) {
           const { mean, gradSquares: squaresOfGrad, squares } = addToWindowMean(sum, grads[name], items, windowItems); // Σ nᵢ·gᵢ / Σ nᵢ
           added = { sum: mean, gradSquares: squaresOfGrad };
           means.set(name, squares);
@@ -111,13 +188,51 @@ export class GradientAccumulator {
         gradSquares = gradSquares === undefined || added.gradSquares === undefined ? undefined : gradSquares + added.gradSquares;
       }
       if (this.options.trackNoiseScale) {
-        window.smallSquaredNorms = addSquaredNorms(window.smallSquaredNorms, gradSquares ?? deferredSquaredNorm(names.map((name) => grads[name])));
+        window.smallSquaredNorms = addSquaredNorms(window.smallSquaredNorms, gradSquares ?? this.squaresOf(names, grads, taken));
       }
       window.items = windowItems;
       window.microBatches += 1;
       if (completes) completed.push(this.complete(group, window, means));
     }
     return completed;
+  }
+
+  /** Σ|g|² of a micro-batch's gradients `names`, where the in-place passes did not give it: those taken as products brought theirs. */
+  private squaresOf(names: readonly string[], grads: Record<string, tf.Tensor>, taken: ReadonlyMap<string, Taken>): SquaredNorm {
+    const tensors = names.filter((name) => !taken.has(name)).map((name) => grads[name]);
+    const products = names.reduce((total, name) => total + (taken.get(name)?.gradSquares ?? 0), 0);
+    return tensors.length === 0 ? products : addSquaredNorms(products, deferredSquaredNorm(tensors));
+  }
+
+  /** For ProductSink.take: `product` added into the window of variable `name`, or undefined where it cannot be. */
+  takeProduct(name: string, product: MatrixProduct, items: number): Taken | undefined {
+    const group = this.options.groupOf(name);
+    if (group === undefined) return undefined;
+    const sum = this.windows.get(group)?.sums.get(name);
+    const added = addProductToWindowSum(sum, product, items, this.options.trackNoiseScale);
+    if (!added) return undefined;
+    return { group, sum: added.sum, started: sum === undefined, gradSquares: added.gradSquares };
+  }
+
+  /** The products `sink` took, for `add` to count (once). */
+  private count(sink: GradientSink | undefined, items: number): ReadonlyMap<string, Taken> {
+    if (sink === undefined) return new Map();
+    if (!(sink instanceof ProductSink)) throw new Error("accumulate: the sink must come from this accumulator's sink()");
+    if (sink.counted) throw new Error("accumulate: this sink was counted or abandoned already; each micro-batch takes a sink of its own");
+    if (sink.items !== items) throw new Error(`accumulate: the sink was made for ${sink.items} items, but the micro-batch has ${items}`);
+    sink.counted = true;
+    return sink.taken;
+  }
+
+  /** For ProductSink.abandon: sums a failed step's sink started are dropped, windows it added into are discarded. */
+  abandon(taken: ReadonlyMap<string, Taken>): void {
+    for (const { group, sum, started } of taken.values()) {
+      if (started) sum.dispose();
+      else {
+        const window = this.windows.get(group);
+        if (window) this.discard(group, window);
+      }
+    }
   }
 
   /** End of an epoch: apply the last-window policy to every incomplete window. */

@@ -7,7 +7,7 @@
  * Elsewhere they are composed from tfjs ops into new tensors, and the norms are left to the caller (undefined).
  */
 import * as tf from "@tensorflow/tfjs";
-import { inPlaceArithmetic } from "../tensor";
+import { inPlaceArithmetic, type MatrixProduct } from "../tensor";
 
 /**
  * `sum` + `grad`·`scale` (`grad`·`scale` when there is no sum yet): the new sum, kept, and Σ grad² where it
@@ -19,6 +19,21 @@ export function addToWindowSum(sum: tf.Tensor | undefined, grad: tf.Tensor, scal
   const next = tf.keep(tf.tidy(() => (sum ? sum.add(grad.mul(scale)) : grad.mul(scale))));
   sum?.dispose();
   return { sum: next, gradSquares: undefined };
+}
+
+/**
+ * addToWindowSum for a gradient that is still a product to compute (a Dense layer's xᵀ·dy, handed over by a
+ * replayed step): computed into the sum, never a tensor of its own, with the bits of addToWindowSum. Σ grad²
+ * comes where `squares` asks for it. Undefined, with nothing computed, where the backend cannot (then the
+ * step computes the gradient and it is added as usual).
+ */
+export function addProductToWindowSum(
+  sum: tf.Tensor | undefined,
+  product: MatrixProduct,
+  scale: number,
+  squares: boolean,
+): { sum: tf.Tensor; gradSquares: number | undefined } | undefined {
+  return inPlaceArithmetic()?.accumulateProduct?.(sum, product, scale, squares);
 }
 
 /**

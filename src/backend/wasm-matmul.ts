@@ -41,7 +41,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./kernels/scope";
 import { kernelPool, runInParts, worthSplitting } from "./kernels/kernel-pool";
-import { backendMemory, epilogueOf, runChecked, simdKernels, type Epilogue, type SimdKernels } from "./kernels/simd";
+import { backendMemory, epilogueOf, heapBuffer, runChecked, simdKernels, type Epilogue, type SimdKernels } from "./kernels/simd";
+import type { MatrixProduct } from "../tensor";
 import { hostBlas, type HostBlas } from "./blas";
 
 /** Products of at least this many multiply-adds go to the host BLAS where there is one (blas.ts). */
@@ -210,4 +211,112 @@ function multiplyInPlace(kernels: SimdKernels, backend: WasmBackendLike, a: Tens
     ], 4);
   });
   return out;
+}
+
+/**
+ * For gradient accumulation: `sum` + `scale`·A·B (Aᵀ·B where `transposeA`) written into `sum` in place by
+ * the host BLAS, in one pass (sgemm's beta 1), or `scale`·A·B into a new buffer where there is no sum yet
+ * (beta 0): the product is never made as a tensor of its own, and the sum is not read again to add it (the
+ * MLP's weight gradient [784×16]·[16×256] then its addition took 0.10–0.13 ms, the two in one 0.06 ms). With
+ * `squares`, also Σ (A·B)², from the operands' Gram matrices: ‖Aᵀ·B‖² = Σ (A·Aᵀ)∘(B·Bᵀ), Gram matrices of
+ * k × k for a product over k rows (its f32 rounding is not the product's, so it is close to Σ x² of the
+ * product, not equal). The product is counted as BatchMatMul counts its operands.
+ *
+ * The result has the bits of BatchMatMul followed by the in-place addition of `scale` times the product
+ * (accumulateInPlace): `scale` is a power of two from 1 on, so scale·x is exact and the one rounding of the
+ * addition is the same whether sgemm fuses it or not; and each shape is probed once on this BLAS, which
+ * might add into C over several passes on k (OpenBLAS's blocks of k) and round otherwise. Undefined, with
+ * nothing written or counted, where BatchMatMul would not give this product to the host BLAS (no BLAS, too
+ * small, split between threads, transposed B, not float32 matrices), for another scale, or where the probe
+ * found other bits.
+ */
+export function accumulateProduct(
+  backend: WasmBackendLike,
+  product: MatrixProduct,
+  sum: TensorInfo | undefined,
+  scale: number,
+  squares: boolean,
+): { sum: TensorInfo; squares: number | undefined } | undefined {
+  const { a, b, transposeA, transposeB } = product;
+  if (transposeB || a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== "float32" || b.dtype !== "float32") return undefined;
+  if (!(scale >= 1 && Number.isFinite(scale) && 2 ** Math.round(Math.log2(scale)) === scale)) return undefined;
+  const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const n = b.shape[1];
+  if (b.shape[0] !== k || m * k * n < HOST_BLAS_FROM_MACS || !simdKernels(backend)) return undefined;
+  if (sum && (sum.dtype !== "float32" || !tf.util.arraysEqual(sum.shape, [m, n]))) return undefined;
+  // the Gram matrices cost two sgemm calls: for a small product more than the pass over it they replace
+  if (squares && m * n < SQUARES_FROM_ELEMENTS) return undefined;
+  if (m >= 8 && worthSplitting(m * k * n) && kernelPool(backend)) return undefined;
+  const blas = hostBlas();
+  if (!blas || !fusedAdditionGivesTheBits(blas, backend, m, k, n, transposeA, sum !== undefined)) return undefined;
+  // BatchMatMul's own choice, which also counts the product: the SIMD path, then the BLAS as it is large
+  if (!takesSimdProduct(a, b, transposeA)) return undefined;
+  const out = sum ?? backend.makeOutput([m, n], "float32");
+  runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["sum", out]], sum ? [] : [out], (left, right, target) => {
+    if (left.bytes < m * k * 4) return 1;
+    if (right.bytes < k * n * 4) return 2;
+    if (target.bytes < m * n * 4) return 3;
+    try {
+      blas.multiply(backendMemory(backend).buffer, left.offset, right.offset, target.offset, m, k, n, transposeA, scale, sum ? 1 : 0);
+    } catch (error) {
+      if (!sum) backend.disposeData(out.dataId);
+      throw error;
+    }
+    return 0;
+  });
+  return { sum: out, squares: squares ? productSquares(blas, backend, a, b, transposeA) : undefined };
+}
+
+/** Σ (A·B)² (A·B = Aᵀ·B where `transposeA`) from the Gram matrices over the product's inner dimension k. */
+function productSquares(blas: HostBlas, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean): number {
+  const heap = backendMemory(backend).buffer;
+  // Aᵀ·B with A [k, m]: A·Aᵀ over A's rows; A·B with A [m, k]: Aᵀ·A over its columns; B [k, n]: B·Bᵀ
+  const left = blas.gram(heap, heapBuffer(backend, a).offset, a.shape[0], a.shape[1], transposeA);
+  const right = blas.gram(heap, heapBuffer(backend, b).offset, b.shape[0], b.shape[1], true);
+  let total = 0;
+  for (let i = 0; i < left.length; i++) total += left[i] * right[i];
+  return Math.max(total, 0);
+}
+
+/**
+ * Products with fewer elements than this are not taken where their Σ x² is wanted: the Gram matrices' two
+ * sgemm calls through the FFI (~3 µs each) cost more than the pass over the product they spare (the MLP's
+ * [256, 10] weight gradient: ~1 µs), while its [784, 256] one spares ~40 µs.
+ */
+const SQUARES_FROM_ELEMENTS = 1 << 15;
+
+/** Per product shape and beta: whether sgemm adding scale·A·B into C gives the bits of the product, then the addition. */
+const probedShapes = new Map<string, boolean>();
+
+/**
+ * Runs sgemm both ways once on seeded values of this shape (scale 2, a C of its own): the product into a
+ * zeroed C then C + 2·product in f32 (accumulateInPlace's arithmetic), against 2·A·B added into C by sgemm.
+ */
+function fusedAdditionGivesTheBits(blas: HostBlas, backend: WasmBackendLike, m: number, k: number, n: number, transposeA: boolean, into: boolean): boolean {
+  const key = `${m} ${k} ${n} ${transposeA} ${into}`;
+  let same = probedShapes.get(key);
+  if (same !== undefined) return same;
+  const buffers = [m * k, k * n, m * n, m * n].map((size) => backend.makeOutput([size], "float32"));
+  try {
+    const heap = backendMemory(backend).buffer;
+    const [left, right, product, fused] = buffers.map((info) => heapBuffer(backend, info).offset);
+    let state = 0x9e3779b9;
+    const next = () => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 31 - 1;
+    };
+    new Float32Array(heap, left, m * k).forEach((_, i, view) => (view[i] = next()));
+    new Float32Array(heap, right, k * n).forEach((_, i, view) => (view[i] = next()));
+    const start = new Float32Array(m * n).map(() => (into ? next() * 4 : 0));
+    new Float32Array(heap, fused, m * n).set(start);
+    blas.multiply(heap, left, right, product, m, k, n, transposeA);
+    blas.multiply(heap, left, right, fused, m, k, n, transposeA, 2, into ? 1 : 0);
+    const apart = new Float32Array(heap, product, m * n);
+    const together = new Float32Array(heap, fused, m * n);
+    same = apart.every((x, i) => Object.is(Math.fround(start[i] + 2 * x), together[i]));
+  } finally {
+    for (const info of buffers) backend.disposeData(info.dataId);
+  }
+  probedShapes.set(key, same);
+  return same;
 }

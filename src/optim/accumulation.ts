@@ -10,6 +10,7 @@ import {
   AccumulatorState,
   CompletedWindow,
   GradientAccumulator,
+  GradientSink,
   LAST_WINDOW_POLICIES,
   LastWindowPolicy,
   NoiseScaleEstimate,
@@ -60,9 +61,14 @@ export class Accumulation {
     });
   }
 
-  /** One micro-batch of `items` items; applies the windows it completes. */
-  add(grads: Record<string, tf.Tensor>, items: number): void {
-    this.applyWindows(this.accumulator.add(grads, items));
+  /** A sink for the next micro-batch's gradients computed as products (GradientSink). */
+  sink(items: number): GradientSink {
+    return this.accumulator.sink(items);
+  }
+
+  /** One micro-batch of `items` items (and the gradients `sink` took); applies the windows it completes. */
+  add(grads: Record<string, tf.Tensor>, items: number, sink?: GradientSink): void {
+    this.applyWindows(this.accumulator.add(grads, items, sink));
   }
 
   /** End of an epoch: incomplete windows are dropped, rescaled or carried, per `lastWindow` (or `policy`). */

@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { NamedTensor } from "@tensorflow/tfjs-core/dist/tensor_types";
-import { LastWindowPolicy, NoiseScaleEstimate } from "../accumulate";
+import { GradientSink, LastWindowPolicy, NoiseScaleEstimate } from "../accumulate";
 import { squaredNormValue } from "../tensor";
 import { describeValue, requirePositive } from "../util/validate";
 import { Accumulation, AccumulateOptions } from "./accumulation";
@@ -61,6 +61,8 @@ export interface UpdateReport {
 export interface ApplyOptions {
   /** Items behind these gradients (samples, or unmasked tokens): weights the micro-batch in accumulation. */
   itemCount?: number;
+  /** The sink from `gradientSink(itemCount)`: the gradients it took during the step count with these. */
+  sink?: GradientSink;
 }
 
 const BRAND = Symbol.for("stepwise.Optimizer");
@@ -123,8 +125,20 @@ export class Optimizer extends tf.Optimizer {
     const items = options.itemCount ?? this.fitBatchSize ?? 1;
     this.fitBatchSize = undefined;
     requirePositive(this.name, "itemCount", items);
-    if (this.accumulation) this.accumulation.add(grads, items);
+    if (this.accumulation) this.accumulation.add(grads, items, options.sink);
+    else if (options.sink) throw new Error(`${this.name}: a gradient sink is only for an optimizer that accumulates (gradientSink gives none otherwise)`);
     else this.update(grads, items);
+  }
+
+  /**
+   * For a training loop that runs its own steps (fit's replayed step): where this optimizer accumulates, a
+   * sink that takes the gradients the step computes as matrix products (a Dense layer's xᵀ·dy) straight
+   * into the accumulation windows where the backend can (wasm with a host BLAS: src/accumulate); pass it
+   * to `applyGradients` with the gradients the step returned, or call its `abandon()` when the step
+   * fails. Undefined without accumulation.
+   */
+  gradientSink(itemCount: number): GradientSink | undefined {
+    return this.accumulation?.sink(itemCount);
   }
 
   /**

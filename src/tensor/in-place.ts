@@ -5,6 +5,15 @@
  * tfjs ops where none is provided, so the math does not import a backend: a backend registers itself.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { TensorInfo } from "@tensorflow/tfjs-core";
+
+/** A matrix product a training step is about to run as BatchMatMul: a Dense layer's weight gradient xᵀ·dy. */
+export interface MatrixProduct {
+  a: TensorInfo;
+  b: TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+}
 
 export interface InPlaceArithmetic {
   /** Σ x² over `tensors`, or undefined where this backend cannot read them (not its data, not float32). */
@@ -22,6 +31,13 @@ export interface InPlaceArithmetic {
    * undefined (nothing written) where this backend cannot.
    */
   accumulateMean(sum: tf.Tensor | undefined, grad: tf.Tensor, scale: number, divisor: number): { mean: tf.Tensor; gradSquares: number; meanSquares: number } | undefined;
+  /**
+   * accumulate for a gradient that is still a product to compute: `sum` + `product`·`scale` written into
+   * `sum` (or a new kept tensor when there is no sum) without making the product a tensor, with the bits of
+   * computing it and then accumulate; with `squares`, Σ product² too (close to, not equal to, accumulate's).
+   * Undefined (nothing written, nothing computed) where this backend cannot.
+   */
+  accumulateProduct?(sum: tf.Tensor | undefined, product: MatrixProduct, scale: number, squares: boolean): { sum: tf.Tensor; gradSquares: number | undefined } | undefined;
 }
 
 const KEY = Symbol.for("stepwise.inPlaceArithmetic");

@@ -211,16 +211,20 @@ function tapeStep(trainable: Trainable, batch: Batch): StepResult {
   return { value, metrics: correct ? [correct] : [], grads };
 }
 
-/** One micro-batch: gradients of the mean loss, applied with the batch's item count. */
+/**
+ * One micro-batch: gradients of the mean loss, applied with the batch's item count. With accumulation, a
+ * replayed step adds the gradients it computes as products straight into the windows (the optimizer's sink).
+ */
 function trainBatch(steps: StepReplay<Batch>, optimizer: Optimizer, batch: Batch): { loss: number; correct: number | undefined; updated: boolean } {
+  const sink = optimizer.gradientSink(batch.size);
   try {
-    const { value, metrics, grads } = steps.run(batch);
+    const { value, metrics, grads } = steps.run(batch, sink);
     const correct = metrics[0] as tf.Scalar | undefined;
     try {
       const [loss, correctCount] = readScalars(value, correct);
       if (!Number.isFinite(loss)) return { loss, correct: undefined, updated: false };
       const before = optimizer.iterations;
-      optimizer.applyGradients(grads, { itemCount: batch.size });
+      optimizer.applyGradients(grads, { itemCount: batch.size, sink });
       return { loss, correct: correctCount, updated: optimizer.iterations > before };
     } finally {
       tf.dispose([value, correct, ...Object.values(grads)]);
@@ -229,6 +233,8 @@ function trainBatch(steps: StepReplay<Batch>, optimizer: Optimizer, batch: Batch
     if (error instanceof NonFiniteGradientError) return { loss: Number.NaN, correct: undefined, updated: false };
     throw error;
   } finally {
+    // a step that failed or was skipped before its gradients were counted: what its sink took is undone
+    sink?.abandon();
     tf.dispose([batch.x, batch.y]);
   }
 }

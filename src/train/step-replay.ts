@@ -35,6 +35,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataType, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
+import type { GradientSink } from "../accumulate";
 import { ReplayReport } from "./types";
 
 /** A step's results: the loss, the metrics beside it (fit's correct count, model.fit's metrics) and the gradients by variable name. */
@@ -65,6 +66,11 @@ interface Call {
   returnsArray: boolean;
   /** Slots whose last use is this call, released after it. */
   releases: number[];
+  /**
+   * The variable whose gradient this call's output is, where a sink may take it instead (takeable): a
+   * BatchMatMul whose one output is that gradient and an input of no later call.
+   */
+  gradient?: string;
 }
 
 interface Program {
@@ -101,7 +107,12 @@ export class StepReplay<B> {
     this.refusal = refusal;
   }
 
-  run(batch: B): StepResult {
+  /**
+   * The step on `batch`. A replayed step hands each gradient that its program computes as a matrix product
+   * (a Dense layer's xᵀ·dy) to `sink` first, once the loss is known to be finite: the gradients the sink
+   * takes are missing from the result (they went into the sink's accumulation windows).
+   */
+  run(batch: B, sink?: GradientSink): StepResult {
     if (this.refusal !== undefined) return this.step(batch);
     const backendName = tf.getBackend();
     const engine = tf.engine();
@@ -117,7 +128,7 @@ export class StepReplay<B> {
       return this.run(batch);
     }
     if (entry?.state === "ready") {
-      const replayed = replay(entry.program, inputs);
+      const replayed = replay(entry.program, inputs, sink);
       this.replayed += 1;
       return replayed;
     }
@@ -280,7 +291,19 @@ function record(backend: KernelBackend, backendName: string, inputs: ReadonlyArr
     results: { value, metrics: metrics as number[], grads: grads as Array<[string, number]> },
   };
   planReleases(program);
+  markTakeable(program);
   return { result, program };
+}
+
+/** Marks the calls whose output a gradient sink may take: a gradient made by a BatchMatMul and read by no call. */
+function markTakeable(program: Program): void {
+  const read = new Set<number>();
+  for (const call of program.calls) for (const [, source] of call.inputs) if (source?.kind === "output") read.add(source.slot);
+  const bySlot = new Map(program.calls.map((call) => [call.firstSlot, call]));
+  for (const [name, slot] of program.results.grads) {
+    const call = bySlot.get(slot);
+    if (call?.kernelName === "BatchMatMul" && call.outputs.length === 1 && !call.returnsArray && !read.has(slot)) call.gradient = name;
+  }
 }
 
 /**
@@ -324,8 +347,11 @@ function planReleases(program: Program): void {
   });
 }
 
-/** Runs `program` on `batchInputs`: its results as tensors the engine tracks (the caller disposes them). */
-function replay(program: Program, batchInputs: ReadonlyArray<tf.Tensor | null>): StepResult {
+/**
+ * Runs `program` on `batchInputs`: its results as tensors the engine tracks (the caller disposes them), but
+ * the gradients `sink` took (StepReplay.run).
+ */
+function replay(program: Program, batchInputs: ReadonlyArray<tf.Tensor | null>, sink: GradientSink | undefined): StepResult {
   const backend = program.backend;
   const registered = tf.engine().registeredVariables;
   const variables = program.variables.map(({ name, shape, dtype }) => {
@@ -355,13 +381,28 @@ function replay(program: Program, batchInputs: ReadonlyArray<tf.Tensor | null>):
         return slots[source.slot]!;
     }
   };
+  const taken = new Set<string>();
+  // a step whose loss is not finite adds nothing (fit skips it), so the sink takes nothing before it is known
+  let finiteLoss: boolean | undefined;
+  const lossIsFinite = (): boolean => {
+    const loss = slots[program.results.value];
+    if (loss === undefined) return false;
+    finiteLoss ??= Number.isFinite((backend.readSync(loss.dataId) as tf.TypedArray)[0]);
+    return finiteLoss;
+  };
   try {
     for (const call of program.calls) {
       const inputs: Record<string, TensorInfo | null> | Array<TensorInfo | null> = call.inputsAsArray ? [] : {};
       for (const [name, source] of call.inputs) (inputs as Record<string, TensorInfo | null>)[name] = source === null ? null : inputOf(source);
-      const out = call.kernelFunc({ inputs: inputs as Record<string, TensorInfo>, attrs: call.attrs, backend });
-      if (call.returnsArray) (out as TensorInfo[]).forEach((info, j) => (slots[call.firstSlot + j] = info));
-      else slots[call.firstSlot] = out as TensorInfo;
+      const named = inputs as Record<string, TensorInfo>;
+      const attrs = call.attrs as { transposeA?: boolean; transposeB?: boolean };
+      if (call.gradient !== undefined && sink && lossIsFinite() && sink.take(call.gradient, { a: named.a, b: named.b, transposeA: attrs.transposeA === true, transposeB: attrs.transposeB === true })) {
+        taken.add(call.gradient);
+      } else {
+        const out = call.kernelFunc({ inputs: named, attrs: call.attrs, backend });
+        if (call.returnsArray) (out as TensorInfo[]).forEach((info, j) => (slots[call.firstSlot + j] = info));
+        else slots[call.firstSlot] = out as TensorInfo;
+      }
       for (const slot of call.releases) {
         release(backend, slots[slot]!);
         slots[slot] = undefined;
@@ -383,7 +424,7 @@ function replay(program: Program, batchInputs: ReadonlyArray<tf.Tensor | null>):
   return {
     value: wrap<tf.Scalar>(results.value),
     metrics: results.metrics.map((slot) => wrap(slot)),
-    grads: Object.fromEntries(results.grads.map(([name, slot]) => [name, wrap(slot)])),
+    grads: Object.fromEntries(results.grads.filter(([name]) => !taken.has(name)).map(([name, slot]) => [name, wrap(slot)])),
   };
 }
 

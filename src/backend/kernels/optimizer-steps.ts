@@ -10,7 +10,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { ADAM_STEP_KERNEL, type AdamStepAttrs } from "../../optim/rules/adam";
-import type { InPlaceArithmetic } from "../../tensor";
+import type { InPlaceArithmetic, MatrixProduct } from "../../tensor";
+import { accumulateProduct } from "../wasm-matmul";
 import type { WasmBackendLike } from "./scope";
 import { backendMemory, heapBuffer, runChecked, simdKernels } from "./simd";
 
@@ -166,10 +167,25 @@ function wasmAccumulateMean(
   }
 }
 
+/**
+ * A window's sum plus `product`·`scale`, the product computed into it by the host BLAS (wasm-matmul.ts
+ * accumulateProduct): into `sum` in place (the caller must own it alone), or a new kept tensor. Undefined
+ * where that cannot run (no host BLAS, a product it would not take, a scale that is not a power of two).
+ */
+function wasmAccumulateProduct(sum: tf.Tensor | undefined, product: MatrixProduct, scale: number, squares: boolean): { sum: tf.Tensor; gradSquares: number | undefined } | undefined {
+  const wasm = inPlaceKernels();
+  if (!wasm || (sum && !onWasmAsFloat32(wasm.backend, sum))) return undefined;
+  const added = accumulateProduct(wasm.backend, product, sum, scale, squares);
+  if (!added) return undefined;
+  const target = sum ?? tf.keep(tf.engine().makeTensorFromTensorInfo(added.sum));
+  return { sum: target, gradSquares: added.squares };
+}
+
 /** The in-place arithmetic stepwise's wasm kernels give the optimizer and the accumulator (src/tensor/in-place.ts). */
 export const wasmInPlaceArithmetic: InPlaceArithmetic = {
   squaredNorm: wasmSquaredNorm,
   accumulate: wasmAccumulateInPlace,
   divide: wasmDivideInPlace,
   accumulateMean: wasmAccumulateMean,
+  accumulateProduct: wasmAccumulateProduct,
 };
