@@ -83,6 +83,8 @@ export interface AccumulatorState {
 export interface GradientSink {
   /** Takes variable `name`'s gradient, `product`, into its window; false where it cannot: the step then computes it as usual. */
   take(name: string, product: MatrixProduct): boolean;
+  /** Whether it took variable `name`'s gradient. */
+  took(name: string): boolean;
   /** Undoes what add() did not count: a sum started here is dropped, and a window added into in place is discarded (the step failed). */
   abandon(): void;
 }
@@ -109,6 +111,10 @@ class ProductSink implements GradientSink {
     const taken = this.accumulator.takeProduct(name, product, this.items);
     if (taken) this.taken.set(name, taken);
     return taken !== undefined;
+  }
+
+  took(name: string): boolean {
+    return this.taken.has(name);
   }
 
   abandon(): void {

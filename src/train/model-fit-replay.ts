@@ -109,15 +109,24 @@ function replayingTrainFunction(model: tf.LayersModel, own: TrainFunction): Trai
   if (state.replay === undefined) return own;
   const replay = state.replay;
   return (data) => {
-    const { value, metrics, grads } = replay.run(data);
+    const optimizer = internals(model).optimizer_ as Optimizer;
+    // with accumulation, the weight gradients the step computes as products go straight into the windows
+    const itemCount = optimizer.nextBatchSize ?? 1;
+    const sink = optimizer.gradientSink(itemCount);
     try {
-      // what tf.Optimizer.minimize does with the gradients of its variable list
-      const variables = (internals(model).collectedTrainableWeights ?? []).map((weight) => weight.read());
-      internals(model).optimizer_!.applyGradients(variables.map((variable) => ({ name: variable.name, tensor: grads[variable.name] })));
+      const { value, metrics, grads } = replay.run(data, sink);
+      try {
+        // what tf.Optimizer.minimize does with the gradients of its variable list (those the sink took aside)
+        const variables = (internals(model).collectedTrainableWeights ?? []).map((weight) => weight.read()).filter((variable) => !sink?.took(variable.name));
+        optimizer.applyGradients(variables.map((variable) => ({ name: variable.name, tensor: grads[variable.name] })), { itemCount, sink });
+      } finally {
+        tf.dispose(Object.values(grads));
+      }
+      return [value, ...(metrics as tf.Scalar[])];
     } finally {
-      tf.dispose(Object.values(grads));
+      // a step that failed before its gradients were counted: what its sink took is undone
+      sink?.abandon();
     }
-    return [value, ...(metrics as tf.Scalar[])];
   };
 }
 

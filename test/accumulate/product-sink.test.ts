@@ -2,11 +2,11 @@
  * Gradients taken as products into the accumulation windows (src/accumulate's GradientSink, wasm-matmul.ts
  * accumulateProduct): on wasm with a host BLAS, a Dense layer's weight gradient xᵀ·dy is computed straight
  * into its window's sum. The witnesses are independent of that path: BatchMatMul followed by the in-place
- * accumulation kernel for the bits, Σ x² of the product read back for its squares, and whole `fit` runs
- * through tfjs's engine (no replay, so no sink) for training. Where no host BLAS loads, nothing is taken and
+ * accumulation kernel for the bits, Σ x² of the product read back for its squares, and whole runs of
+ * `fit` and `model.fit` through tfjs's engine (no replay, so no sink) for training. Where no host BLAS loads, nothing is taken and
  * the runs must still agree.
  */
-import { before, describe, test } from "node:test";
+import { afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import type { TensorInfo } from "@tensorflow/tfjs-core";
@@ -16,7 +16,7 @@ import { accumulateProduct } from "../../src/backend/wasm-matmul";
 import type { WasmBackendLike } from "../../src/backend/kernels/scope";
 import { GradientAccumulator } from "../../src/accumulate";
 import { adam, sgd } from "../../src/optim";
-import { fit } from "../../src/train";
+import { fit, modelFitReplay, setModelFitReplay } from "../../src/train";
 import { inPlaceArithmetic } from "../../src/tensor";
 
 before(async () => {
@@ -137,7 +137,7 @@ interface RunConfig {
   optimizer: "adam" | "sgd";
 }
 
-async function run(config: RunConfig, data: { x: tf.Tensor; y: tf.Tensor }, replay: boolean) {
+async function run(config: RunConfig, data: { x: tf.Tensor; y: tf.Tensor }, replay: boolean, loop: "sw.fit" | "model.fit") {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
   const model = tf.sequential({
     layers: [
@@ -148,20 +148,31 @@ async function run(config: RunConfig, data: { x: tf.Tensor; y: tf.Tensor }, repl
   });
   const accumulate = { steps: config.steps, noiseScale: config.noiseScale };
   const optimizer = config.optimizer === "adam" ? adam({ lr: 0.01, accumulate }) : sgd({ lr: 0.05, momentum: 0.9, accumulate });
-  const history = await fit(model, { optimizer, loss: "sparseCategoricalCrossentropy", data, batchSize: config.batchSize, epochs: 2, seed: 3, progress: "none", replay });
-  const outcome = {
-    weights: model.getWeights().map(bits),
-    steps: history.steps.map(({ step, loss, gradientNorm, items }) => ({ step, loss, gradientNorm, items })),
-    noise: optimizer.noiseScale().default?.bSimple,
-    replayed: history.replay?.microBatches ?? 0,
-  };
+  let steps: unknown[];
+  let replayed: number;
+  if (loop === "sw.fit") {
+    const history = await fit(model, { optimizer, loss: "sparseCategoricalCrossentropy", data, batchSize: config.batchSize, epochs: 2, seed: 3, progress: "none", replay });
+    steps = history.steps.map(({ step, loss, gradientNorm, items }) => ({ step, loss, gradientNorm, items }));
+    replayed = history.replay?.microBatches ?? 0;
+  } else {
+    setModelFitReplay(replay);
+    model.compile({ optimizer, loss: "sparseCategoricalCrossentropy" });
+    const labels = tf.tidy(() => data.y.toFloat().reshape([-1, 1]));
+    const history = await model.fit(data.x, labels, { batchSize: config.batchSize, epochs: 2, shuffle: false, verbose: 0, callbacks: [optimizer.fitCallback()] });
+    labels.dispose();
+    steps = history.history.loss as number[];
+    replayed = modelFitReplay(model).microBatches;
+  }
+  const outcome = { weights: model.getWeights().map(bits), steps, noise: optimizer.noiseScale().default?.bSimple, replayed };
   model.dispose();
   optimizer.dispose();
   return outcome;
 }
 
-describe("fit with accumulation on wasm", () => {
-  test("random MLPs, batch sizes, windows and optimizers: the weight gradients taken into the windows give the engine's run, bit for bit", async () => {
+describe("training with accumulation on wasm", () => {
+  afterEach(() => setModelFitReplay(true));
+
+  test("random MLPs, batch sizes, windows, optimizers, through sw.fit and model.fit: the weight gradients taken into the windows give the engine's run, bit for bit", async () => {
     const random = seeded(20261205);
     const proto = GradientAccumulator.prototype as unknown as { takeProduct: (...args: unknown[]) => unknown };
     const takeProduct = proto.takeProduct;
@@ -172,7 +183,8 @@ describe("fit with accumulation on wasm", () => {
       return result;
     };
     try {
-      for (let c = 0; c < 6; c++) {
+      for (let c = 0; c < 8; c++) {
+        const loop = c % 2 === 0 ? "sw.fit" : "model.fit";
         const config: RunConfig = {
           // products of 192 × 192 and more: each layer but the head is taken, its Σ x² wanted or not
           inputs: 192 + random.int(200),
@@ -182,13 +194,13 @@ describe("fit with accumulation on wasm", () => {
           noiseScale: random.int(2) === 0,
           optimizer: random.int(2) === 0 ? "adam" : "sgd",
         };
-        const where = `config ${c}: ${JSON.stringify(config)}`;
+        const where = `config ${c}, ${loop}: ${JSON.stringify(config)}`;
         const samples = config.batchSize * config.steps * 3;
         const data = { x: tf.tensor(normals(random, samples * config.inputs), [samples, config.inputs]), y: tf.tensor1d(Int32Array.from({ length: samples }, () => random.int(10)), "int32") };
         const before = { tensors: tf.memory().numTensors, buffers: tf.engine().backend.numDataIds() };
-        const engine = await run(config, data, false);
+        const engine = await run(config, data, false, loop);
         const takenBefore = taken;
-        const replayed = await run(config, data, true);
+        const replayed = await run(config, data, true, loop);
         assert.ok(replayed.replayed > 0, `${where}: nothing was replayed`);
         if (hostBlas()) assert.ok(taken > takenBefore, `${where}: no gradient was taken into a window`);
         assert.deepEqual(replayed.weights, engine.weights, `${where}: weights`);
