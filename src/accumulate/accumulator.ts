@@ -103,7 +103,7 @@ class ProductSink implements GradientSink {
 
   constructor(
     readonly items: number,
-    private readonly accumulator: GradientAccumulator,
+    readonly accumulator: GradientAccumulator,
   ) {}
 
   take(name: string, product: MatrixProduct): boolean {
@@ -223,7 +223,7 @@ export class GradientAccumulator {
   /** The products `sink` took, for `add` to count (once). */
   private count(sink: GradientSink | undefined, items: number): ReadonlyMap<string, Taken> {
     if (sink === undefined) return new Map();
-    if (!(sink instanceof ProductSink)) throw new Error("accumulate: the sink must come from this accumulator's sink()");
+    if (!(sink instanceof ProductSink) || sink.accumulator !== this) throw new Error("accumulate: the sink must come from this accumulator's sink() (the optimizer's gradientSink)");
     if (sink.counted) throw new Error("accumulate: this sink was counted or abandoned already; each micro-batch takes a sink of its own");
     if (sink.items !== items) throw new Error(`accumulate: the sink was made for ${sink.items} items, but the micro-batch has ${items}`);
     sink.counted = true;

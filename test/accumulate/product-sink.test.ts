@@ -110,6 +110,8 @@ describe("a gradient sink", () => {
     assert.deepEqual(accumulator.pending(), [{ group: "default", microBatches: 1, items: 16 }]);
     assert.throws(() => accumulator.add({}, 16, first), /counted or abandoned already/);
     assert.throws(() => accumulator.add({}, 8, accumulator.sink(16)), /made for 16 items, but the micro-batch has 8/);
+    const other = new GradientAccumulator({ groupOf: () => "default", windowOf: () => 4, lastWindow: "rescale", trackNoiseScale: false });
+    assert.throws(() => accumulator.add({}, 16, other.sink(16)), /must come from this accumulator's sink\(\)/);
     if (took) {
       // a sink that added into a window in place and was abandoned: that window is gone, its buffers freed
       const second = accumulator.sink(16);
