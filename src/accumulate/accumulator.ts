@@ -81,8 +81,12 @@ export interface AccumulatorState {
  * (the product, its addition, the zeroing of a new product), and the step returns the other gradients.
  */
 export interface GradientSink {
-  /** Takes variable `name`'s gradient, `product`, into its window; false where it cannot: the step then computes it as usual. */
-  take(name: string, product: MatrixProduct): boolean;
+  /**
+   * Takes variable `name`'s gradient, `product`, into its window; false where it cannot: the step then
+   * computes it as usual. `position`: where that gradient stands among all the step's gradients, whose
+   * order the others keep (the window sums and updates them in that order, as without a sink).
+   */
+  take(name: string, product: MatrixProduct, position: number): boolean;
   /** Whether it took variable `name`'s gradient. */
   took(name: string): boolean;
   /** Undoes what add() did not count: a sum started here is dropped, and a window added into in place is discarded (the step failed). */
@@ -91,6 +95,7 @@ export interface GradientSink {
 
 interface Taken {
   group: string;
+  position: number;
   sum: tf.Tensor;
   /** The window held no sum for it: this one was started by the product. */
   started: boolean;
@@ -106,9 +111,9 @@ class ProductSink implements GradientSink {
     readonly accumulator: GradientAccumulator,
   ) {}
 
-  take(name: string, product: MatrixProduct): boolean {
+  take(name: string, product: MatrixProduct, position: number): boolean {
     if (this.counted || this.taken.has(name)) return false;
-    const taken = this.accumulator.takeProduct(name, product, this.items);
+    const taken = this.accumulator.takeProduct(name, product, this.items, position);
     if (taken) this.taken.set(name, taken);
     return taken !== undefined;
   }
@@ -122,6 +127,21 @@ class ProductSink implements GradientSink {
     this.counted = true;
     this.accumulator.abandon(this.taken);
   }
+}
+
+/** The step's gradients in its own order: those taken at their positions, the others, in their order, around them. */
+function stepOrder(returned: readonly string[], taken: ReadonlyMap<string, Taken>): string[] {
+  const at = new Map<number, string>();
+  for (const [name, { position }] of taken) at.set(position, name);
+  const order: string[] = [];
+  let next = 0;
+  for (let i = 0; i < returned.length + taken.size; i++) {
+    const name = at.get(i) ?? returned[next++];
+    if (name !== undefined) order.push(name);
+  }
+  // positions beyond the step's gradients (a caller's own numbering): those go last
+  for (const name of taken.keys()) if (!order.includes(name)) order.push(name);
+  return order;
 }
 
 /** Device norms are read in batches, so tracking the noise scale adds no per-step synchronisation. */
@@ -150,12 +170,11 @@ export class GradientAccumulator {
   add(grads: Record<string, tf.Tensor>, items: number, sink?: GradientSink): CompletedWindow[] {
     requirePositive("accumulate", "itemCount", items);
     const taken = this.count(sink, items);
-    const touched = new Map<string, string[]>();
-    for (const [name, { group }] of taken) {
+    for (const name of taken.keys()) {
       if (name in grads) throw new Error(`accumulate: the gradient of "${name}" came both as a tensor and through the sink`);
-      touched.set(group, [...(touched.get(group) ?? []), name]);
     }
-    for (const name of Object.keys(grads)) {
+    const touched = new Map<string, string[]>();
+    for (const name of stepOrder(Object.keys(grads), taken)) {
       const group = this.options.groupOf(name);
       if (group === undefined) continue;
       const names = touched.get(group) ?? [];
@@ -211,13 +230,13 @@ export class GradientAccumulator {
   }
 
   /** For ProductSink.take: `product` added into the window of variable `name`, or undefined where it cannot be. */
-  takeProduct(name: string, product: MatrixProduct, items: number): Taken | undefined {
+  takeProduct(name: string, product: MatrixProduct, items: number, position: number): Taken | undefined {
     const group = this.options.groupOf(name);
     if (group === undefined) return undefined;
     const sum = this.windows.get(group)?.sums.get(name);
     const added = addProductToWindowSum(sum, product, items, this.options.trackNoiseScale);
     if (!added) return undefined;
-    return { group, sum: added.sum, started: sum === undefined, gradSquares: added.gradSquares };
+    return { group, position, sum: added.sum, started: sum === undefined, gradSquares: added.gradSquares };
   }
 
   /** The products `sink` took, for `add` to count (once). */

@@ -285,8 +285,8 @@ function productSquares(blas: HostBlas, backend: WasmBackendLike, a: TensorInfo,
  */
 const SQUARES_FROM_ELEMENTS = 1 << 15;
 
-/** Per product shape and beta: whether sgemm adding scale·A·B into C gives the bits of the product, then the addition. */
-const probedShapes = new Map<string, boolean>();
+/** Per BLAS, product shape and beta: whether sgemm adding scale·A·B into C gives the bits of the product, then the addition. */
+const probedShapes = new WeakMap<HostBlas, Map<string, boolean>>();
 
 /**
  * Runs sgemm both ways once on seeded values of this shape (scale 2, a C of its own): the product into a
@@ -294,7 +294,9 @@ const probedShapes = new Map<string, boolean>();
  */
 function fusedAdditionGivesTheBits(blas: HostBlas, backend: WasmBackendLike, m: number, k: number, n: number, transposeA: boolean, into: boolean): boolean {
   const key = `${m} ${k} ${n} ${transposeA} ${into}`;
-  let same = probedShapes.get(key);
+  let probed = probedShapes.get(blas);
+  if (!probed) probedShapes.set(blas, (probed = new Map()));
+  let same = probed.get(key);
   if (same !== undefined) return same;
   const buffers = [m * k, k * n, m * n, m * n].map((size) => backend.makeOutput([size], "float32"));
   try {
@@ -317,6 +319,6 @@ function fusedAdditionGivesTheBits(blas: HostBlas, backend: WasmBackendLike, m: 
   } finally {
     for (const info of buffers) backend.disposeData(info.dataId);
   }
-  probedShapes.set(key, same);
+  probed.set(key, same);
   return same;
 }

@@ -32,6 +32,12 @@
  * product's operand, wasm-matmul.ts) moves as it would through the engine. A replay is not checked against
  * the engine by running both: that would count those products twice and could change the engine's later
  * choices. test/train/step-replay.test.ts compares whole runs with and without replay instead.
+ *
+ * With gradient accumulation, a replay offers each gradient its program makes by a BatchMatMul that nothing
+ * else reads (a Dense layer's xᵀ·dy) to the optimizer's gradient sink instead of running that kernel: where
+ * the backend can, the product is computed straight into the accumulation window's sum, with the bits the
+ * kernel and the addition would give (src/accumulate/accumulator.ts); test/accumulate/product-sink.test.ts
+ * compares whole runs with and without it.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataType, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
@@ -67,10 +73,10 @@ interface Call {
   /** Slots whose last use is this call, released after it. */
   releases: number[];
   /**
-   * The variable whose gradient this call's output is, where a sink may take it instead (takeable): a
-   * BatchMatMul whose one output is that gradient and an input of no later call.
+   * The variable whose gradient this call's output is, and that gradient's position among the step's,
+   * where a sink may take it instead: a BatchMatMul whose one output is that gradient and nobody's input.
    */
-  gradient?: string;
+  gradient?: { name: string; position: number };
 }
 
 interface Program {
@@ -300,10 +306,10 @@ function markTakeable(program: Program): void {
   const read = new Set<number>();
   for (const call of program.calls) for (const [, source] of call.inputs) if (source?.kind === "output") read.add(source.slot);
   const bySlot = new Map(program.calls.map((call) => [call.firstSlot, call]));
-  for (const [name, slot] of program.results.grads) {
+  program.results.grads.forEach(([name, slot], position) => {
     const call = bySlot.get(slot);
-    if (call?.kernelName === "BatchMatMul" && call.outputs.length === 1 && !call.returnsArray && !read.has(slot)) call.gradient = name;
-  }
+    if (call?.kernelName === "BatchMatMul" && call.outputs.length === 1 && !call.returnsArray && !read.has(slot)) call.gradient = { name, position };
+  });
 }
 
 /**
@@ -396,8 +402,9 @@ function replay(program: Program, batchInputs: ReadonlyArray<tf.Tensor | null>, 
       for (const [name, source] of call.inputs) (inputs as Record<string, TensorInfo | null>)[name] = source === null ? null : inputOf(source);
       const named = inputs as Record<string, TensorInfo>;
       const attrs = call.attrs as { transposeA?: boolean; transposeB?: boolean };
-      if (call.gradient !== undefined && sink && lossIsFinite() && sink.take(call.gradient, { a: named.a, b: named.b, transposeA: attrs.transposeA === true, transposeB: attrs.transposeB === true })) {
-        taken.add(call.gradient);
+      const gradient = sink && call.gradient;
+      if (gradient && lossIsFinite() && sink.take(gradient.name, { a: named.a, b: named.b, transposeA: attrs.transposeA === true, transposeB: attrs.transposeB === true }, gradient.position)) {
+        taken.add(gradient.name);
       } else {
         const out = call.kernelFunc({ inputs: named, attrs: call.attrs, backend });
         if (call.returnsArray) (out as TensorInfo[]).forEach((info, j) => (slots[call.firstSlot + j] = info));

@@ -103,7 +103,7 @@ describe("a gradient sink", () => {
     const dy = tf.tensor(normals(random, 16 * 300), [16, 300]);
     const product: { a: TensorInfo; b: TensorInfo; transposeA: boolean; transposeB: boolean } = { a: x, b: dy, transposeA: true, transposeB: false };
     const first = accumulator.sink(16);
-    const took = first.take("w1", product);
+    const took = first.take("w1", product, 0);
     assert.equal(took, hostBlas() !== undefined, "taken where there is a host BLAS");
     const grad = tf.matMul(x, dy, true, false);
     accumulator.add({ w2: grad }, 16, first);
@@ -115,16 +115,25 @@ describe("a gradient sink", () => {
     if (took) {
       // a sink that added into a window in place and was abandoned: that window is gone, its buffers freed
       const second = accumulator.sink(16);
-      assert.ok(second.take("w1", product));
+      assert.ok(second.take("w1", product, 0));
       second.abandon();
       assert.deepEqual(accumulator.pending(), []);
       // one that started a sum and was abandoned: the sum is freed
       const third = accumulator.sink(16);
-      assert.ok(third.take("w1", product));
+      assert.ok(third.take("w1", product, 0));
       third.abandon();
       assert.deepEqual(accumulator.pending(), []);
     }
     accumulator.dispose();
+    if (took) {
+      // a window's gradients come out in the step's order, the taken one at its position among the others
+      const single = new GradientAccumulator({ groupOf: () => "default", windowOf: () => 1, lastWindow: "rescale", trackNoiseScale: false });
+      const sink = single.sink(16);
+      assert.ok(sink.take("b", product, 1));
+      const [window] = single.add({ a: grad, c: grad }, 16, sink);
+      assert.deepEqual(Object.keys(window.grads), ["a", "b", "c"]);
+      tf.dispose(Object.values(window.grads));
+    }
     tf.dispose([x, dy, grad]);
     assert.equal(tf.memory().numTensors, tensorsBefore, "tensors leaked");
   });
