@@ -139,6 +139,20 @@ describe("a gradient sink", () => {
   });
 });
 
+describe("an optimizer's gradient sink", () => {
+  test("exists only where the optimizer accumulates; another optimizer's sink is refused by name", () => {
+    const plain = sgd({ lr: 0.1 });
+    const accumulating = sgd({ lr: 0.1, accumulate: { steps: 2 } });
+    assert.equal(plain.gradientSink(16), undefined);
+    const sink = accumulating.gradientSink(16);
+    assert.ok(sink);
+    assert.throws(() => plain.applyGradients({}, { itemCount: 16, sink }), /a gradient sink is only for an optimizer that accumulates/);
+    assert.throws(() => sgd({ lr: 0.1, accumulate: { steps: 2 } }).applyGradients({}, { itemCount: 16, sink }), /must come from this accumulator's sink\(\)/);
+    sink.abandon();
+    accumulating.dispose();
+  });
+});
+
 interface RunConfig {
   inputs: number;
   hidden: number;
