@@ -124,16 +124,23 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
   }
 }
 
-/** The product as multiplyInPlace shapes it, by the host BLAS, into `out`: the operands' sizes checked as the SIMD kernel checks them. */
-function multiplyOnHostBlas(blas: HostBlas, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, out: TensorInfo, [m, k, n]: number[], transposeA: boolean): TensorInfo {
-  runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["out", out]], [out], (left, right, product) => {
+/**
+ * The product as multiplyInPlace shapes it, by the host BLAS, into `out`: the operands' sizes checked as the
+ * SIMD kernel checks them. With `alpha` and `beta`, out = alpha·product + beta·out (accumulateProduct); a new
+ * `out` (beta 0) is released when the product fails, an existing one is left to its owner.
+ */
+function multiplyOnHostBlas(
+  blas: HostBlas, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, out: TensorInfo, [m, k, n]: number[], transposeA: boolean, alpha = 1, beta = 0,
+): TensorInfo {
+  const made = beta === 0 ? [out] : [];
+  runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["out", out]], made, (left, right, product) => {
     if (left.bytes < m * k * 4) return 1;
     if (right.bytes < k * n * 4) return 2;
     if (product.bytes < m * n * 4) return 3;
     try {
-      blas.multiply(backendMemory(backend).buffer, left.offset, right.offset, product.offset, m, k, n, transposeA);
+      blas.multiply(backendMemory(backend).buffer, left.offset, right.offset, product.offset, m, k, n, transposeA, alpha, beta);
     } catch (error) {
-      backend.disposeData(out.dataId);
+      for (const info of made) backend.disposeData(info.dataId);
       throw error;
     }
     return 0;
@@ -251,19 +258,7 @@ export function accumulateProduct(
   if (!blas || !fusedAdditionGivesTheBits(blas, backend, m, k, n, transposeA, sum !== undefined)) return undefined;
   // BatchMatMul's own choice, which also counts the product: the SIMD path, then the BLAS as it is large
   if (!takesSimdProduct(a, b, transposeA)) return undefined;
-  const out = sum ?? backend.makeOutput([m, n], "float32");
-  runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["sum", out]], sum ? [] : [out], (left, right, target) => {
-    if (left.bytes < m * k * 4) return 1;
-    if (right.bytes < k * n * 4) return 2;
-    if (target.bytes < m * n * 4) return 3;
-    try {
-      blas.multiply(backendMemory(backend).buffer, left.offset, right.offset, target.offset, m, k, n, transposeA, scale, sum ? 1 : 0);
-    } catch (error) {
-      if (!sum) backend.disposeData(out.dataId);
-      throw error;
-    }
-    return 0;
-  });
+  const out = multiplyOnHostBlas(blas, backend, a, b, sum ?? backend.makeOutput([m, n], "float32"), [m, k, n], transposeA, scale, sum ? 1 : 0);
   return { sum: out, squares: squares ? productSquares(blas, backend, a, b, transposeA) : undefined };
 }
 
