@@ -77,6 +77,8 @@ interface Call {
    * where a sink may take it instead: a BatchMatMul whose one output is that gradient and nobody's input.
    */
   gradient?: { name: string; position: number };
+  /** The call returned its one input's buffer under the same shape and type (an Identity that shares it). */
+  aliases?: boolean;
 }
 
 interface Program {
@@ -231,6 +233,8 @@ function record(backend: KernelBackend, backendName: string, inputs: ReadonlyArr
         depth--;
       }
       const outs = Array.isArray(out) ? out : [out];
+      const only = inputs.length === 1 ? Object.values(args.inputs)[0] : undefined;
+      const aliases = config.kernelName === "Identity" && !Array.isArray(out) && only != null && sharesView(out, only);
       calls.push({
         kernelName: config.kernelName,
         kernelFunc,
@@ -241,6 +245,7 @@ function record(backend: KernelBackend, backendName: string, inputs: ReadonlyArr
         outputs: outs.map((o) => ({ shape: o.shape.slice(), dtype: o.dtype })),
         returnsArray: Array.isArray(out),
         releases: [],
+        ...(aliases ? { aliases } : {}),
       });
       for (const o of outs) sources.set(o, { kind: "output", slot: slots++ });
       return out;
@@ -296,6 +301,7 @@ function record(backend: KernelBackend, backendName: string, inputs: ReadonlyArr
     slots,
     results: { value, metrics: metrics as number[], grads: grads as Array<[string, number]> },
   };
+  elideAliases(program);
   planReleases(program);
   markTakeable(program);
   return { result, program };
@@ -334,6 +340,30 @@ class Sources {
   sharing(dataId: object): Source | undefined {
     return this.byData.get(dataId)?.[0]?.source;
   }
+}
+
+function sharesView(a: TensorInfo, b: TensorInfo): boolean {
+  return a.dataId === b.dataId && a.dtype === b.dtype && tf.util.arraysEqual(a.shape, b.shape);
+}
+
+/**
+ * Drops the calls that only give their input a second name (an Identity sharing its input's buffer, as the
+ * tape saves each op's inputs and outputs: most of a dense step's calls), their readers reading the input
+ * itself: a replay skips their dispatch and the reference each adds and releases. A result keeps its call,
+ * since each result tensor owns its kernel output.
+ */
+function elideAliases(program: Program): void {
+  const results = new Set([program.results.value, ...program.results.metrics, ...program.results.grads.map(([, slot]) => slot)]);
+  const aliasOf = new Map<number, Source>();
+  const kept: Call[] = [];
+  for (const call of program.calls) {
+    // readers of an elided call's output read its input (itself resolved, so chains of aliases collapse)
+    const inputs = call.inputs.map(([name, source]): [string, Source | null] => [name, source?.kind === "output" ? aliasOf.get(source.slot) ?? source : source]);
+    const input = inputs[0]?.[1];
+    if (call.aliases && input && !results.has(call.firstSlot)) aliasOf.set(call.firstSlot, input);
+    else kept.push({ ...call, inputs });
+  }
+  program.calls = kept;
 }
 
 /** Each slot is released after its last use; results are kept; a slot never used is released where it is made. */

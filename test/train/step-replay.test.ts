@@ -257,6 +257,50 @@ describe("StepReplay, given steps that escape their kernels", () => {
       assert.match(runFour(plain).refused ?? "", /variable replay-w-.* and variable replay-twin-.* share their data|variable replay-twin-.* and variable replay-w-.* share their data/);
       tf.dispose([w, twin]);
     });
+
+    test(`on ${backend}: a replay skips the Identity kernels that only rename their input (the tape's saves), but one whose output is a result`, async () => {
+      await tf.setBackend(backend);
+      const identity = tf.getKernel("Identity", backend)!;
+      const original = identity.kernelFunc;
+      let calls = 0;
+      identity.kernelFunc = (args) => {
+        calls++;
+        return original(args);
+      };
+      try {
+        const w = tf.tidy(() => tf.variable(tf.randomNormal([3, 2], 0, 1, "float32", 5), true, `elide-w-${backend}`));
+        // the tape saves the product's inputs and output through Identity; the metric is an Identity of the batch
+        const step = (batch: Batch): StepResult => {
+          const { value, grads } = tf.variableGrads(() => batch.x.matMul(w).relu().square().mean(), [w]);
+          return { value, metrics: [batch.x.clone()], grads };
+        };
+        const replay = new StepReplay<Batch>(step, (batch) => [batch.x, batch.y]);
+        const perStep: number[] = [];
+        const before = { tensors: tf.memory().numTensors, buffers: tf.engine().backend.numDataIds() };
+        for (let k = 0; k < 4; k++) {
+          const batch = { x: tf.randomNormal([4, 3], 0, 1, "float32", 10 + k), y: tf.zeros([4]), size: 4 };
+          calls = 0;
+          const result = replay.run(batch);
+          perStep.push(calls);
+          // the engine's step on the same batch gives the same results
+          const engine = step(batch);
+          const references = [engine.value, ...engine.metrics, engine.grads[w.name]];
+          [result.value, ...result.metrics, result.grads[w.name]].forEach((t, i) => {
+            assert.deepEqual(Array.from(t.dataSync()), Array.from(references[i].dataSync()), `step ${k}, result ${i}`);
+          });
+          tf.dispose([result.value, ...result.metrics, ...Object.values(result.grads), engine.value, ...engine.metrics, ...Object.values(engine.grads), batch.x, batch.y]);
+        }
+        assert.deepEqual(replay.report(), { microBatches: 2 });
+        replay.dispose();
+        assert.ok(perStep[0] >= 3, `the engine's step saves through Identity (${perStep[0]} calls)`);
+        assert.deepEqual(perStep.slice(2), [1, 1], "a replayed step runs only the Identity whose output is its metric");
+        assert.equal(tf.memory().numTensors, before.tensors, "tensors leaked");
+        assert.equal(tf.engine().backend.numDataIds(), before.buffers, "backend buffers leaked");
+        w.dispose();
+      } finally {
+        identity.kernelFunc = original;
+      }
+    });
   }
 });
 
