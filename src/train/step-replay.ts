@@ -11,7 +11,8 @@
  * registry (the forward pass, the tape's saves, the backward pass) as a program, and then runs that program
  * instead: each kernel function called with its recorded attributes on this step's inputs (the batch's
  * tensors), the variables as they are now, constants made during the step, and the program's own
- * intermediates, each released after its last use. The kernel functions and their inputs are the engine's,
+ * intermediates, each released after its last use (an Identity that only shares its input's buffer, as
+ * the tape's saves do, is left out: its readers read the input). The kernel functions and their inputs are the engine's,
  * so the loss, the metrics (fit's correct count, model.fit's metrics) and every gradient are the engine's
  * bit for bit. `fit` (fit.ts) and `model.fit` with a stepwise optimizer (model-fit-replay.ts) replay so.
  *
@@ -26,7 +27,7 @@
  * a refused program is never tried again. Only the host-memory backends replay (cpu and wasm, whose kernels
  * run to completion when called), and never while tfjs profiles or debugs.
  *
- * A replayed step then calls the kernel functions the engine would call, in its order, on the same inputs;
+ * A replayed step then calls the kernel functions the engine would call (but those Identities), in its order, on the same inputs;
  * no kernel function reads the engine's state (those that choose kernels by the tape's state are gradient
  * functions, which run while recording), and the state kernels keep themselves (how often a matrix was a
  * product's operand, wasm-matmul.ts) moves as it would through the engine. A replay is not checked against
