@@ -234,8 +234,7 @@ function record(backend: KernelBackend, backendName: string, inputs: ReadonlyArr
         depth--;
       }
       const outs = Array.isArray(out) ? out : [out];
-      const only = inputs.length === 1 ? Object.values(args.inputs)[0] : undefined;
-      const aliases = config.kernelName === "Identity" && !Array.isArray(out) && only != null && sharesView(out, only);
+      const aliases = config.kernelName === "Identity" && !Array.isArray(out) && inputs.length === 1 && sharesView(out, Object.values(args.inputs)[0]);
       calls.push({
         kernelName: config.kernelName,
         kernelFunc,
@@ -343,8 +342,8 @@ class Sources {
   }
 }
 
-function sharesView(a: TensorInfo, b: TensorInfo): boolean {
-  return a.dataId === b.dataId && a.dtype === b.dtype && tf.util.arraysEqual(a.shape, b.shape);
+function sharesView(a: TensorInfo, b: TensorInfo | null | undefined): boolean {
+  return b != null && a.dataId === b.dataId && a.dtype === b.dtype && tf.util.arraysEqual(a.shape, b.shape);
 }
 
 /**
