@@ -38,16 +38,24 @@ export interface HostBlas {
   /** e.g. "OpenBLAS 0.3.21 (Haswell kernels), libopenblas.so.0" */
   readonly description: string;
   /**
-   * C = A·B, or Aᵀ·B where `transposeA` (A then lies as [k, m]), row-major float32 matrices at byte offsets in
-   * `heap`: C is [m, n], B [k, n]. With `alpha` and `beta` (sgemm's), C = alpha·A·B + beta·C instead. Throws a
-   * RangeError, having written nothing, where an operand's range does not lie inside the heap.
+   * C = A·B, row-major float32 matrices at byte offsets in `heap`: C is [m, n], A [m, k] (lying as [k, m]
+   * where `transposeA`: C = Aᵀ·B), B [k, n] (lying as [n, k] where `transposeB`). With `alpha` and `beta`
+   * (sgemm's), C = alpha·A·B + beta·C instead. Throws a RangeError, having written nothing, where an
+   * operand's range does not lie inside the heap.
    */
-  multiply(heap: ArrayBufferLike, a: number, b: number, c: number, m: number, k: number, n: number, transposeA: boolean, alpha?: number, beta?: number): void;
+  multiply(heap: ArrayBufferLike, a: number, b: number, c: number, m: number, k: number, n: number, options?: ProductOptions): void;
   /**
    * The Gram matrix of the row-major [rows, cols] float32 matrix X at byte offset `x` in `heap`: X·Xᵀ
    * ([rows, rows]) where `ofRows`, else Xᵀ·X ([cols, cols]), as a new array.
    */
   gram(heap: ArrayBufferLike, x: number, rows: number, cols: number, ofRows: boolean): Float32Array;
+}
+
+export interface ProductOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  alpha?: number;
+  beta?: number;
 }
 
 export type BlasStatus = { blas: HostBlas } | { blas?: undefined; reason: string };
@@ -152,13 +160,13 @@ function bind(library: KoffiLibrary, file: string): HostBlas | string {
   const description = `${name}${core ? ` (${core} kernels)` : ""}, ${file}`;
   return {
     description,
-    multiply(heap, a, b, c, m, k, n, transposeA, alpha = 1, beta = 0) {
+    multiply(heap, a, b, c, m, k, n, { transposeA = false, transposeB = false, alpha = 1, beta = 0 } = {}) {
       if (!(m >= 1 && k >= 1 && n >= 1)) throw new RangeError(`stepwise: host BLAS product of [${m}, ${k}]·[${k}, ${n}]: every dimension must be at least 1`);
       // exactly the elements sgemm touches: A's m·k, B's k·n, C's m·n (the constructors check the ranges)
       const left = new Float32Array(heap, a, m * k);
       const right = new Float32Array(heap, b, k * n);
       const out = new Float32Array(heap, c, m * n);
-      sgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, NO_TRANS, m, n, k, alpha, left, transposeA ? m : k, right, n, beta, out, n);
+      sgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS, m, n, k, alpha, left, transposeA ? m : k, right, transposeB ? k : n, beta, out, n);
     },
     gram(heap, x, rows, cols, ofRows) {
       if (!(rows >= 1 && cols >= 1)) throw new RangeError(`stepwise: host BLAS Gram matrix of [${rows}, ${cols}]: every dimension must be at least 1`);

@@ -4,9 +4,10 @@
  * 1. Transposed operands. The wasm backend multiplies `transposeA`/`transposeB` operands through a slow
  *    generic loop, about 10× slower than its XNNPACK path, and backpropagation through every dense layer
  *    needs exactly those products (xᵀ·dy and dy·Wᵀ). The SIMD kernel below reads a transposed A where it
- *    lies; every other transposed operand is transposed explicitly with the backend's own Transpose kernel
- *    and then multiplied untransposed (kernels/transpose.ts lays out matrices in SIMD blocks; the backend's
- *    own Transpose took 0.10 ms for the CNN's [64, 800], twice the product xᵀ·dy that followed).
+ *    lies, and the host BLAS (below) a transposed B; every other transposed operand is transposed
+ *    explicitly with the backend's own Transpose kernel and then multiplied untransposed (kernels/transpose.ts
+ *    lays out matrices in SIMD blocks; the backend's own Transpose took 0.10 ms for the CNN's [64, 800],
+ *    twice the product xᵀ·dy that followed).
  * 2. A new right operand. XNNPACK packs the right operand B into its own layout when it first sees it, and
  *    the backend caches that packing per tensor. In training the weights are a new tensor after every
  *    update, so the forward product x·W packs all of W each step (784×256: ~0.6 ms, longer than the product
@@ -43,7 +44,7 @@ import type { WasmBackendLike } from "./kernels/scope";
 import { kernelPool, runInParts, worthSplitting } from "./kernels/kernel-pool";
 import { backendMemory, epilogueOf, heapBuffer, runChecked, simdKernels, type Epilogue, type SimdKernels } from "./kernels/simd";
 import type { MatrixProduct } from "../tensor";
-import { hostBlas, type HostBlas } from "./blas";
+import { hostBlas, type HostBlas, type ProductOptions } from "./blas";
 
 /** Products of at least this many multiply-adds go to the host BLAS where there is one (blas.ts). */
 export const HOST_BLAS_FROM_MACS = 1 << 15;
@@ -98,10 +99,17 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
   };
   const inputs = { ...args.inputs } as Record<string, TensorInfo>;
   try {
-    if (attrs.transposeB) inputs.b = swapLast(inputs.b);
     const wasm = args.backend as unknown as WasmBackendLike;
     const kernels = simdKernels(wasm);
-    const epilogue = kernelName === "BatchMatMul" ? 0 : fusedEpilogue(inputs, args.attrs as unknown as FusedAttrs);
+    const epilogue = kernelName === "BatchMatMul" ? 0 : fusedEpilogue(inputs, attrs.transposeB, args.attrs as unknown as FusedAttrs);
+    if (kernels && epilogue !== undefined && attrs.transposeB) {
+      const product = multiplyTransposedOnHostBlas(wasm, inputs.a, inputs.b, attrs.transposeA);
+      if (product) {
+        if (epilogue) applyEpilogue(kernels, wasm, product, inputs.bias, epilogue);
+        return product;
+      }
+    }
+    if (attrs.transposeB) inputs.b = swapLast(inputs.b);
     if (kernels && epilogue !== undefined) {
       let product: TensorInfo;
       if (takesSimdProduct(inputs.a, inputs.b, attrs.transposeA)) {
@@ -130,15 +138,15 @@ function arranged(kernelName: string, args: KernelArgs, multiply: KernelFunc): T
  * `out` (beta 0) is released when the product fails, an existing one is left to its owner.
  */
 function multiplyOnHostBlas(
-  blas: HostBlas, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, out: TensorInfo, [m, k, n]: number[], transposeA: boolean, alpha = 1, beta = 0,
+  blas: HostBlas, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, out: TensorInfo, [m, k, n]: number[], options: ProductOptions,
 ): TensorInfo {
-  const made = beta === 0 ? [out] : [];
+  const made = (options.beta ?? 0) === 0 ? [out] : [];
   runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["out", out]], made, (left, right, product) => {
     if (left.bytes < m * k * 4) return 1;
     if (right.bytes < k * n * 4) return 2;
     if (product.bytes < m * n * 4) return 3;
     try {
-      blas.multiply(backendMemory(backend).buffer, left.offset, right.offset, product.offset, m, k, n, transposeA, alpha, beta);
+      blas.multiply(backendMemory(backend).buffer, left.offset, right.offset, product.offset, m, k, n, options);
     } catch (error) {
       for (const info of made) backend.disposeData(info.dataId);
       throw error;
@@ -148,19 +156,36 @@ function multiplyOnHostBlas(
   return out;
 }
 
+/**
+ * A·Bᵀ (Aᵀ·Bᵀ where `transposeA`) by the host BLAS, B read where it lies (sgemm's transB): where
+ * multiplyInPlace would give B, once transposed, to the host BLAS, that is the same product without the
+ * Transpose kernel and its copy (the MLP's dy·Wᵀ of [16, 10]·[10, 256], 4–5 µs a step). Undefined where
+ * it would not (no BLAS, too small, split between threads, not one float32 product).
+ */
+function multiplyTransposedOnHostBlas(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, transposeA: boolean): TensorInfo | undefined {
+  if (a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== "float32" || b.dtype !== "float32") return undefined;
+  const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [n, inner] = b.shape;
+  if (inner !== k || m * k * n < HOST_BLAS_FROM_MACS || (m >= 8 && worthSplitting(m * k * n) && kernelPool(backend))) return undefined;
+  const blas = hostBlas();
+  if (!blas) return undefined;
+  return multiplyOnHostBlas(blas, backend, a, b, backend.makeOutput([m, n], "float32"), [m, k, n], { transposeA, transposeB: true });
+}
+
 interface FusedAttrs {
   activation?: string;
 }
 
 /**
  * The epilogue that turns the SIMD product into _FusedMatMul's result, or undefined where it cannot: an
- * activation other than linear and relu, PReLU weights, or a bias that is not one value per column.
+ * activation other than linear and relu, PReLU weights, or a bias that is not one value per column of the
+ * product (B's rows where `transposeB`, else its columns).
  */
-function fusedEpilogue(inputs: Record<string, TensorInfo | undefined>, attrs: FusedAttrs): Epilogue | undefined {
+function fusedEpilogue(inputs: Record<string, TensorInfo | undefined>, transposeB: boolean, attrs: FusedAttrs): Epilogue | undefined {
   const activation = attrs.activation ?? "linear";
   const { b, bias } = inputs;
   if ((activation !== "linear" && activation !== "relu") || inputs.preluActivationWeights) return undefined;
-  const cols = b!.shape[b!.shape.length - 1];
+  const cols = b!.shape[b!.shape.length - (transposeB ? 2 : 1)];
   if (bias && (bias.dtype !== "float32" || tf.util.sizeFromShape(bias.shape) !== cols || bias.shape[bias.shape.length - 1] !== cols)) return undefined;
   return epilogueOf(bias !== undefined, activation);
 }
@@ -207,7 +232,7 @@ function multiplyInPlace(kernels: SimdKernels, backend: WasmBackendLike, a: Tens
   const out = backend.makeOutput([...ones, m, n], "float32");
   const pool = m >= 8 && worthSplitting(m * k * n) ? kernelPool(backend) : undefined;
   const blas = pool === undefined && m * k * n >= HOST_BLAS_FROM_MACS ? hostBlas() : undefined;
-  if (blas) return multiplyOnHostBlas(blas, backend, a, b, out, [m, k, n], transposeA);
+  if (blas) return multiplyOnHostBlas(blas, backend, a, b, out, [m, k, n], { transposeA });
   runChecked(backend, "BatchMatMul", [["a", a], ["b", b], ["out", out]], [out], (left, right, product) => {
     const whole = [left.offset, right.offset, product.offset, m, k, n, rowStride, step, left.bytes, right.bytes, product.bytes];
     const splittable = left.bytes >= m * k * 4 && product.bytes >= m * n * 4;
@@ -258,7 +283,7 @@ export function accumulateProduct(
   if (!blas || !fusedAdditionGivesTheBits(blas, backend, m, k, n, transposeA, sum !== undefined)) return undefined;
   // BatchMatMul's own choice, which also counts the product: the SIMD path, then the BLAS as it is large
   if (!takesSimdProduct(a, b, transposeA)) return undefined;
-  const out = multiplyOnHostBlas(blas, backend, a, b, sum ?? backend.makeOutput([m, n], "float32"), [m, k, n], transposeA, scale, sum ? 1 : 0);
+  const out = multiplyOnHostBlas(blas, backend, a, b, sum ?? backend.makeOutput([m, n], "float32"), [m, k, n], { transposeA, alpha: scale, beta: sum ? 1 : 0 });
   return { sum: out, squares: squares ? productSquares(blas, backend, a, b, transposeA) : undefined };
 }
 
@@ -306,8 +331,8 @@ function fusedAdditionGivesTheBits(blas: HostBlas, backend: WasmBackendLike, m: 
     new Float32Array(heap, right, k * n).forEach((_, i, view) => (view[i] = next()));
     const start = new Float32Array(m * n).map(() => (into ? next() * 4 : 0));
     new Float32Array(heap, fused, m * n).set(start);
-    blas.multiply(heap, left, right, product, m, k, n, transposeA);
-    blas.multiply(heap, left, right, fused, m, k, n, transposeA, 2, into ? 1 : 0);
+    blas.multiply(heap, left, right, product, m, k, n, { transposeA });
+    blas.multiply(heap, left, right, fused, m, k, n, { transposeA, alpha: 2, beta: into ? 1 : 0 });
     const apart = new Float32Array(heap, product, m * n);
     const together = new Float32Array(heap, fused, m * n);
     same = apart.every((x, i) => Object.is(Math.fround(start[i] + 2 * x), together[i]));

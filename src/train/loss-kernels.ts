@@ -1,6 +1,7 @@
 /**
- * The kernels a backend may register to take the arithmetic of sw.fit's cross-entropies and of its count of
- * correct predictions (stepwise's wasm kernels do: src/backend/kernels/cross-entropy.ts, assembly/losses.ts).
+ * The kernels a backend may register to take the arithmetic of sw.fit's cross-entropies, of its count of
+ * correct predictions and of a softmax's gradient (stepwise's wasm kernels do: src/backend/kernels/cross-entropy.ts
+ * and softmax-grad.ts, assembly/losses.ts).
  * Where the active backend has them, cross-entropy.ts and loss.ts run them between tfjs's own Exp, Sum and
  * Log kernels; elsewhere they compose tfjs ops. Both give the same bits. `classes` is always int32 [rows],
  * the other matrices float32 [rows, cols].
@@ -22,8 +23,15 @@ export const SPARSE_PROBABILITY_PICK_KERNEL = "StepwiseSparseProbabilityPick";
 export const SPARSE_CROSS_ENTROPY_GRAD_KERNEL = "StepwiseSparseCrossEntropyGrad";
 /** {x, classes} → the number of rows whose first maximum is the row's class (an int32 scalar). */
 export const COUNT_CORRECT_KERNEL = "StepwiseCountCorrect";
+/** {p, classes}, attrs {lo, hi} → ProbabilityPick's [q, s, c] and CountCorrect's count of p: a replayed step runs it in place of the two (src/train/replay-fusion.ts). */
+export const PROBABILITY_PICK_COUNT_KERNEL = "StepwiseProbabilityPickCount";
 
 export interface ClipAttrs {
   lo: number;
   hi: number;
 }
+
+/** {dy, y} → the gradient of y = softmax(x) over the last axis with respect to x, as tfjs-core's formula gives it. */
+export const SOFTMAX_GRAD_KERNEL = "StepwiseSoftmaxGrad";
+/** {dy, y} → [that gradient, its sums over every axis but the last (a bias's gradient, as Sum gives it)]. */
+export const SOFTMAX_GRAD_COLUMN_SUMS_KERNEL = "StepwiseSoftmaxGradColumnSums";

@@ -11,10 +11,12 @@
  * registry (the forward pass, the tape's saves, the backward pass) as a program, and then runs that program
  * instead: each kernel function called with its recorded attributes on this step's inputs (the batch's
  * tensors), the variables as they are now, constants made during the step, and the program's own
- * intermediates, each released after its last use (an Identity that only shares its input's buffer, as
- * the tape's saves do, is left out: its readers read the input). The kernel functions and their inputs are the engine's,
- * so the loss, the metrics (fit's correct count, model.fit's metrics) and every gradient are the engine's
- * bit for bit. `fit` (fit.ts) and `model.fit` with a stepwise optimizer (model-fit-replay.ts) replay so.
+ * intermediates, each released after its last use (an Identity or a Reshape that only shares its input's
+ * buffer under the same shape, as the tape's saves do, is left out: its readers read the input). The kernel
+ * functions and their inputs are the engine's, except where one kernel of the backend gives the bits of
+ * several (replay-fusion.ts: a softmax head's bias, its gradients, sw.fit's loss and correct count), so the
+ * loss, the metrics (fit's correct count, model.fit's metrics) and every gradient are the engine's bit for
+ * bit. `fit` (fit.ts) and `model.fit` with a stepwise optimizer (model-fit-replay.ts) replay so.
  *
  * A program replaces the engine only once it is known to be the step:
  *   - nothing in a recording escaped the kernels: no variable was written (BatchNormalization's moving
@@ -27,7 +29,7 @@
  * a refused program is never tried again. Only the host-memory backends replay (cpu and wasm, whose kernels
  * run to completion when called), and never while tfjs profiles or debugs.
  *
- * A replayed step then calls the kernel functions the engine would call (but those Identities), in its order, on the same inputs;
+ * A replayed step then calls the kernel functions the engine would call (but those renamings and fusions), in its order, on the same inputs;
  * no kernel function reads the engine's state (those that choose kernels by the tape's state are gradient
  * functions, which run while recording), and the state kernels keep themselves (how often a matrix was a
  * product's operand, wasm-matmul.ts) moves as it would through the engine. A replay is not checked against
@@ -43,6 +45,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { DataType, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import type { GradientSink } from "../accumulate";
+import { fuseCalls } from "./replay-fusion";
 import { ReplayReport } from "./types";
 
 /** A step's results: the loss, the metrics beside it (fit's correct count, model.fit's metrics) and the gradients by variable name. */
@@ -54,15 +57,18 @@ export interface StepResult {
 
 const REPLAY_BACKENDS = new Set(["cpu", "wasm"]);
 
+/** Kernels that return their one input's buffer, shape and type when asked for no change: the tape's saves, a reshape to the same shape. */
+const RENAMING_KERNELS = new Set(["Identity", "Reshape"]);
+
 /** Where a kernel's input comes from when a program runs. */
-type Source =
+export type Source =
   | { kind: "input"; index: number }
   | { kind: "variable"; name: string; index: number }
   // written to the backend for each run and released after it, so that a program holds no backend memory
   | { kind: "constant"; shape: number[]; dtype: DataType; values: tf.TypedArray; bytes: Uint8Array }
   | { kind: "output"; slot: number };
 
-interface Call {
+export interface Call {
   kernelName: string;
   kernelFunc: KernelFunc;
   inputs: Array<[string, Source | null]>;
@@ -78,11 +84,11 @@ interface Call {
    * where a sink may take it instead: a BatchMatMul whose one output is that gradient and nobody's input.
    */
   gradient?: { name: string; position: number };
-  /** The call returned its one input's buffer under the same shape and type (an Identity that shares it). */
+  /** The call returned its one input's buffer under the same shape and type (an Identity or a Reshape that shares it). */
   aliases?: boolean;
 }
 
-interface Program {
+export interface Program {
   backend: KernelBackend;
   calls: Call[];
   /** The variables the program reads, as they were when it was recorded. */
@@ -234,7 +240,7 @@ function record(backend: KernelBackend, backendName: string, inputs: ReadonlyArr
         depth--;
       }
       const outs = Array.isArray(out) ? out : [out];
-      const aliases = config.kernelName === "Identity" && !Array.isArray(out) && inputs.length === 1 && sharesView(out, Object.values(args.inputs)[0]);
+      const aliases = RENAMING_KERNELS.has(config.kernelName) && !Array.isArray(out) && inputs.length === 1 && sharesView(out, Object.values(args.inputs)[0]);
       calls.push({
         kernelName: config.kernelName,
         kernelFunc,
@@ -302,6 +308,7 @@ function record(backend: KernelBackend, backendName: string, inputs: ReadonlyArr
     results: { value, metrics: metrics as number[], grads: grads as Array<[string, number]> },
   };
   elideAliases(program);
+  fuseCalls(program, backendName);
   planReleases(program);
   markTakeable(program);
   return { result, program };
@@ -348,7 +355,8 @@ function sharesView(a: TensorInfo, b: TensorInfo | null | undefined): boolean {
 
 /**
  * Drops the calls that only give their input a second name (an Identity sharing its input's buffer, as the
- * tape saves each op's inputs and outputs: 13 of the reference MLP's 31 calls), their readers reading the input
+ * tape saves each op's inputs and outputs: 13 of the reference MLP's 31 calls, or a Reshape to the same
+ * shape, as tfjs-core's gradient of a broadcast Add makes two), their readers reading the input
  * itself: a replay skips their dispatch and the reference each adds and releases. A result keeps its call,
  * since each result tensor owns its kernel output.
  */

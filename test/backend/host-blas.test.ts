@@ -98,16 +98,16 @@ describe("the host BLAS", () => {
     const heap = new ArrayBuffer(4 * 1024);
     const floats = new Float32Array(heap).fill(7);
     const [m, k, n] = [8, 8, 8]; // each operand 256 bytes
-    blas.multiply(heap, 0, 256, 512, m, k, n, false);
+    blas.multiply(heap, 0, 256, 512, m, k, n);
     assert.ok(floats.subarray(128, 192).every((v) => v === 7 * 7 * 8), "C = A·B within the heap");
     floats.fill(7);
     for (const [a, b, c] of [[4096 - 128, 256, 512], [0, 4096 - 4, 512], [0, 256, 4096 - 252], [0, 256, -4]]) {
-      assert.throws(() => blas.multiply(heap, a, b, c, m, k, n, false), RangeError, `offsets ${a}, ${b}, ${c}`);
+      assert.throws(() => blas.multiply(heap, a, b, c, m, k, n), RangeError, `offsets ${a}, ${b}, ${c}`);
       assert.ok(floats.every((v) => v === 7), `nothing written for offsets ${a}, ${b}, ${c}`);
     }
-    assert.throws(() => blas.multiply(heap, 0, 256, 512, 0, k, n, false), /every dimension must be at least 1/);
+    assert.throws(() => blas.multiply(heap, 0, 256, 512, 0, k, n), /every dimension must be at least 1/);
     // Aᵀ·B reads A as [k, m]: the same m·k elements, so the same range
-    assert.throws(() => blas.multiply(heap, 4096 - 128, 256, 512, m, k, n, true), RangeError);
+    assert.throws(() => blas.multiply(heap, 4096 - 128, 256, 512, m, k, n, { transposeA: true }), RangeError);
   });
 
   test("a library named for it that has no sgemm, or does not load, is an error naming it", () => {

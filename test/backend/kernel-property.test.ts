@@ -164,6 +164,11 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       call: (k, [dy, y, dx]) => k.softmaxGrad(dy.offset, y.offset, dx.offset, h, c, dy.bytes, y.bytes, dx.bytes),
     },
     {
+      name: "softmaxGradColumnSums",
+      buffers: [h * c, h * c, h * c, c],
+      call: (k, [dy, y, dx, db]) => k.softmaxGradColumnSums(dy.offset, y.offset, dx.offset, db.offset, h, c, dy.bytes, y.bytes, dx.bytes, db.bytes),
+    },
+    {
       name: "countCorrect",
       buffers: [h * c, h, 1],
       call: (k, [x, classes, out]) => k.countCorrect(x.offset, classes.offset, out.offset, h, c, x.bytes, classes.bytes, out.bytes),

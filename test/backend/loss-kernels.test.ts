@@ -16,11 +16,14 @@ import {
   COUNT_CORRECT_KERNEL,
   LOG_SOFTMAX_PICK_KERNEL,
   PROBABILITIES_GRAD_KERNEL,
+  PROBABILITY_PICK_COUNT_KERNEL,
+  PROBABILITY_PICK_KERNEL,
   ROW_MAX_SHIFT_KERNEL,
+  SOFTMAX_GRAD_COLUMN_SUMS_KERNEL,
+  SOFTMAX_GRAD_KERNEL,
   SPARSE_CROSS_ENTROPY_GRAD_KERNEL,
   SPARSE_PROBABILITY_PICK_KERNEL,
 } from "../../src/train/loss-kernels";
-import { SOFTMAX_GRAD_KERNEL } from "../../src/backend/kernels/softmax-grad";
 import { seeded, setUpWasm } from "./helpers";
 import type { Rng } from "../../src/data";
 
@@ -186,5 +189,49 @@ describe("loss kernels on wasm: the composed arithmetic, bit for bit", () => {
     }
     const profile = await tf.profile(() => tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(tf.softmax(x)))(tf.ones([2, 3]))));
     assert.ok(profile.kernelNames.includes(SOFTMAX_GRAD_KERNEL), `wasm ran ${profile.kernelNames.join(", ")}`);
+  });
+
+  test("the softmax gradient with its column sums: StepwiseSoftmaxGrad's dx and Sum's sums over the leading axes, bit for bit, over 200 random shapes of rank 2 to 4", () => {
+    const random = seeded(20261206);
+    for (let c = 0; c < 200; c++) {
+      const rank = 2 + random.int(3);
+      const shape = Array.from({ length: rank }, (_, i) => (i === rank - 1 ? 1 + random.int(20) : 1 + random.int(9)));
+      const size = shape.reduce((a, b) => a * b, 1);
+      const ys = Array.from({ length: size }, () => random.next());
+      const dys = Array.from({ length: size }, () => [0.01, 1, 1e4][c % 3] * random.normal());
+      if (c % 7 === 3) dys[random.int(size)] = [Infinity, -Infinity, NaN][random.int(3)];
+      if (c % 11 === 5) dys[random.int(size)] = -0;
+      const [y, dy] = [tf.tensor(ys, shape), tf.tensor(dys, shape)];
+      const [dx, db] = tf.engine().runKernel(SOFTMAX_GRAD_COLUMN_SUMS_KERNEL, { dy, y }) as tf.Tensor[];
+      const alone = tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { dy, y }) as tf.Tensor;
+      const sums = tf.sum(alone, [...Array(rank - 1).keys()]);
+      const [fused, expected] = [[dx, db], [alone, sums]].map((pair) => pair.map((t) => new Uint32Array(Float32Array.from(t.dataSync()).buffer)));
+      tf.dispose([y, dy, dx, db, alone, sums]);
+      assert.deepEqual(fused[1].length, shape[rank - 1], `case ${c}: [${shape}]: one sum per column`);
+      ["dx", "db"].forEach((name, k) => assert.deepEqual(fused[k], expected[k], `case ${c}: [${shape}]: ${name}`));
+    }
+    const y = tf.ones([2, 3]);
+    assert.throws(() => tf.engine().runKernel(SOFTMAX_GRAD_COLUMN_SUMS_KERNEL, { dy: tf.ones([3, 2]), y }), /StepwiseSoftmaxGradColumnSums: dy and y must be float32 tensors of one shape/);
+    y.dispose();
+  });
+
+  test("ProbabilityPickCount: ProbabilityPick's outputs and CountCorrect's count of the same probabilities, bit for bit, over 300 random cases with ties, zeros, NaN and classes out of range", () => {
+    const random = seeded(20261207);
+    for (let c = 0; c < 300; c++) {
+      const [rows, cols] = [1 + random.int(40), 1 + random.int(12)];
+      const values = Array.from({ length: rows * cols }, () => (random.int(6) === 0 ? 0 : random.int(4) === 0 ? 0.25 : random.next()));
+      if (c % 9 === 4) values[random.int(values.length)] = NaN;
+      const classes = drawClasses(random, rows, cols);
+      const clip = { lo: 1e-7, hi: 1 - 1e-7 };
+      const [p, labels] = [tf.tensor2d(values, [rows, cols]), tf.tensor1d(classes, "int32")];
+      const together = tf.engine().runKernel(PROBABILITY_PICK_COUNT_KERNEL, { p, classes: labels }, clip as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const picked = tf.engine().runKernel(PROBABILITY_PICK_KERNEL, { p, classes: labels }, clip as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const count = tf.engine().runKernel(COUNT_CORRECT_KERNEL, { x: p, classes: labels }) as tf.Tensor;
+      const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+      const fused = { outputs: together.slice(0, 3).map(bits), count: together[3].dataSync()[0], dtype: together[3].dtype };
+      const expected = { outputs: picked.map(bits), count: count.dataSync()[0], dtype: count.dtype };
+      tf.dispose([p, labels, ...together, ...picked, count]);
+      assert.deepEqual(fused, expected, `case ${c}: [${rows}, ${cols}]`);
+    }
   });
 });

@@ -16,6 +16,7 @@ import { adam, sgd, type Optimizer } from "../../src/optim";
 import { fit, type Batch, type History, type LossName } from "../../src/train";
 import { StepReplay, type StepResult } from "../../src/train/step-replay";
 import { replayRefusal } from "../../src/train/target";
+import { hostBlas } from "../../src/backend/blas";
 
 before(async () => {
   await setUpWasm();
@@ -164,6 +165,59 @@ for (const backend of ["cpu", "wasm"]) {
         tf.dispose([data.x, data.y]);
       }
     });
+
+    if (backend === "wasm") {
+      test("a softmax head's bias, softmax gradient, bias gradient, loss and correct count run fused in a replay, and the run is still the engine's", async () => {
+        await tf.setBackend(backend);
+        const random = seeded(43);
+        const config: Config = {
+          ...drawConfig(random),
+          convolutions: [],
+          hidden: [256],
+          activation: "relu",
+          head: HEADS[1], // sparseCategoricalCrossentropy of a softmax
+          useBias: true,
+          layerNorm: false,
+          nestedFrozen: false,
+          inputs: 64,
+          classes: 10,
+          samples: 96,
+          batchSize: 16,
+          optimizer: () => adam({ lr: 0.01 }), // one fused kernel per variable: no Add of its own
+          epochs: 2,
+        };
+        const data = dataOf(config, random);
+        const engine = await train(config, data, 1, false);
+        const counts = new Map<string, number>();
+        const configs = tf.getKernelsForBackend("wasm");
+        const originals = configs.map((kernel) => kernel.kernelFunc);
+        configs.forEach((kernel, i) => {
+          kernel.kernelFunc = (args) => {
+            counts.set(kernel.kernelName, (counts.get(kernel.kernelName) ?? 0) + 1);
+            return originals[i](args);
+          };
+        });
+        let replayed: Awaited<ReturnType<typeof train>>;
+        try {
+          replayed = await train(config, data, 1, true);
+        } finally {
+          configs.forEach((kernel, i) => (kernel.kernelFunc = originals[i]));
+        }
+        assert.deepEqual(replayed.weights, engine.weights, "weights");
+        assert.deepEqual(replayed.steps, engine.steps, "steps");
+        // 12 steps: the engine runs the first two (each recorded) and the replay the other ten
+        const replays = replayed.replay?.microBatches ?? 0;
+        assert.equal(replays, 10);
+        const fused = ["StepwiseSoftmaxGradColumnSums", "StepwiseProbabilityPickCount"];
+        for (const name of fused) assert.equal(counts.get(name), replays, `${name} in each replayed step`);
+        // what the fused kernels stand for runs only in the recorded steps (the head's Add and the bias gradient's Sum once each)
+        for (const name of ["Add", "Sum", "StepwiseSoftmaxGrad", "StepwiseProbabilityPick", "StepwiseCountCorrect"]) {
+          assert.equal(counts.get(name), 2, `${name}: only in the 2 recorded steps`);
+        }
+        if (hostBlas()) assert.equal(counts.get("Transpose") ?? 0, 0, "dy·Wᵀ reads W where it lies on the host BLAS");
+        tf.dispose([data.x, data.y]);
+      });
+    }
 
     test("steps the replay cannot reproduce run through the engine and say why", async () => {
       await tf.setBackend(backend);

@@ -12,6 +12,7 @@ import {
   LOGITS_GRAD_KERNEL,
   LOG_SOFTMAX_PICK_KERNEL,
   PROBABILITIES_GRAD_KERNEL,
+  PROBABILITY_PICK_COUNT_KERNEL,
   PROBABILITY_PICK_KERNEL,
   ROW_MAX_SHIFT_KERNEL,
   SPARSE_CROSS_ENTROPY_GRAD_KERNEL,
@@ -166,6 +167,30 @@ const countCorrect: KernelFunc = (args) => {
   return out;
 };
 
+/**
+ * ProbabilityPick and CountCorrect of the same probabilities and classes in one dispatch (the two passes
+ * back to back, over a matrix still in cache): what sw.fit's sparse cross-entropy and its correct count
+ * compute from a softmax head, each with its own kernel's bits.
+ */
+const probabilityPickCount: KernelFunc = (args) => {
+  const { wasm, kernels } = kernelsFor(PROBABILITY_PICK_COUNT_KERNEL, args);
+  const [rows, cols] = matrixShape(PROBABILITY_PICK_COUNT_KERNEL, args, "p");
+  const p = expect(PROBABILITY_PICK_COUNT_KERNEL, args, "p", "float32", [rows, cols]);
+  const classes = expect(PROBABILITY_PICK_COUNT_KERNEL, args, "classes", "int32", [rows]);
+  const { lo, hi } = args.attrs as unknown as ClipAttrs;
+  const [q, s, c] = [0, 1, 2].map(() => wasm.makeOutput([rows], "float32"));
+  const count = wasm.makeOutput([], "int32");
+  const outputs = [q, s, c, count];
+  const buffers = [["p", p], ["classes", classes], ["q", q], ["s", s], ["c", c]] as const;
+  runChecked(wasm, PROBABILITY_PICK_COUNT_KERNEL, buffers, outputs, (pb, cb, qb, sb, clb) =>
+    kernels.probabilityPick(pb.offset, cb.offset, qb.offset, sb.offset, clb.offset, rows, cols, lo, hi, pb.bytes, cb.bytes, qb.bytes, sb.bytes, clb.bytes),
+  );
+  runChecked(wasm, PROBABILITY_PICK_COUNT_KERNEL, [["p", p], ["classes", classes], ["count", count]], outputs, (xb, cb, ob) =>
+    kernels.countCorrect(xb.offset, cb.offset, ob.offset, rows, cols, xb.bytes, cb.bytes, ob.bytes),
+  );
+  return outputs;
+};
+
 export const lossKernelConfigs: readonly KernelConfig[] = [
   { kernelName: ROW_MAX_SHIFT_KERNEL, backendName: "wasm", kernelFunc: rowMaxShift },
   { kernelName: LOG_SOFTMAX_PICK_KERNEL, backendName: "wasm", kernelFunc: logSoftmaxPick },
@@ -175,4 +200,5 @@ export const lossKernelConfigs: readonly KernelConfig[] = [
   { kernelName: SPARSE_PROBABILITY_PICK_KERNEL, backendName: "wasm", kernelFunc: sparseProbabilityPick },
   { kernelName: SPARSE_CROSS_ENTROPY_GRAD_KERNEL, backendName: "wasm", kernelFunc: sparseCrossEntropyGrad },
   { kernelName: COUNT_CORRECT_KERNEL, backendName: "wasm", kernelFunc: countCorrect },
+  { kernelName: PROBABILITY_PICK_COUNT_KERNEL, backendName: "wasm", kernelFunc: probabilityPickCount },
 ];

@@ -27,7 +27,7 @@ import { directConv2DConfig, directFusedConv2DConfig } from "./conv2d";
 import { directAvgPoolConfig, directMaxPoolConfig } from "./pools";
 import { reluGradColumnSumsConfig, reluGradConfig, reluGradientConfig } from "./relu-grad";
 import { lossKernelConfigs } from "./cross-entropy";
-import { softmaxGradConfig, softmaxGradientConfig } from "./softmax-grad";
+import { softmaxGradColumnSumsConfig, softmaxGradConfig, softmaxGradientConfig } from "./softmax-grad";
 import { divideByRowGradConfig, divideGradientConfig } from "./divide-grad";
 import { unsortedSegmentSumConfig } from "./unsorted-segment-sum";
 import { installTapeFusion } from "./tape-fusion";
@@ -56,6 +56,7 @@ export const simdWasmKernels: readonly KernelConfig[] = [
   reluGradColumnSumsConfig,
   maxPoolGradReluConfig,
   softmaxGradConfig,
+  softmaxGradColumnSumsConfig,
   clipByValueGradConfig,
   divideByRowGradConfig,
   ...lossKernelConfigs,

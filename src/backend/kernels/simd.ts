@@ -119,6 +119,7 @@ export interface SimdKernels {
   ): number;
   countCorrect(x: number, classes: number, out: number, rows: number, cols: number, xBytes: number, classesBytes: number, outBytes: number): number;
   softmaxGrad(dy: number, y: number, dx: number, rows: number, cols: number, dyBytes: number, yBytes: number, dxBytes: number): number;
+  softmaxGradColumnSums(dy: number, y: number, dx: number, db: number, rows: number, cols: number, dyBytes: number, yBytes: number, dxBytes: number, dbBytes: number): number;
   divideByRowGrad(
     dy: number, a: number, b: number, da: number, db: number, rows: number, cols: number,
     dyBytes: number, aBytes: number, bBytes: number, daBytes: number, dbBytes: number,

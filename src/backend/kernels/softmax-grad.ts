@@ -12,8 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WasmBackendLike } from "./scope";
 import { runChecked, simdKernels } from "./simd";
-
-export const SOFTMAX_GRAD_KERNEL = "StepwiseSoftmaxGrad";
+import { SOFTMAX_GRAD_COLUMN_SUMS_KERNEL, SOFTMAX_GRAD_KERNEL } from "../../train/loss-kernels";
 
 const softmaxGrad: KernelFunc = ({ inputs, backend }) => {
   const wasm = backend as unknown as WasmBackendLike;
@@ -34,6 +33,34 @@ const softmaxGrad: KernelFunc = ({ inputs, backend }) => {
 };
 
 export const softmaxGradConfig: KernelConfig = { kernelName: SOFTMAX_GRAD_KERNEL, backendName: "wasm", kernelFunc: softmaxGrad };
+
+/**
+ * StepwiseSoftmaxGrad's dx and db = Σ dx over every axis but the last, in one pass (assembly/losses.ts
+ * `softmaxGradColumnSums`), with the bits of StepwiseSoftmaxGrad and of Sum over the leading axes: the
+ * gradients of a softmax layer's logits and of its bias. A replayed step runs it in place of the two
+ * (src/train/replay-fusion.ts).
+ */
+const softmaxGradColumnSums: KernelFunc = ({ inputs, backend }) => {
+  const wasm = backend as unknown as WasmBackendLike;
+  const kernels = simdKernels(wasm);
+  if (!kernels) throw new Error(`stepwise ${SOFTMAX_GRAD_COLUMN_SUMS_KERNEL}: this runtime lacks wasm SIMD`);
+  const { dy, y } = inputs as { dy: TensorInfo; y: TensorInfo };
+  if (dy.dtype !== "float32" || y.dtype !== "float32" || !tf.util.arraysEqual(dy.shape, y.shape) || y.shape.length === 0 || y.shape[y.shape.length - 1] === 0) {
+    throw new Error(
+      `stepwise ${SOFTMAX_GRAD_COLUMN_SUMS_KERNEL}: dy and y must be float32 tensors of one shape, rank 1 or more, with a last axis of 1 or more, got ${dy.dtype} [${dy.shape}] and ${y.dtype} [${y.shape}]`,
+    );
+  }
+  const cols = y.shape[y.shape.length - 1];
+  const rows = tf.util.sizeFromShape(y.shape) / cols;
+  const dx = wasm.makeOutput(y.shape.slice(), "float32");
+  const db = wasm.makeOutput([cols], "float32");
+  runChecked(wasm, SOFTMAX_GRAD_COLUMN_SUMS_KERNEL, [["dy", dy], ["y", y], ["dx", dx], ["db", db]], [dx, db], (g, input, out, sums) =>
+    kernels.softmaxGradColumnSums(g.offset, input.offset, out.offset, sums.offset, rows, cols, g.bytes, input.bytes, out.bytes, sums.bytes),
+  );
+  return [dx, db];
+};
+
+export const softmaxGradColumnSumsConfig: KernelConfig = { kernelName: SOFTMAX_GRAD_COLUMN_SUMS_KERNEL, backendName: "wasm", kernelFunc: softmaxGradColumnSums };
 
 /** Softmax's gradient: the fused kernel where the active backend has it (float32, the last axis), else tfjs-core's formula. */
 export const softmaxGradientConfig: GradConfig = {
