@@ -350,6 +350,69 @@ export function softmaxGradColumnSums(
 }
 
 /**
+ * crossEntropyOfProbabilitiesGrad's g fed to softmaxGradColumnSums as its dy, in one pass without g in memory:
+ * dx[i, k] = g[i, k]·y[i, k] − (Σ_j g[i, j]·y[i, j])·y[i, k] and db[k] = Σ_i dx[i, k], each g[i, k] the same f32
+ * (t[i, k] − q[i]) · scale[i] as crossEntropyOfProbabilitiesGrad's, so the bits of the two kernels run one
+ * after the other: the gradients of a softmax head's logits and bias under sw.fit's cross-entropy.
+ */
+export function crossEntropyOfProbabilitiesSoftmaxGrad(
+  classes: usize, q: usize, s: usize, c: usize, dy: usize, y: usize, dx: usize, db: usize, rows: i32, cols: i32, lo: f32, hi: f32,
+  classesBytes: usize, qBytes: usize, sBytes: usize, cBytes: usize, dyBytes: usize, yBytes: usize, dxBytes: usize, dbBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  const size = <u64>rows * cols;
+  if (!fits(classes, <u64>rows, classesBytes)) return 1;
+  if (!fits(q, <u64>rows, qBytes)) return 2;
+  if (!fits(s, <u64>rows, sBytes)) return 3;
+  if (!fits(c, <u64>rows, cBytes)) return 4;
+  if (!fits(dy, 1, dyBytes)) return 5;
+  if (!fits(y, size, yBytes)) return 6;
+  if (!fits(dx, size, dxBytes)) return 7;
+  if (!fits(db, <u64>cols, dbBytes)) return 8;
+  const upstream = load<f32>(dy);
+  const count = <f32>(-rows);
+  const rowBytes = <usize>cols << 2;
+  memory.fill(db, 0, rowBytes);
+  for (let i = 0; i < rows; i++) {
+    const at = <usize>i << 2;
+    const share = load<f32>(q + at);
+    const inRange: f32 = share >= lo && share <= hi ? 1 : 0;
+    const scale: f32 = (upstream * inRange) / ((load<f32>(c + at) * load<f32>(s + at)) * count);
+    const row = <usize>i * rowBytes;
+    let sum: f32 = 0;
+    for (let k = 0; k < cols; k++) {
+      const g: f32 = (hot(classes, i, k) - share) * scale;
+      sum += g * load<f32>(y + row + (<usize>k << 2));
+    }
+    for (let k = 0; k < cols; k++) {
+      const o = row + (<usize>k << 2);
+      const g: f32 = (hot(classes, i, k) - share) * scale;
+      const p = load<f32>(y + o);
+      const d: f32 = g * p - sum * p;
+      store<f32>(dx + o, d);
+      const column = db + (<usize>k << 2);
+      store<f32>(column, load<f32>(column) + d);
+    }
+  }
+  return OK;
+}
+
+/**
+ * out[0] = (Σ_i −x[i]) / n, the sum in order from zero: tfjs's Neg then Mean over every axis (tfjs-backend-wasm's
+ * Mean adds from the first element on and divides the f32 sum by the count), the mean of per-row losses
+ * given their logarithms' values.
+ */
+export function negMean(x: usize, out: usize, n: i32, xBytes: usize, outBytes: usize): i32 {
+  if (n < 0) return BAD_GEOMETRY;
+  if (!fits(x, <u64>n, xBytes)) return 1;
+  if (!fits(out, 1, outBytes)) return 2;
+  let sum: f32 = 0;
+  for (let i = 0; i < n; i++) sum += -load<f32>(x + (<usize>i << 2));
+  store<f32>(out, sum / <f32>n);
+  return OK;
+}
+
+/**
  * The gradients of q = a / b, for a [rows, cols] and b [rows, 1] (a row divided by its own scalar, as
  * tfjs-layers divides probabilities by their row sums), as tfjs-core's RealDiv gradient composes them:
  *   da[i, k] = dy[i, k] / b[i];   db[i] = −((Σ_k dy[i, k] · a[i, k]) / (b[i] · b[i]))

@@ -25,6 +25,13 @@ export const SPARSE_CROSS_ENTROPY_GRAD_KERNEL = "StepwiseSparseCrossEntropyGrad"
 export const COUNT_CORRECT_KERNEL = "StepwiseCountCorrect";
 /** {p, classes}, attrs {lo, hi} → ProbabilityPick's [q, s, c] and CountCorrect's count of p: a replayed step runs it in place of the two (src/train/replay-fusion.ts). */
 export const PROBABILITY_PICK_COUNT_KERNEL = "StepwiseProbabilityPickCount";
+/**
+ * {classes, q, s, c, dy, y}, attrs {lo, hi} → [dx, db]: CrossEntropyOfProbabilitiesGrad's gradient given to
+ * SoftmaxGradColumnSums as its dy, in one pass (a replayed step runs it in place of the two: src/train/replay-fusion.ts).
+ */
+export const PROBABILITIES_SOFTMAX_GRAD_KERNEL = "StepwiseCrossEntropyOfProbabilitiesSoftmaxGrad";
+/** {x} → the mean of −x over every element (tfjs's Neg then Mean), a float32 scalar (src/train/replay-fusion.ts). */
+export const NEG_MEAN_KERNEL = "StepwiseNegMean";
 
 export interface ClipAttrs {
   lo: number;

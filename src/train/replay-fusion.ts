@@ -10,8 +10,12 @@
  *     becomes _FusedMatMul with that bias, whose epilogue adds it as Add does (wasm-matmul.ts);
  *   - a softmax's gradient and its bias's: StepwiseSoftmaxGrad and a Sum of its output over every axis
  *     but the last become StepwiseSoftmaxGradColumnSums, which sums as Sum does (assembly/losses.ts);
+ *   - sw.fit's cross-entropy's gradient fed to that: StepwiseCrossEntropyOfProbabilitiesGrad read only by
+ *     StepwiseSoftmaxGradColumnSums becomes StepwiseCrossEntropyOfProbabilitiesSoftmaxGrad, one pass
+ *     with the same f32 operations and no gradient of the probabilities in memory;
  *   - sw.fit's loss and its count of correct predictions: StepwiseProbabilityPick and StepwiseCountCorrect
  *     of the same probabilities and classes become StepwiseProbabilityPickCount, both in one dispatch;
+ *     and Neg read only by a Mean over every axis (the mean of the rows' losses) becomes StepwiseNegMean;
  *   - a result that only renames a tensor nothing else reads (the Reshape of a bias's gradient to its
  *     own shape) is that tensor.
  *
@@ -20,14 +24,25 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataType } from "@tensorflow/tfjs-core";
-import { COUNT_CORRECT_KERNEL, PROBABILITY_PICK_COUNT_KERNEL, PROBABILITY_PICK_KERNEL, SOFTMAX_GRAD_COLUMN_SUMS_KERNEL, SOFTMAX_GRAD_KERNEL } from "./loss-kernels";
+import {
+  COUNT_CORRECT_KERNEL,
+  NEG_MEAN_KERNEL,
+  PROBABILITIES_GRAD_KERNEL,
+  PROBABILITIES_SOFTMAX_GRAD_KERNEL,
+  PROBABILITY_PICK_COUNT_KERNEL,
+  PROBABILITY_PICK_KERNEL,
+  SOFTMAX_GRAD_COLUMN_SUMS_KERNEL,
+  SOFTMAX_GRAD_KERNEL,
+} from "./loss-kernels";
 import type { Call, Program, Source } from "./step-replay";
 
 /** Fuses what it can in `program`, recorded on backend `backendName`, in place. */
 export function fuseCalls(program: Program, backendName: string): void {
   fuseBiasIntoProduct(program);
   fuseSoftmaxGradColumnSums(program, backendName);
+  fuseProbabilitiesGradIntoSoftmaxGrad(program, backendName);
   fusePickAndCount(program, backendName);
+  fuseNegMean(program, backendName);
   renameAliasedResults(program);
 }
 
@@ -166,6 +181,53 @@ function fuseSoftmaxGradColumnSums(program: Program, backendName: string): void 
   });
   program.calls = program.calls.filter((call) => !dropped.has(call));
   renumber(program, renamed);
+}
+
+/** CrossEntropyOfProbabilitiesGrad read only by SoftmaxGradColumnSums, as its dy: one kernel in the latter's place. */
+function fuseProbabilitiesGradIntoSoftmaxGrad(program: Program, backendName: string): void {
+  const kernel = tf.getKernel(PROBABILITIES_SOFTMAX_GRAD_KERNEL, backendName);
+  if (!kernel) return;
+  const makers = makersOf(program);
+  const readers = readersOf(program);
+  const results = resultSlots(program);
+  const dropped = new Set<Call>();
+  for (const softmax of program.calls) {
+    if (softmax.kernelName !== SOFTMAX_GRAD_COLUMN_SUMS_KERNEL || softmax.inputs.length !== 2) continue;
+    const [dy, y] = [input(softmax, "dy"), input(softmax, "y")];
+    if (dy?.kind !== "output" || !y || results.has(dy.slot) || readers.get(dy.slot)?.length !== 1) continue;
+    const gradient = makers.get(dy.slot)!;
+    if (gradient.kernelName !== PROBABILITIES_GRAD_KERNEL || gradient.outputs.length !== 1 || gradient.returnsArray) continue;
+    if (!sameType(gradient.outputs[0], typeOf(program, makers, y)) || gradient.outputs[0].shape.length !== 2) continue;
+    const { lo, hi } = gradient.attrs;
+    Object.assign(softmax, { kernelName: PROBABILITIES_SOFTMAX_GRAD_KERNEL, kernelFunc: kernel.kernelFunc, inputs: [...gradient.inputs, ["y", y]], attrs: { lo, hi } });
+    dropped.add(gradient);
+  }
+  program.calls = program.calls.filter((call) => !dropped.has(call));
+}
+
+/** Neg read only by a Mean over every axis into a scalar: StepwiseNegMean, in the Mean's place. */
+function fuseNegMean(program: Program, backendName: string): void {
+  const kernel = tf.getKernel(NEG_MEAN_KERNEL, backendName);
+  if (!kernel) return;
+  const makers = makersOf(program);
+  const readers = readersOf(program);
+  const results = resultSlots(program);
+  const dropped = new Set<Call>();
+  for (const mean of program.calls) {
+    if (mean.kernelName !== "Mean" || mean.inputs.length !== 1 || mean.outputs.length !== 1 || mean.returnsArray || mean.attrs.keepDims === true) continue;
+    const x = input(mean, "x");
+    if (x?.kind !== "output" || results.has(x.slot) || readers.get(x.slot)?.length !== 1) continue;
+    const neg = makers.get(x.slot)!;
+    const negated = neg.outputs[0];
+    const operand = neg.inputs[0]?.[1];
+    if (neg.kernelName !== "Neg" || neg.outputs.length !== 1 || neg.returnsArray || neg.inputs.length !== 1 || !operand || negated.dtype !== "float32") continue;
+    const axes = axesOf(mean.attrs.axis, negated.shape.length);
+    // an empty mean stays tfjs's (its wasm Mean leaves the output unwritten there)
+    if (!axes || axes.length !== negated.shape.length || tf.util.sizeFromShape(negated.shape) === 0 || !sameType(mean.outputs[0], { shape: [], dtype: "float32" })) continue;
+    Object.assign(mean, { kernelName: NEG_MEAN_KERNEL, kernelFunc: kernel.kernelFunc, inputs: [["x", operand]], attrs: {} });
+    dropped.add(neg);
+  }
+  program.calls = program.calls.filter((call) => !dropped.has(call));
 }
 
 /** StepwiseProbabilityPick and StepwiseCountCorrect of the same probabilities and classes: StepwiseProbabilityPickCount, in the first one's place. */

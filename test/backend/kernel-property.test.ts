@@ -169,6 +169,16 @@ for (const build of KERNEL_BUILDS) describe(`stepwise's SIMD kernels (${build} b
       call: (k, [dy, y, dx, db]) => k.softmaxGradColumnSums(dy.offset, y.offset, dx.offset, db.offset, h, c, dy.bytes, y.bytes, dx.bytes, db.bytes),
     },
     {
+      name: "crossEntropyOfProbabilitiesSoftmaxGrad",
+      buffers: [h, h, h, h, 1, h * c, h * c, c],
+      call: (k, [classes, q, s, cl, dy, y, dx, db]) =>
+        k.crossEntropyOfProbabilitiesSoftmaxGrad(
+          classes.offset, q.offset, s.offset, cl.offset, dy.offset, y.offset, dx.offset, db.offset, h, c, 1e-7, 1 - 1e-7,
+          classes.bytes, q.bytes, s.bytes, cl.bytes, dy.bytes, y.bytes, dx.bytes, db.bytes,
+        ),
+    },
+    { name: "negMean", buffers: [37, 1], call: (k, [x, out]) => k.negMean(x.offset, out.offset, 37, x.bytes, out.bytes) },
+    {
       name: "countCorrect",
       buffers: [h * c, h, 1],
       call: (k, [x, classes, out]) => k.countCorrect(x.offset, classes.offset, out.offset, h, c, x.bytes, classes.bytes, out.bytes),

@@ -15,7 +15,9 @@ import { correctCount } from "../../src/train/loss";
 import {
   COUNT_CORRECT_KERNEL,
   LOG_SOFTMAX_PICK_KERNEL,
+  NEG_MEAN_KERNEL,
   PROBABILITIES_GRAD_KERNEL,
+  PROBABILITIES_SOFTMAX_GRAD_KERNEL,
   PROBABILITY_PICK_COUNT_KERNEL,
   PROBABILITY_PICK_KERNEL,
   ROW_MAX_SHIFT_KERNEL,
@@ -156,6 +158,13 @@ describe("loss kernels on wasm: the composed arithmetic, bit for bit", () => {
     assert.throws(run(LOG_SOFTMAX_PICK_KERNEL, { z, m: vector3, l: vector4, classes }), /l must be float32 \[3\], got float32 \[4\]/);
     assert.throws(grad(matrix, 4), /dy must be a float32 scalar, got float32 \[1,1\]/);
     assert.throws(grad(one, 0), /attribute cols must be an integer ≥ 1, got 0/);
+    assert.throws(run(PROBABILITY_PICK_COUNT_KERNEL, { p: z, classes: short }, { lo: 0, hi: 1 }), /StepwiseProbabilityPickCount: classes must be int32 \[3\], got int32 \[2\]/);
+    assert.throws(
+      run(PROBABILITIES_SOFTMAX_GRAD_KERNEL, { classes: short, q: vector3, s: vector3, c: vector3, dy: one, y: z }, { lo: 0, hi: 1 }),
+      /StepwiseCrossEntropyOfProbabilitiesSoftmaxGrad: classes must be int32 \[3\], got int32 \[2\]/,
+    );
+    assert.throws(run(PROBABILITIES_SOFTMAX_GRAD_KERNEL, { classes, q: vector3, s: vector3, c: vector3, dy: vector3, y: z }, { lo: 0, hi: 1 }), /dy must be a float32 scalar, got float32 \[3\]/);
+    assert.throws(run(NEG_MEAN_KERNEL, { x: classes }), /StepwiseNegMean: x must be a float32 tensor, got int32/);
     assert.throws(run(SPARSE_PROBABILITY_PICK_KERNEL, { u: z, classes: short }, { lo: 0, hi: 1 }), /StepwiseSparseProbabilityPick: classes must be int32 \[3\], got int32 \[2\]/);
     assert.throws(run(SPARSE_CROSS_ENTROPY_GRAD_KERNEL, { u: z, s: vector3, classes, dy: one }, { lo: 0, hi: 1 }), /StepwiseSparseCrossEntropyGrad: dy must be float32 \[3\], got float32 \[\]/);
     assert.throws(run(SPARSE_CROSS_ENTROPY_GRAD_KERNEL, { u: vector3, s: vector3, classes, dy: vector3 }, { lo: 0, hi: 1 }), /u must be a float32 matrix \[rows, cols\] with cols ≥ 1, got float32 \[3\]/);
@@ -213,6 +222,52 @@ describe("loss kernels on wasm: the composed arithmetic, bit for bit", () => {
     const y = tf.ones([2, 3]);
     assert.throws(() => tf.engine().runKernel(SOFTMAX_GRAD_COLUMN_SUMS_KERNEL, { dy: tf.ones([3, 2]), y }), /StepwiseSoftmaxGradColumnSums: dy and y must be float32 tensors of one shape/);
     y.dispose();
+  });
+
+  test("CrossEntropyOfProbabilitiesSoftmaxGrad: the cross-entropy's gradient fed to SoftmaxGradColumnSums, bit for bit, over 300 random cases with both clip bounds, zeros and classes out of range", () => {
+    const random = seeded(20261208);
+    const clip = { lo: 1e-7, hi: 1 - 1e-7 };
+    for (let c = 0; c < 300; c++) {
+      const [rows, cols] = [1 + random.int(40), 1 + random.int(12)];
+      // probabilities, some rows unnormalised, some shares at or beyond a clip bound
+      const values = Array.from({ length: rows * cols }, () => (random.int(7) === 0 ? 0 : random.int(9) === 0 ? 1 : random.next() * [1, 3][random.int(2)]));
+      const classes = drawClasses(random, rows, cols);
+      const upstream = [1, 0.5, -3, 1e-3][c % 4];
+      const p = tf.tensor2d(values, [rows, cols]);
+      const labels = tf.tensor1d(classes, "int32");
+      const dy = tf.scalar(upstream);
+      const attrs = clip as unknown as tf.NamedAttrMap;
+      const [q, s, cl] = tf.engine().runKernel(PROBABILITY_PICK_KERNEL, { p, classes: labels }, attrs) as tf.Tensor[];
+      const g = tf.engine().runKernel(PROBABILITIES_GRAD_KERNEL, { classes: labels, q, s, c: cl, dy }, { ...clip, cols } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const apart = tf.engine().runKernel(SOFTMAX_GRAD_COLUMN_SUMS_KERNEL, { dy: g, y: p }) as tf.Tensor[];
+      const together = tf.engine().runKernel(PROBABILITIES_SOFTMAX_GRAD_KERNEL, { classes: labels, q, s, c: cl, dy, y: p }, attrs) as tf.Tensor[];
+      const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+      assert.deepEqual(together.map(bits), apart.map(bits), `case ${c}: [${rows}, ${cols}], dy ${upstream}`);
+      tf.dispose([p, labels, dy, q, s, cl, g, ...apart, ...together]);
+    }
+  });
+
+  test("NegMean: tfjs's Neg then Mean over every axis, bit for bit, over 300 random lengths from 1, scales and signs, with ±∞, NaN and −0", () => {
+    const random = seeded(20261209);
+    for (let c = 0; c < 300; c++) {
+      const shape = c % 3 === 0 ? [1 + random.int(8), 1 + random.int(8)] : [1 + random.int(200)];
+      const size = shape.reduce((a, b) => a * b, 1);
+      const scale = 10 ** (random.int(9) - 4);
+      const values = Array.from({ length: size }, () => scale * (random.next() - 0.3));
+      if (size > 0 && c % 13 === 6) values[random.int(size)] = [Infinity, -Infinity, NaN, -0][random.int(4)];
+      const x = tf.tensor(values, shape);
+      const fused = tf.engine().runKernel(NEG_MEAN_KERNEL, { x }) as tf.Tensor;
+      const composed = tf.mean(tf.neg(x));
+      const [a, b] = [fused, composed].map((t) => t.dataSync()[0]);
+      assert.ok(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)), `case ${c}: [${shape}] scale ${scale}: ${a} against tfjs's ${b}`);
+      assert.deepEqual(fused.shape, []);
+      tf.dispose([x, fused, composed]);
+    }
+    // the mean of nothing is NaN (tfjs's wasm Mean leaves its output unwritten there; a replay never fuses an empty one)
+    const empty = tf.tensor1d([]);
+    const nothing = tf.engine().runKernel(NEG_MEAN_KERNEL, { x: empty }) as tf.Tensor;
+    assert.ok(Number.isNaN(nothing.dataSync()[0]));
+    tf.dispose([empty, nothing]);
   });
 
   test("ProbabilityPickCount: ProbabilityPick's outputs and CountCorrect's count of the same probabilities, bit for bit, over 300 random cases with ties, zeros, NaN and classes out of range", () => {

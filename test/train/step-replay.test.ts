@@ -208,12 +208,13 @@ for (const backend of ["cpu", "wasm"]) {
         // 12 steps: the engine runs the first two (each recorded) and the replay the other ten
         const replays = replayed.replay?.microBatches ?? 0;
         assert.equal(replays, 10);
-        const fused = ["StepwiseSoftmaxGradColumnSums", "StepwiseProbabilityPickCount"];
+        const fused = ["StepwiseCrossEntropyOfProbabilitiesSoftmaxGrad", "StepwiseProbabilityPickCount", "StepwiseNegMean"];
         for (const name of fused) assert.equal(counts.get(name), replays, `${name} in each replayed step`);
         // what the fused kernels stand for runs only in the recorded steps (the head's Add and the bias gradient's Sum once each)
-        for (const name of ["Add", "Sum", "StepwiseSoftmaxGrad", "StepwiseProbabilityPick", "StepwiseCountCorrect"]) {
+        for (const name of ["Add", "Sum", "StepwiseSoftmaxGrad", "StepwiseCrossEntropyOfProbabilitiesGrad", "StepwiseProbabilityPick", "StepwiseCountCorrect", "Neg", "Mean"]) {
           assert.equal(counts.get(name), 2, `${name}: only in the 2 recorded steps`);
         }
+        assert.equal(counts.get("StepwiseSoftmaxGradColumnSums") ?? 0, 0, "the softmax's gradient takes the cross-entropy's in the same pass");
         if (hostBlas()) assert.equal(counts.get("Transpose") ?? 0, 0, "dy·Wᵀ reads W where it lies on the host BLAS");
         tf.dispose([data.x, data.y]);
       });

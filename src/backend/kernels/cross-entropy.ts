@@ -11,7 +11,9 @@ import {
   COUNT_CORRECT_KERNEL,
   LOGITS_GRAD_KERNEL,
   LOG_SOFTMAX_PICK_KERNEL,
+  NEG_MEAN_KERNEL,
   PROBABILITIES_GRAD_KERNEL,
+  PROBABILITIES_SOFTMAX_GRAD_KERNEL,
   PROBABILITY_PICK_COUNT_KERNEL,
   PROBABILITY_PICK_KERNEL,
   ROW_MAX_SHIFT_KERNEL,
@@ -191,6 +193,36 @@ const probabilityPickCount: KernelFunc = (args) => {
   return outputs;
 };
 
+const probabilitiesSoftmaxGrad: KernelFunc = (args) => {
+  const { wasm, kernels } = kernelsFor(PROBABILITIES_SOFTMAX_GRAD_KERNEL, args);
+  const [rows, cols] = matrixShape(PROBABILITIES_SOFTMAX_GRAD_KERNEL, args, "y");
+  const y = expect(PROBABILITIES_SOFTMAX_GRAD_KERNEL, args, "y", "float32", [rows, cols]);
+  const classes = expect(PROBABILITIES_SOFTMAX_GRAD_KERNEL, args, "classes", "int32", [rows]);
+  const [q, s, c] = ["q", "s", "c"].map((name) => expect(PROBABILITIES_SOFTMAX_GRAD_KERNEL, args, name, "float32", [rows]));
+  const dy = upstream(PROBABILITIES_SOFTMAX_GRAD_KERNEL, args);
+  const { lo, hi } = args.attrs as unknown as ClipAttrs;
+  const dx = wasm.makeOutput([rows, cols], "float32");
+  const db = wasm.makeOutput([cols], "float32");
+  const buffers = [["classes", classes], ["q", q], ["s", s], ["c", c], ["dy", dy], ["y", y], ["dx", dx], ["db", db]] as const;
+  runChecked(wasm, PROBABILITIES_SOFTMAX_GRAD_KERNEL, buffers, [dx, db], (cb, qb, sb, clb, up, yb, xb, bb) =>
+    kernels.crossEntropyOfProbabilitiesSoftmaxGrad(
+      cb.offset, qb.offset, sb.offset, clb.offset, up.offset, yb.offset, xb.offset, bb.offset, rows, cols, lo, hi,
+      cb.bytes, qb.bytes, sb.bytes, clb.bytes, up.bytes, yb.bytes, xb.bytes, bb.bytes,
+    ),
+  );
+  return [dx, db];
+};
+
+const negMean: KernelFunc = (args) => {
+  const { wasm, kernels } = kernelsFor(NEG_MEAN_KERNEL, args);
+  const x = (args.inputs as Record<string, TensorInfo | undefined>).x;
+  if (!x || x.dtype !== "float32") throw new Error(`stepwise ${NEG_MEAN_KERNEL}: x must be a float32 tensor, got ${x ? x.dtype : "nothing"}`);
+  const out = wasm.makeOutput([], "float32");
+  const n = tf.util.sizeFromShape(x.shape);
+  runChecked(wasm, NEG_MEAN_KERNEL, [["x", x], ["out", out]], [out], (xb, ob) => kernels.negMean(xb.offset, ob.offset, n, xb.bytes, ob.bytes));
+  return out;
+};
+
 export const lossKernelConfigs: readonly KernelConfig[] = [
   { kernelName: ROW_MAX_SHIFT_KERNEL, backendName: "wasm", kernelFunc: rowMaxShift },
   { kernelName: LOG_SOFTMAX_PICK_KERNEL, backendName: "wasm", kernelFunc: logSoftmaxPick },
@@ -201,4 +233,6 @@ export const lossKernelConfigs: readonly KernelConfig[] = [
   { kernelName: SPARSE_CROSS_ENTROPY_GRAD_KERNEL, backendName: "wasm", kernelFunc: sparseCrossEntropyGrad },
   { kernelName: COUNT_CORRECT_KERNEL, backendName: "wasm", kernelFunc: countCorrect },
   { kernelName: PROBABILITY_PICK_COUNT_KERNEL, backendName: "wasm", kernelFunc: probabilityPickCount },
+  { kernelName: PROBABILITIES_SOFTMAX_GRAD_KERNEL, backendName: "wasm", kernelFunc: probabilitiesSoftmaxGrad },
+  { kernelName: NEG_MEAN_KERNEL, backendName: "wasm", kernelFunc: negMean },
 ];

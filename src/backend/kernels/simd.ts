@@ -120,6 +120,11 @@ export interface SimdKernels {
   countCorrect(x: number, classes: number, out: number, rows: number, cols: number, xBytes: number, classesBytes: number, outBytes: number): number;
   softmaxGrad(dy: number, y: number, dx: number, rows: number, cols: number, dyBytes: number, yBytes: number, dxBytes: number): number;
   softmaxGradColumnSums(dy: number, y: number, dx: number, db: number, rows: number, cols: number, dyBytes: number, yBytes: number, dxBytes: number, dbBytes: number): number;
+  crossEntropyOfProbabilitiesSoftmaxGrad(
+    classes: number, q: number, s: number, c: number, dy: number, y: number, dx: number, db: number, rows: number, cols: number, lo: number, hi: number,
+    classesBytes: number, qBytes: number, sBytes: number, cBytes: number, dyBytes: number, yBytes: number, dxBytes: number, dbBytes: number,
+  ): number;
+  negMean(x: number, out: number, n: number, xBytes: number, outBytes: number): number;
   divideByRowGrad(
     dy: number, a: number, b: number, da: number, db: number, rows: number, cols: number,
     dyBytes: number, aBytes: number, bBytes: number, daBytes: number, dbBytes: number,
