@@ -297,39 +297,19 @@ export function softmaxGrad(dy: usize, y: usize, dx: usize, rows: i32, cols: i32
   if (!fits(dy, size, dyBytes)) return 1;
   if (!fits(y, size, yBytes)) return 2;
   if (!fits(dx, size, dxBytes)) return 3;
-  const rowBytes = <usize>cols << 2;
-  for (let i = 0; i < rows; i++) {
-    const at = <usize>i * rowBytes;
-    let sum: f32 = 0;
-    for (let k = 0; k < cols; k++) {
-      const o = at + (<usize>k << 2);
-      sum += load<f32>(dy + o) * load<f32>(y + o);
-    }
-    for (let k = 0; k < cols; k++) {
-      const o = at + (<usize>k << 2);
-      const p = load<f32>(y + o);
-      store<f32>(dx + o, load<f32>(dy + o) * p - sum * p);
-    }
-  }
+  softmaxGradRows(dy, y, dx, 0, rows, cols, false);
   return OK;
 }
 
 /**
- * softmaxGrad's dx, and db[k] = Σ_i dx[i, k], the gradient of a bias added before the softmax (tfjs-core's Add
- * gradient: Sum over the leading axis), in one pass: db from 0, row after row, as tfjs-backend-wasm's Sum over
- * a leading axis adds (the order of assembly/index.ts `reluGradColumnSums`).
+ * softmaxGrad's rows, checked by the caller; with `columnSums`, also db[k] = Σ_i dx[i, k], from 0, row after row,
+ * as tfjs-backend-wasm's Sum over a leading axis adds (the order of assembly/index.ts `reluGradColumnSums`).
  */
-export function softmaxGradColumnSums(
-  dy: usize, y: usize, dx: usize, db: usize, rows: i32, cols: i32, dyBytes: usize, yBytes: usize, dxBytes: usize, dbBytes: usize,
-): i32 {
-  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
-  const size = <u64>rows * cols;
-  if (!fits(dy, size, dyBytes)) return 1;
-  if (!fits(y, size, yBytes)) return 2;
-  if (!fits(dx, size, dxBytes)) return 3;
-  if (!fits(db, <u64>cols, dbBytes)) return 4;
+// @ts-ignore: decorator
+@inline
+function softmaxGradRows(dy: usize, y: usize, dx: usize, db: usize, rows: i32, cols: i32, columnSums: bool): void {
   const rowBytes = <usize>cols << 2;
-  memory.fill(db, 0, rowBytes);
+  if (columnSums) memory.fill(db, 0, rowBytes);
   for (let i = 0; i < rows; i++) {
     const at = <usize>i * rowBytes;
     let sum: f32 = 0;
@@ -342,10 +322,28 @@ export function softmaxGradColumnSums(
       const p = load<f32>(y + o);
       const g: f32 = load<f32>(dy + o) * p - sum * p;
       store<f32>(dx + o, g);
-      const column = db + (<usize>k << 2);
-      store<f32>(column, load<f32>(column) + g);
+      if (columnSums) {
+        const column = db + (<usize>k << 2);
+        store<f32>(column, load<f32>(column) + g);
+      }
     }
   }
+}
+
+/**
+ * softmaxGrad's dx, and db[k] = Σ_i dx[i, k], the gradient of a bias added before the softmax (tfjs-core's Add
+ * gradient: Sum over the leading axis), in one pass (softmaxGradRows).
+ */
+export function softmaxGradColumnSums(
+  dy: usize, y: usize, dx: usize, db: usize, rows: i32, cols: i32, dyBytes: usize, yBytes: usize, dxBytes: usize, dbBytes: usize,
+): i32 {
+  if (rows < 0 || cols < 1) return BAD_GEOMETRY;
+  const size = <u64>rows * cols;
+  if (!fits(dy, size, dyBytes)) return 1;
+  if (!fits(y, size, yBytes)) return 2;
+  if (!fits(dx, size, dxBytes)) return 3;
+  if (!fits(db, <u64>cols, dbBytes)) return 4;
+  softmaxGradRows(dy, y, dx, db, rows, cols, true);
   return OK;
 }
 

@@ -36,6 +36,8 @@ import {
 } from "./loss-kernels";
 import type { Call, Program, Source } from "./step-replay";
 
+type TensorType = { shape: number[]; dtype: DataType };
+
 /** Fuses what it can in `program`, recorded on backend `backendName`, in place. */
 export function fuseCalls(program: Program, backendName: string): void {
   fuseBiasIntoProduct(program);
@@ -73,7 +75,7 @@ function makersOf(program: Program): Map<number, Call> {
 }
 
 /** The shape and type of a source, where the program knows them (a batch input's it does not). */
-function typeOf(program: Program, makers: Map<number, Call>, source: Source): { shape: number[]; dtype: DataType } | undefined {
+function typeOf(program: Program, makers: Map<number, Call>, source: Source): TensorType | undefined {
   switch (source.kind) {
     case "variable":
       return program.variables[source.index];
@@ -119,34 +121,52 @@ function newCall(program: Program, kernelName: string, backendName: string, inpu
   return call;
 }
 
-function sameType(a: { shape: number[]; dtype: DataType } | undefined, b: { shape: number[]; dtype: DataType } | undefined): boolean {
+function sameType(a: TensorType | undefined, b: TensorType | undefined): boolean {
   return a !== undefined && b !== undefined && a.dtype === b.dtype && tf.util.arraysEqual(a.shape, b.shape);
 }
 
-/** _FusedMatMul (linear, no bias) read only by an Add of a bias row: _FusedMatMul with that bias, in the Add's place. */
-function fuseBiasIntoProduct(program: Program): void {
+/**
+ * Where a call reads its input `name` from a producer that no other call reads and that is no result, and
+ * `fuse` gives the kernel, inputs and attributes of one call doing both, that call takes the consumer's place
+ * (its outputs and slots, so its readers are unchanged) and the producer goes.
+ */
+function absorbProducers(
+  program: Program,
+  name: string,
+  fuse: (consumer: Call, producer: Call, typeOfSource: (source: Source) => TensorType | undefined) => Pick<Call, "kernelName" | "kernelFunc" | "inputs" | "attrs"> | undefined,
+): void {
   const makers = makersOf(program);
   const readers = readersOf(program);
   const results = resultSlots(program);
   const dropped = new Set<Call>();
-  for (const add of program.calls) {
-    if (add.kernelName !== "Add" || add.inputs.length !== 2 || add.outputs.length !== 1 || add.returnsArray) continue;
-    const [a, bias] = [input(add, "a"), input(add, "b")];
-    if (a?.kind !== "output" || !bias || results.has(a.slot) || readers.get(a.slot)?.length !== 1) continue;
-    const product = makers.get(a.slot)!;
-    const activation = (product.attrs.activation as string | undefined) ?? "linear";
-    if (product.kernelName !== "_FusedMatMul" || product.returnsArray || product.outputs.length !== 1 || activation !== "linear") continue;
-    const operands = product.inputs.filter(([, source]) => source !== null);
-    if (operands.length !== 2 || !input(product, "a") || !input(product, "b")) continue;
-    const out = product.outputs[0];
-    const row = typeOf(program, makers, bias);
-    const columns = out.shape[out.shape.length - 1];
-    if (out.dtype !== "float32" || out.shape.length !== 2 || !sameType(add.outputs[0], out) || !sameType(row, { shape: [columns], dtype: "float32" })) continue;
-    // in the Add's place, where the bias is made if it is made in the step
-    Object.assign(add, { ...product, inputs: [...operands, ["bias", bias]], firstSlot: add.firstSlot, outputs: add.outputs, releases: [] });
-    dropped.add(product);
+  for (const consumer of program.calls) {
+    const source = input(consumer, name);
+    if (source?.kind !== "output" || results.has(source.slot) || readers.get(source.slot)?.length !== 1) continue;
+    const producer = makers.get(source.slot)!;
+    if (producer.outputs.length !== 1 || producer.returnsArray || dropped.has(producer)) continue;
+    const fused = fuse(consumer, producer, (s) => typeOf(program, makers, s));
+    if (!fused) continue;
+    Object.assign(consumer, fused);
+    dropped.add(producer);
   }
   program.calls = program.calls.filter((call) => !dropped.has(call));
+}
+
+/** _FusedMatMul (linear, no bias) read only by an Add of a bias row: _FusedMatMul with that bias, in the Add's place. */
+function fuseBiasIntoProduct(program: Program): void {
+  absorbProducers(program, "a", (add, product, typeOfSource) => {
+    const bias = input(add, "b");
+    const activation = (product.attrs.activation as string | undefined) ?? "linear";
+    if (add.kernelName !== "Add" || add.inputs.length !== 2 || add.outputs.length !== 1 || add.returnsArray || !bias) return undefined;
+    if (product.kernelName !== "_FusedMatMul" || activation !== "linear") return undefined;
+    const operands = product.inputs.filter(([, source]) => source !== null);
+    if (operands.length !== 2 || !input(product, "a") || !input(product, "b")) return undefined;
+    const out = product.outputs[0];
+    const columns = out.shape[out.shape.length - 1];
+    if (out.dtype !== "float32" || out.shape.length !== 2 || !sameType(add.outputs[0], out) || !sameType(typeOfSource(bias), { shape: [columns], dtype: "float32" })) return undefined;
+    // in the Add's place, where the bias is made if it is made in the step
+    return { kernelName: product.kernelName, kernelFunc: product.kernelFunc, inputs: [...operands, ["bias", bias]], attrs: product.attrs };
+  });
 }
 
 /** The axes of a Sum's `axis` attribute over a tensor of `rank`, sorted (every axis where it is absent). */
@@ -187,47 +207,28 @@ function fuseSoftmaxGradColumnSums(program: Program, backendName: string): void 
 function fuseProbabilitiesGradIntoSoftmaxGrad(program: Program, backendName: string): void {
   const kernel = tf.getKernel(PROBABILITIES_SOFTMAX_GRAD_KERNEL, backendName);
   if (!kernel) return;
-  const makers = makersOf(program);
-  const readers = readersOf(program);
-  const results = resultSlots(program);
-  const dropped = new Set<Call>();
-  for (const softmax of program.calls) {
-    if (softmax.kernelName !== SOFTMAX_GRAD_COLUMN_SUMS_KERNEL || softmax.inputs.length !== 2) continue;
-    const [dy, y] = [input(softmax, "dy"), input(softmax, "y")];
-    if (dy?.kind !== "output" || !y || results.has(dy.slot) || readers.get(dy.slot)?.length !== 1) continue;
-    const gradient = makers.get(dy.slot)!;
-    if (gradient.kernelName !== PROBABILITIES_GRAD_KERNEL || gradient.outputs.length !== 1 || gradient.returnsArray) continue;
-    if (!sameType(gradient.outputs[0], typeOf(program, makers, y)) || gradient.outputs[0].shape.length !== 2) continue;
+  absorbProducers(program, "dy", (softmax, gradient, typeOfSource) => {
+    const y = input(softmax, "y");
+    if (softmax.kernelName !== SOFTMAX_GRAD_COLUMN_SUMS_KERNEL || softmax.inputs.length !== 2 || !y) return undefined;
+    if (gradient.kernelName !== PROBABILITIES_GRAD_KERNEL || gradient.outputs[0].shape.length !== 2 || !sameType(gradient.outputs[0], typeOfSource(y))) return undefined;
     const { lo, hi } = gradient.attrs;
-    Object.assign(softmax, { kernelName: PROBABILITIES_SOFTMAX_GRAD_KERNEL, kernelFunc: kernel.kernelFunc, inputs: [...gradient.inputs, ["y", y]], attrs: { lo, hi } });
-    dropped.add(gradient);
-  }
-  program.calls = program.calls.filter((call) => !dropped.has(call));
+    return { kernelName: PROBABILITIES_SOFTMAX_GRAD_KERNEL, kernelFunc: kernel.kernelFunc, inputs: [...gradient.inputs, ["y", y]], attrs: { lo, hi } };
+  });
 }
 
 /** Neg read only by a Mean over every axis into a scalar: StepwiseNegMean, in the Mean's place. */
 function fuseNegMean(program: Program, backendName: string): void {
   const kernel = tf.getKernel(NEG_MEAN_KERNEL, backendName);
   if (!kernel) return;
-  const makers = makersOf(program);
-  const readers = readersOf(program);
-  const results = resultSlots(program);
-  const dropped = new Set<Call>();
-  for (const mean of program.calls) {
-    if (mean.kernelName !== "Mean" || mean.inputs.length !== 1 || mean.outputs.length !== 1 || mean.returnsArray || mean.attrs.keepDims === true) continue;
-    const x = input(mean, "x");
-    if (x?.kind !== "output" || results.has(x.slot) || readers.get(x.slot)?.length !== 1) continue;
-    const neg = makers.get(x.slot)!;
+  absorbProducers(program, "x", (mean, neg) => {
     const negated = neg.outputs[0];
     const operand = neg.inputs[0]?.[1];
-    if (neg.kernelName !== "Neg" || neg.outputs.length !== 1 || neg.returnsArray || neg.inputs.length !== 1 || !operand || negated.dtype !== "float32") continue;
-    const axes = axesOf(mean.attrs.axis, negated.shape.length);
+    if (mean.kernelName !== "Mean" || mean.inputs.length !== 1 || mean.outputs.length !== 1 || mean.attrs.keepDims === true || !sameType(mean.outputs[0], { shape: [], dtype: "float32" })) return undefined;
+    if (neg.kernelName !== "Neg" || neg.inputs.length !== 1 || !operand || negated.dtype !== "float32") return undefined;
     // an empty mean stays tfjs's (its wasm Mean leaves the output unwritten there)
-    if (!axes || axes.length !== negated.shape.length || tf.util.sizeFromShape(negated.shape) === 0 || !sameType(mean.outputs[0], { shape: [], dtype: "float32" })) continue;
-    Object.assign(mean, { kernelName: NEG_MEAN_KERNEL, kernelFunc: kernel.kernelFunc, inputs: [["x", operand]], attrs: {} });
-    dropped.add(neg);
-  }
-  program.calls = program.calls.filter((call) => !dropped.has(call));
+    if (axesOf(mean.attrs.axis, negated.shape.length)?.length !== negated.shape.length || tf.util.sizeFromShape(negated.shape) === 0) return undefined;
+    return { kernelName: NEG_MEAN_KERNEL, kernelFunc: kernel.kernelFunc, inputs: [["x", operand]], attrs: {} };
+  });
 }
 
 /** StepwiseProbabilityPick and StepwiseCountCorrect of the same probabilities and classes: StepwiseProbabilityPickCount, in the first one's place. */
