@@ -9,7 +9,9 @@
  * dependency whose prebuilt binaries ship in its npm packages: nothing is compiled or downloaded) on the wasm heap itself,
  * where the operands lie, so nothing is copied. Each operand is passed as a Float32Array view of exactly
  * the elements sgemm reads or writes, and the view's constructor checks that range against the heap: a
- * wrong size throws before the library runs, and it never writes outside its output.
+ * wrong size throws before the library runs, and it never writes outside its output. Where the library has
+ * small-matrix kernels (OpenBLAS on SkylakeX-class CPUs), a product with few rows runs as blocks of rows
+ * small enough for them (blas-blocks.ts).
  *
  * Only optimized libraries are looked up by name (OpenBLAS; Accelerate on macOS), never the generic
  * `libblas`/`libcblas`, which may be the reference BLAS, several times slower than the wasm kernel.
@@ -17,6 +19,7 @@
  * every product on wasm; `STEPWISE_BLAS=<path>` names the library to load.
  */
 import * as os from "node:os";
+import { smallProductsOf, rowBlocks, type SmallProducts } from "./blas-blocks";
 
 /** The environment variable that turns the host BLAS off or names its library. */
 export const BLAS_VARIABLE = "STEPWISE_BLAS";
@@ -35,13 +38,16 @@ const CANDIDATES: Partial<Record<NodeJS.Platform, readonly string[]>> = {
 };
 
 export interface HostBlas {
-  /** e.g. "OpenBLAS 0.3.21 (Haswell kernels), libopenblas.so.0" */
+  /** e.g. "OpenBLAS 0.3.21 (Haswell kernels), libopenblas.so.0", or "OpenBLAS 0.3.21 (Cooperlake kernels, small-matrix path), libopenblas.so.0" */
   readonly description: string;
+  /** Where the library has small-matrix kernels, which `multiply` feeds with blocks of C's rows (blas-blocks.ts). */
+  readonly smallProducts: SmallProducts;
   /**
    * C = A·B, row-major float32 matrices at byte offsets in `heap`: C is [m, n], A [m, k] (lying as [k, m]
    * where `transposeA`: C = Aᵀ·B), B [k, n] (lying as [n, k] where `transposeB`). With `alpha` and `beta`
    * (sgemm's), C = alpha·A·B + beta·C instead. Throws a RangeError, having written nothing, where an
-   * operand's range does not lie inside the heap.
+   * operand's range does not lie inside the heap. Where `smallProducts` says the library has small-matrix
+   * kernels, a product too large for them may run as several sgemm calls on blocks of C's rows.
    */
   multiply(heap: ArrayBufferLike, a: number, b: number, c: number, m: number, k: number, n: number, options?: ProductOptions): void;
   /**
@@ -90,19 +96,21 @@ export function hostBlas(): HostBlas | undefined {
 
 /**
  * Overrides the host BLAS for this process: `false` keeps every product on wasm, `true` loads the library
- * as the environment asks, a path loads that library (throwing where it does not load). Returns the status
- * now in force. For tests and benchmarks that compare the two paths in one process.
+ * as the environment asks, a path loads that library (throwing where it does not load). `smallProducts`,
+ * where given, stands in for what the library says of its small-matrix kernels (blas-blocks.ts): products
+ * are split into row blocks as it says. Returns the status now in force. For tests and benchmarks that compare
+ * the paths in one process.
  */
-export function useHostBlas(choice: boolean | string): BlasStatus {
+export function useHostBlas(choice: boolean | string, options: { smallProducts?: SmallProducts } = {}): BlasStatus {
   if (choice === false) status = { reason: "turned off by useHostBlas(false)" };
-  else status = choice === true ? loadHostBlas(process.env[BLAS_VARIABLE], BLAS_VARIABLE) : loadHostBlas(choice, "useHostBlas");
+  else status = choice === true ? loadHostBlas(process.env[BLAS_VARIABLE], BLAS_VARIABLE, options.smallProducts) : loadHostBlas(choice, "useHostBlas", options.smallProducts);
   return status;
 }
 
 const OFF = ["off", "0", "false", "none"];
 
 /** Loads the library `setting` names (`source` says who named it), the platform's usual ones if none. */
-function loadHostBlas(setting: string | undefined, source: string): BlasStatus {
+function loadHostBlas(setting: string | undefined, source: string, smallProducts?: SmallProducts): BlasStatus {
   const requested = setting?.trim() || undefined;
   if (requested !== undefined && OFF.includes(requested.toLowerCase())) return { reason: `turned off by ${source}=${requested}` };
   let koffi: Koffi;
@@ -123,7 +131,7 @@ function loadHostBlas(setting: string | undefined, source: string): BlasStatus {
       failures.push(`${file}: ${firstLine((error as Error).message)}`);
       continue;
     }
-    const blas = bind(library, file);
+    const blas = bind(library, file, smallProducts);
     if (typeof blas === "string") failures.push(`${file}: ${blas}`);
     else return { blas };
   }
@@ -133,8 +141,8 @@ function loadHostBlas(setting: string | undefined, source: string): BlasStatus {
   return { reason: candidates.length ? `no optimized BLAS found (${candidates.join(", ")})` : `no BLAS is looked up on ${os.platform()}` };
 }
 
-/** The library's sgemm, bound, or what it lacks. */
-function bind(library: KoffiLibrary, file: string): HostBlas | string {
+/** The library's sgemm, bound, or what it lacks; where it has small-matrix kernels as it says, unless `smallProducts` is given. */
+function bind(library: KoffiLibrary, file: string, smallProducts?: SmallProducts): HostBlas | string {
   let sgemm: Sgemm;
   try {
     sgemm = library.func(
@@ -157,16 +165,27 @@ function bind(library: KoffiLibrary, file: string): HostBlas | string {
   const version = config?.().match(/OpenBLAS \S+/)?.[0];
   const name = version ?? (file.includes("Accelerate") ? "Accelerate" : "CBLAS");
   const core = corename?.();
-  const description = `${name}${core ? ` (${core} kernels)` : ""}, ${file}`;
+  const small = smallProducts ?? smallProductsOf(version, core);
+  const details = [core && `${core} kernels`, (small.plain || small.transposedA) && "small-matrix path"].filter(Boolean);
+  const description = `${name}${details.length ? ` (${details.join(", ")})` : ""}, ${file}`;
   return {
     description,
+    smallProducts: small,
     multiply(heap, a, b, c, m, k, n, { transposeA = false, transposeB = false, alpha = 1, beta = 0 } = {}) {
       if (!(m >= 1 && k >= 1 && n >= 1)) throw new RangeError(`stepwise: host BLAS product of [${m}, ${k}]·[${k}, ${n}]: every dimension must be at least 1`);
       // exactly the elements sgemm touches: A's m·k, B's k·n, C's m·n (the constructors check the ranges)
       const left = new Float32Array(heap, a, m * k);
       const right = new Float32Array(heap, b, k * n);
       const out = new Float32Array(heap, c, m * n);
-      sgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS, m, n, k, alpha, left, transposeA ? m : k, right, transposeB ? k : n, beta, out, n);
+      const [opA, opB, lda, ldb] = [transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS, transposeA ? m : k, transposeB ? k : n];
+      const blocks = rowBlocks(m, k, n, transposeA, transposeB, small);
+      if (!blocks) return sgemm(ROW_MAJOR, opA, opB, m, n, k, alpha, left, lda, right, ldb, beta, out, n);
+      for (const { start, rows } of blocks) {
+        // the block's rows of A (its columns where transposeA, each a stride of m apart) and of C: views
+        // inside the ranges checked above, each exactly the elements this call touches
+        const part = transposeA ? left.subarray(start, (k - 1) * m + start + rows) : left.subarray(start * k, (start + rows) * k);
+        sgemm(ROW_MAJOR, opA, opB, rows, n, k, alpha, part, lda, right, ldb, beta, out.subarray(start * n, (start + rows) * n), n);
+      }
     },
     gram(heap, x, rows, cols, ofRows) {
       if (!(rows >= 1 && cols >= 1)) throw new RangeError(`stepwise: host BLAS Gram matrix of [${rows}, ${cols}]: every dimension must be at least 1`);

@@ -1,6 +1,6 @@
 /**
  * The machine's BLAS in the wasm backend's products (src/backend/blas.ts): found where the machine has
- * OpenBLAS (ldconfig's list is the independent witness), taking every product in its range, equal to cpu
+ * OpenBLAS (ldconfig's list is the independent witness), taking every product in its range (in row blocks too), equal to cpu
  * within the kernel property's tolerance with the heap intact, and refusing ranges outside the heap
  * without writing. Where no optimized BLAS is installed, the same products run on wasm and must still
  * equal cpu, and the status says why there is none.
@@ -13,6 +13,7 @@ import { setUpWasm } from "./helpers";
 import { checkCase, describeOutcome, HeapCanary } from "./kernel-property";
 import { hostBlasProductCase } from "./kernel-space";
 import { hostBlas, hostBlasStatus, useHostBlas, type HostBlas } from "../../src/backend/blas";
+import { rowBlocks } from "../../src/backend/blas-blocks";
 import { wasmSetup } from "../../src/backend/wasm";
 
 // this file tests the default lookup, whatever the environment running the tests asks for
@@ -39,10 +40,10 @@ describe("the host BLAS", () => {
     const status = hostBlasStatus();
     if (linkerHasOpenBlas()) {
       assert.ok(status.blas, `ldconfig lists libopenblas.so.0 but stepwise did not load it: ${status.blas ? "" : status.reason}`);
-      assert.match(status.blas.description, /^OpenBLAS \d+\.\d+\.\d+ \(\w+ kernels\), libopenblas\.so\.0$/);
+      assert.match(status.blas.description, /^OpenBLAS \d+\.\d+\.\d+ \(\w+ kernels(, small-matrix path)?\), libopenblas\.so\.0$/);
     } else if (status.blas) {
       // found elsewhere than the linker's cache (LD_LIBRARY_PATH, macOS's Accelerate)
-      assert.match(status.blas.description, /^(OpenBLAS \S+|Accelerate|CBLAS)( \(\w+ kernels\))?, .+$/);
+      assert.match(status.blas.description, /^(OpenBLAS \S+|Accelerate|CBLAS)( \(\w+ kernels(, small-matrix path)?\))?, .+$/);
     } else {
       assert.match(status.reason, /^(no optimized BLAS found \(.+\)|no BLAS is looked up on \w+|koffi, which calls the host BLAS, did not load: .+)$/);
     }
@@ -71,6 +72,34 @@ describe("the host BLAS", () => {
       canary.dispose();
     }
     assert.deepEqual(failures, [], `${failures.length} of ${CASES} cases failed:\n${failures.join("\n")}`);
+  });
+
+  test("the same products in row blocks, wherever the library could take them, equal cpu", async () => {
+    // forced on whatever the library says of itself (blas-blocks.ts), so that the blocks run on every machine
+    const blas = useHostBlas(true, { smallProducts: { plain: true, transposedA: true } }).blas;
+    let blocked = 0;
+    const multiply = blas?.multiply;
+    if (blas && multiply) {
+      blas.multiply = (...args: Parameters<HostBlas["multiply"]>) => {
+        const [, , , , m, k, n, options] = args;
+        if (rowBlocks(m, k, n, options?.transposeA ?? false, options?.transposeB ?? false, blas.smallProducts)) blocked++;
+        return multiply.apply(blas, args);
+      };
+    }
+    const canary = new HeapCanary();
+    const failures: string[] = [];
+    try {
+      for (let index = 0; index < CASES / 2; index++) {
+        const outcome = await checkCase(hostBlasProductCase(SEED, index), canary);
+        if (outcome.failure) failures.push(describeOutcome(outcome, SEED));
+      }
+    } finally {
+      canary.dispose();
+      useHostBlas(true);
+    }
+    assert.deepEqual(failures, []);
+    // on one thread; on tfjs's threaded build the large products are split between the threads instead
+    if (blas && wasmSetup().threads === 1) assert.ok(blocked >= 10, `only ${blocked} products ran in row blocks`);
   });
 
   test("the same products with the host BLAS turned off run on wasm's kernels and equal cpu", async () => {
