@@ -124,7 +124,9 @@ class BackendReport implements BackendInfo {
   }
 
   toString(): string {
-    const products = this.blas === null ? "" : `, products on ${this.blas.split(",")[0]}`;
+    // the library without its file, which ends the description (after the last ", ")
+    const cut = this.blas?.lastIndexOf(", ") ?? -1;
+    const products = this.blas === null ? "" : `, products on ${cut === -1 ? this.blas : this.blas.slice(0, cut)}`;
     const wasm = this.simd === null ? "" : ` (${this.wasmSummary()}${products})`;
     return `tfjs ${this.tfjsVersion} on ${this.name}${wasm}: ${this.device}`;
   }
