@@ -35,6 +35,21 @@ function linkerHasOpenBlas(): boolean {
 before(setUpWasm);
 after(() => useHostBlas(true));
 
+/** The first `count` host-BLAS product cases run against cpu with the heap watched: each failure described. */
+async function failedCases(count: number): Promise<string[]> {
+  const canary = new HeapCanary();
+  const failures: string[] = [];
+  try {
+    for (let index = 0; index < count; index++) {
+      const outcome = await checkCase(hostBlasProductCase(SEED, index), canary);
+      if (outcome.failure) failures.push(describeOutcome(outcome, SEED));
+    }
+  } finally {
+    canary.dispose();
+  }
+  return failures;
+}
+
 describe("the host BLAS", () => {
   test("is OpenBLAS where the linker knows it, and otherwise says why there is none", () => {
     const status = hostBlasStatus();
@@ -86,36 +101,22 @@ describe("the host BLAS", () => {
         return multiply.apply(blas, args);
       };
     }
-    const canary = new HeapCanary();
-    const failures: string[] = [];
     try {
-      for (let index = 0; index < CASES / 2; index++) {
-        const outcome = await checkCase(hostBlasProductCase(SEED, index), canary);
-        if (outcome.failure) failures.push(describeOutcome(outcome, SEED));
-      }
+      assert.deepEqual(await failedCases(CASES / 2), []);
     } finally {
-      canary.dispose();
       useHostBlas(true);
     }
-    assert.deepEqual(failures, []);
     // on one thread; on tfjs's threaded build the large products are split between the threads instead
     if (blas && wasmSetup().threads === 1) assert.ok(blocked >= 10, `only ${blocked} products ran in row blocks`);
   });
 
   test("the same products with the host BLAS turned off run on wasm's kernels and equal cpu", async () => {
     useHostBlas(false);
-    const canary = new HeapCanary();
-    const failures: string[] = [];
     try {
-      for (let index = 0; index < CASES / 4; index++) {
-        const outcome = await checkCase(hostBlasProductCase(SEED, index), canary);
-        if (outcome.failure) failures.push(describeOutcome(outcome, SEED));
-      }
+      assert.deepEqual(await failedCases(CASES / 4), []);
     } finally {
-      canary.dispose();
       useHostBlas(true);
     }
-    assert.deepEqual(failures, []);
   });
 
   test("an operand range outside the heap is a RangeError, and nothing is written", () => {
